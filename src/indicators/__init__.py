@@ -1,0 +1,1 @@
+"""Indicator modules: pure functions and declarative specs (no I/O, no Streamlit)."""

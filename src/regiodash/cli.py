@@ -1,0 +1,184 @@
+"""`regiodash` command line: demo | import | fetch | build | sql | check | serve."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+
+from regiodash.config import REPO_ROOT, Settings, load_settings
+from regiodash.errors import RegiodashError
+
+console = Console(stderr=True, soft_wrap=True)
+
+
+def _say(message: str) -> None:
+    console.print(f"[dim]-[/dim] {message}")
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from regiodash.ingest.demo import write_demo_panel
+    from regiodash.storage.warehouse import build_warehouse
+
+    with console.status("writing the synthetic demo panel"):
+        rows = write_demo_panel(settings)
+    _say(f"demo panel: {rows:,} synthetic rows (source = 'demo')")
+    if not args.no_build:
+        summary = build_warehouse(settings, progress=_say)
+        _say(f"built: {summary.indicator_values:,} indicator values")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from regiodash.storage.warehouse import build_warehouse, import_files
+
+    results = import_files(args.paths, settings, dataset=args.dataset, progress=_say)
+    for r in results:
+        line = f"{r.status}: {r.path} -> {r.dataset} ({r.format}, {r.rows:,} rows"
+        line += f", NUTS {r.nuts_version})" if r.nuts_version else ")"
+        console.print(line)
+        for note in r.notes:
+            console.print(f"  [yellow]note[/yellow]: {note}")
+    if not args.no_build and any(r.status == "imported" for r in results):
+        build_warehouse(settings, progress=_say)
+    return 0
+
+
+def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
+    from regiodash.ingest.fetch import fetch_dataset
+    from regiodash.storage.warehouse import build_warehouse, import_files
+
+    fetched = [
+        fetch_dataset(code, settings, fmt=args.format, refresh=args.refresh,
+                      progress=sys.stderr.isatty())
+        for code in args.codes
+    ]
+    for f in fetched:
+        _say(f"{'cached' if f.from_cache else 'downloaded'} {f.code}: {f.bytes:,} bytes "
+             f"from {f.url}")
+    results = import_files([f.path for f in fetched], settings, progress=_say)
+    for r in results:
+        console.print(f"{r.status}: {r.dataset} ({r.rows:,} rows, NUTS {r.nuts_version})")
+    if not args.no_build and any(r.status == "imported" for r in results):
+        build_warehouse(settings, progress=_say)
+    return 0
+
+
+def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    from regiodash.storage.warehouse import build_warehouse
+
+    summary = build_warehouse(settings, progress=_say)
+    for reason in summary.skipped:
+        console.print(f"[yellow]skipped[/yellow] {reason}")
+    console.print(
+        f"observations {summary.observations:,}; indicator values "
+        f"{summary.indicator_values:,} ({summary.indicators} indicators, "
+        f"{summary.demo_values:,} demo)"
+    )
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
+    from regiodash.storage.connection import open_warehouse
+
+    wh = open_warehouse(settings)
+    try:
+        frame = wh.run_readonly_sql(args.query)
+    finally:
+        wh.close()
+    frame.to_csv(sys.stdout, index=False)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    from regiodash.storage.check import check_warehouse
+    from regiodash.storage.connection import open_warehouse
+
+    wh = open_warehouse(settings)
+    try:
+        report = check_warehouse(wh)
+    finally:
+        wh.close()
+    for key, value in report.facts.items():
+        print(f"{key}: {value}")
+    for problem in report.problems:
+        print(f"PROBLEM: {problem}")
+    print("OK" if report.ok else f"{len(report.problems)} problem(s)")
+    return 0 if report.ok else 1
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from regiodash.storage.warehouse import WarehousePaths
+
+    if not WarehousePaths(settings.data_dir).has_data():
+        _say("no warehouse yet: building the demo panel")
+        cmd_demo(argparse.Namespace(no_build=False), settings)
+    port = args.port or settings.port
+    cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
+           "--server.port", str(port), "--server.headless", str(args.headless).lower()]
+    env = dict(os.environ, REGIODASH_DATA_DIR=str(settings.data_dir))
+    return subprocess.call(cmd, env=env)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="regiodash",
+        description="Regional innovation, gender-inclusion and sustainability indicators "
+                    "(NUTS 0-3). Data dir: $REGIODASH_DATA_DIR (default ./data).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="write the synthetic demo panel and build")
+    p.add_argument("--no-build", action="store_true", help="only write the panel")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("import", help="import Eurostat TSV / SDMX-CSV / JSON-stat or tidy files")
+    p.add_argument("paths", nargs="+", help="files to import (format detected from content)")
+    p.add_argument("--dataset", help="dataset code when the file does not say it")
+    p.add_argument("--no-build", action="store_true", help="skip `build` afterwards")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("fetch", help="download datasets from Eurostat's API and import them")
+    p.add_argument("codes", nargs="+", help="Eurostat dataset codes, e.g. nama_10r_2gdp")
+    p.add_argument("--format", choices=["sdmx-csv", "jsonstat"], default="sdmx-csv")
+    p.add_argument("--refresh", action="store_true", help="ignore the download cache")
+    p.add_argument("--no-build", action="store_true", help="skip `build` afterwards")
+    p.set_defaults(func=cmd_fetch)
+
+    p = sub.add_parser("build", help="recompute observations and indicator values")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("sql", help="run one read-only SELECT over the warehouse views; CSV out")
+    p.add_argument("query", help='e.g. "SELECT * FROM indicator_catalog"')
+    p.set_defaults(func=cmd_sql)
+
+    p = sub.add_parser("check", help="validate the warehouse and print a summary")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("serve", help="start the dashboard (builds the demo panel if empty)")
+    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--headless", action="store_true", help="do not open a browser")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = load_settings()
+    try:
+        return int(args.func(args, settings))
+    except RegiodashError as exc:
+        console.print("[bold red]error:[/bold red]", end=" ")
+        console.print(str(exc), highlight=False, markup=False)
+        return 2
+    except KeyboardInterrupt:
+        console.print("interrupted; the warehouse is unchanged unless a step reported done")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

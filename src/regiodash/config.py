@@ -1,0 +1,45 @@
+"""Typed settings, read from the environment once per process.
+
+REGIODASH_DATA_DIR      warehouse root (default ./data); may later be an http(s):// or s3:// URL
+REGIODASH_REFERENCE_DIR committed NUTS reference data (default <repo>/data/reference)
+REGIODASH_PORT          port for `regiodash serve` / `make run` (default 8501)
+REGIODASH_EUROSTAT_API  base URL of Eurostat's dissemination API
+REGIODASH_FETCH_TIMEOUT seconds before a download attempt gives up (default 20)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+EUROSTAT_API = "https://ec.europa.eu/eurostat/api/dissemination"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    reference_dir: Path
+    port: int
+    eurostat_api: str
+    fetch_timeout: float
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    data_dir = Path(env.get("REGIODASH_DATA_DIR") or "data").expanduser()
+    reference_dir = Path(
+        env.get("REGIODASH_REFERENCE_DIR") or (REPO_ROOT / "data" / "reference")
+    ).expanduser()
+    return Settings(
+        data_dir=data_dir.resolve(),
+        reference_dir=reference_dir.resolve(),
+        port=int(env.get("REGIODASH_PORT") or 8501),
+        eurostat_api=(env.get("REGIODASH_EUROSTAT_API") or EUROSTAT_API).rstrip("/"),
+        fetch_timeout=float(env.get("REGIODASH_FETCH_TIMEOUT") or 20),
+    )

@@ -1,0 +1,53 @@
+"""Named queries: one SQL file per relation in storage/sql/, values always bound as parameters."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import pandas as pd
+
+from regiodash.storage.connection import Warehouse
+
+
+@cache
+def load_sql(name: str) -> str:
+    return resources.files("regiodash.storage").joinpath("sql", f"{name}.sql").read_text(
+        encoding="utf-8")
+
+
+def run_named(wh: Warehouse, name: str, **params: object) -> pd.DataFrame:
+    cur = wh.cursor()
+    try:
+        return cur.execute(load_sql(name), params).df()
+    finally:
+        cur.close()
+
+
+def load_map_values(wh: Warehouse, indicator_id: str, level: int, year: int, sex: str,
+                    nuts_version: str = "2021") -> pd.DataFrame:
+    """One row per region of the level: value, flag, source (null value = missing)."""
+    return run_named(wh, "map_values", indicator_id=indicator_id, level=level, year=year,
+                     sex=sex, nuts_version=nuts_version)
+
+
+def load_indicator_coverage(wh: Warehouse, indicator_id: str) -> pd.DataFrame:
+    return run_named(wh, "indicator_coverage", indicator_id=indicator_id)
+
+
+def load_catalog(wh: Warehouse) -> pd.DataFrame:
+    return wh.query_df("SELECT * FROM indicator_catalog ORDER BY domain, title")
+
+
+def load_boundaries(wh: Warehouse, level: int, nuts_version: str) -> pd.DataFrame:
+    """Simplified geometry (WKB) of one level and version, overseas flag included."""
+    return wh.query_df(
+        "SELECT geo_code, is_overseas, geometry FROM boundaries "
+        "WHERE nuts_level = ? AND nuts_version = ? ORDER BY geo_code",
+        [level, nuts_version],
+    )
+
+
+def has_demo_values(wh: Warehouse) -> bool:
+    return bool(wh.query_rows(
+        "SELECT count(*) > 0 FROM indicator_values WHERE source = 'demo'")[0][0])

@@ -1,0 +1,123 @@
+"""Pure builders for choropleth maps (no Streamlit, no I/O).
+
+Geometry comes as WKB from the `boundaries` view and is turned into a GeoJSON
+FeatureCollection keyed by geo_code once per (NUTS level, version); values come per view.
+Overseas regions are left off the default European frame (they would zoom the map out to the
+Caribbean) and listed separately. Regions without a value are drawn grey and listed.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+import shapely
+
+# Colour-blind-safe sequential scale (viridis); reversed for "lower is better" so that the
+# better end always has the same colour.
+SEQUENTIAL_SCALE = "Viridis"
+MISSING_COLOUR = "#c8c8c8"
+EMPTY_TOPOJSON_URL = "/app/static/"
+# Plotly config for every map: never reach a CDN for the base topology.
+MAP_CONFIG = {"topojsonURL": EMPTY_TOPOJSON_URL, "displaylogo": False,
+              "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+
+
+@dataclass(frozen=True)
+class MapSpec:
+    """What a map needs to know about the indicator it shows."""
+
+    title: str
+    unit: str
+    decimals: int
+    direction: str
+    is_demo: bool = False
+
+
+def build_geojson(boundaries: pd.DataFrame) -> dict:
+    """FeatureCollection with `id` = geo_code, from a frame with geo_code and WKB geometry."""
+    # DuckDB returns GeoParquet geometry as bytearray; shapely wants bytes.
+    geoms = shapely.from_wkb(boundaries["geometry"].map(bytes).to_numpy())
+    # plotly draws with d3-geo, which takes a counter-clockwise exterior ring as "the whole
+    # globe minus this region": exteriors must run clockwise (the reverse of RFC 7946).
+    geoms = shapely.orient_polygons(geoms, exterior_cw=True)
+    texts = shapely.to_geojson(geoms)
+    features = [
+        {"type": "Feature", "id": code, "properties": {}, "geometry": json.loads(text)}
+        for code, text in zip(boundaries["geo_code"], texts, strict=True)
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def format_value(value: float | None, decimals: int, unit: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "no data"
+    return f"{value:,.{decimals}f} {unit}".strip()
+
+
+def build_choropleth(
+    geojson: dict,
+    values: pd.DataFrame,
+    spec: MapSpec,
+    describe_flag=lambda flag: flag or "none",
+) -> tuple[go.Figure, pd.DataFrame]:
+    """Choropleth of `values` (one row per region: geo_code, geo_name, value, flag, source,
+    nuts_version, is_overseas). Returns the figure and the frame of regions with no value
+    (on the European frame)."""
+    frame = values[~values["is_overseas"].fillna(False).astype(bool)].copy()
+    have = frame[frame["value"].notna()]
+    missing = frame[frame["value"].isna()]
+
+    def customdata(rows: pd.DataFrame) -> list[list[str]]:
+        return [
+            [
+                html.escape(str(r.geo_name or r.geo_code)),
+                html.escape(format_value(r.value, spec.decimals, spec.unit)),
+                html.escape(describe_flag(r.flag) if isinstance(r.flag, str) else "none"),
+                html.escape(str(r.source) if isinstance(r.source, str) else "-"),
+                html.escape(str(r.nuts_version)),
+            ]
+            for r in rows.itertuples()
+        ]
+
+    hover = (
+        "<b>%{customdata[0]}</b> (%{location})<br>%{customdata[1]}<br>"
+        "Flag: %{customdata[2]}<br>Source: %{customdata[3]} · NUTS %{customdata[4]}"
+        "<extra></extra>"
+    )
+    fig = go.Figure()
+    if len(missing):
+        fig.add_trace(go.Choropleth(
+            geojson=geojson, featureidkey="id", locations=missing["geo_code"].tolist(),
+            z=[0] * len(missing), colorscale=[[0, MISSING_COLOUR], [1, MISSING_COLOUR]],
+            showscale=False, customdata=customdata(missing), hovertemplate=hover,
+            marker_line_color="white", marker_line_width=0.4, name="no data",
+        ))
+    fig.add_trace(go.Choropleth(
+        geojson=geojson, featureidkey="id", locations=have["geo_code"].tolist(),
+        z=have["value"].round(spec.decimals + 2).tolist(), colorscale=SEQUENTIAL_SCALE,
+        reversescale=spec.direction == "lower",
+        colorbar={"title": {"text": html.escape(spec.unit)}, "thickness": 14, "len": 0.75},
+        customdata=customdata(have), hovertemplate=hover,
+        marker_line_color="white", marker_line_width=0.4, name=html.escape(spec.title),
+    ))
+    fig.update_geos(
+        # Equal-area conic fitted to Europe. (A rotated projection would break plotly's
+        # fitbounds, which frames the drawn regions, e.g. one country when filtered.)
+        visible=False, fitbounds="locations", projection_type="conic equal area",
+        projection_parallels=[35, 65], bgcolor="rgba(0,0,0,0)",
+    )
+    fig.update_layout(
+        margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=620, dragmode=False,
+        clickmode="event+select",
+    )
+    return fig, missing[["geo_code", "geo_name"]].reset_index(drop=True)
+
+
+def figure_json_bytes(fig: go.Figure) -> int:
+    """Size of the figure as sent to the browser (for the benchmark and tests)."""
+    return len(fig.to_json().encode())

@@ -1,0 +1,67 @@
+"""AppTest for the map page on the demo panel: renders, reads and writes the URL."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from regiodash.config import REPO_ROOT
+
+APP = str(REPO_ROOT / "app.py")
+
+
+@pytest.fixture()
+def app(demo_settings, monkeypatch):
+    monkeypatch.setenv("REGIODASH_DATA_DIR", str(demo_settings.data_dir))
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+def test_map_page_renders_with_demo_banner(app):
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Map explorer"
+    assert any("Synthetic demo data" in w.value for w in app.warning)
+    assert app.selectbox(key="w_indicator").value
+
+
+def test_url_parameters_restore_the_view(app):
+    from indicators.catalog import CATALOG
+
+    spec = next(s for s in CATALOG if s.has_sex)
+    app.query_params["indicator"] = spec.indicator_id
+    app.query_params["level"] = "1"
+    app.query_params["sex"] = "F"
+    app.query_params["year"] = "2015"
+    app.run()
+    assert not app.exception
+    assert app.selectbox(key="w_indicator").value == spec.indicator_id
+    assert app.selectbox(key="w_level").value == 1
+    assert app.selectbox(key="w_sex").value == "F"
+    assert app.query_params["year"] == ["2015"] or app.query_params["year"] == "2015"
+
+
+def test_widget_change_updates_the_url(app):
+    from indicators.catalog import CATALOG
+
+    app.run()
+    other = next(s.indicator_id for s in CATALOG
+                 if s.indicator_id != app.selectbox(key="w_indicator").value)
+    app.selectbox(key="w_indicator").set_value(other).run()
+    assert not app.exception
+    got = app.query_params["indicator"]
+    assert (got[0] if isinstance(got, list) else got) == other
+
+
+@pytest.mark.parametrize("params", [
+    {"indicator": "<script>alert(1)</script>"},
+    {"indicator": "x'; DROP TABLE indicator_values; --"},
+    {"level": "9"},
+    {"year": "20155"},
+    {"sex": "X" * 5000},
+])
+def test_hostile_parameters_fall_back_with_a_note(app, params):
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.run()
+    assert not app.exception
+    assert any("Ignored URL parameter" in i.value for i in app.info)
