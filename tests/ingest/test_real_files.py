@@ -59,8 +59,8 @@ LABEL_CELLS = [
         {
             "geo": "CZ",
             "sex": "F",
-            "deg_urb": "Rural areas",
-            "age": "From 25 to 64 years",
+            "deg_urb": "DEG3",  # "Rural areas" mapped back to its code
+            "age": "Y25-64",  # "From 25 to 64 years"
             "time_period": "2020",
         },
         73.6,
@@ -68,7 +68,7 @@ LABEL_CELLS = [
     ),
     (
         "estat_ilc_lvho01_filtered_en.csv",
-        {"geo": "RO", "deg_urb": "Towns and suburbs", "time_period": "2021"},
+        {"geo": "RO", "deg_urb": "DEG2", "time_period": "2021"},
         28.2,
         None,
     ),

@@ -89,8 +89,8 @@ def test_labels(fixtures_dir: Path) -> None:
     # no code known: kept as text and reported
     assert row(frame, geo="Atlantis").value == 1.0
     assert table.unmapped_labels == {"geo": ["Atlantis"]}
-    assert table.labels_mapped == {"freq": 1, "sex": 3, "geo": 7}
-    assert set(frame.unit) == {"Percentage"}  # no label map for unit: text kept
+    assert table.labels_mapped == {"freq": 1, "sex": 3, "geo": 7, "unit": 1}
+    assert set(frame.unit) == {"PC"}  # "Percentage" mapped back to its UNIT code
 
 
 def test_label_both(fixtures_dir: Path) -> None:
@@ -143,7 +143,11 @@ def test_label_normalisation() -> None:
     mapped, unmapped = map_labels("geo", ["Greece", "Germany", "Turkey", "Mars"])
     assert mapped == {"Greece": "EL", "Germany": "DE", "Turkey": "TR"}
     assert unmapped == ["Mars"]
-    assert map_labels("unit", ["Percentage"]) == ({}, [])
+    assert map_labels("unit", ["Percentage"]) == ({"Percentage": "PC"}, [])
+    assert map_labels("age", ["From 25 to 64 years", "Less than 15 years", "75 years or over"]) \
+        == ({"From 25 to 64 years": "Y25-64", "Less than 15 years": "Y_LT15",
+             "75 years or over": "Y_GE75"}, [])
+    assert map_labels("indic_de", ["Population on 1 January - total"]) == ({}, [])
 
 
 def test_sdmx_csv_2_header() -> None:

@@ -135,3 +135,33 @@ def test_real_eurostat_tsv_feeds_the_catalog(settings, real_data_dir):
     assert (mine.source == "eurostat").all()
     # extra-regio codes stay in the raw layer but never become regions
     assert not mine.geo_code.str.match(r"^[A-Z]{2}Z+$").any()
+
+
+@pytest.mark.real_data
+def test_every_real_eurostat_file_imports_and_label_files_feed_the_catalog(settings,
+                                                                            real_data_dir):
+    files = sorted((real_data_dir / "eurostat" / "sdmx_csv_labels").glob("*.csv"))
+    files.append(real_data_dir / "eurostat" / "bulk_tsv" / "estat_nama_10r_3gdp.tsv")
+    results = import_files(files, settings)
+    assert [r.status for r in results] == ["imported"] * 7
+    build_warehouse(settings)
+    values = pd.read_parquet(WarehousePaths(settings.data_dir).indicator_values)
+    density = values[values.indicator_id == "population_density_per_km2"]
+    assert density.geo_code.nunique() == 27 and (density.source == "eurostat").all()
+    # labels "Persons per square kilometre" / "Annual" were mapped back to PER_KM2 / A
+    at = density[(density.geo_code == "AT") & (density.year == 2020)]
+    raw = pd.read_parquet(WarehousePaths(settings.data_dir).raw_file("eurostat",
+                                                                     "demo_r_d3dens"))
+    expected = raw[(raw.geo == "AT") & (raw.time_period == "2020")].value.item()
+    assert at.value.item() == expected
+    rural = values[values.indicator_id == "employment_rate_rural_pct"]
+    assert set(rural.sex) == {"F", "M"} and rural.geo_code.nunique() == 27
+    from regiodash.storage.check import check_warehouse
+    from regiodash.storage.connection import open_warehouse
+
+    wh = open_warehouse(settings)
+    try:
+        report = check_warehouse(wh)
+    finally:
+        wh.close()
+    assert report.ok, report.problems

@@ -104,10 +104,41 @@ FREQ_LABELS: dict[str, str] = {
     "Daily": "D",
 }
 
+# English labels of common unit and degree-of-urbanisation codes (Eurostat code lists UNIT and
+# DEG_URB), so label-only files can feed catalog indicators whose filters use codes.
+UNIT_LABELS: dict[str, str] = {
+    "Percentage": "PC",
+    "Number": "NR",
+    "Thousand persons": "THS_PER",
+    "Persons per square kilometre": "PER_KM2",
+    "Percentage of gross domestic product (GDP)": "PC_GDP",
+    "Euro per inhabitant": "EUR_HAB",
+    "Million euro": "MIO_EUR",
+    "Year": "YR",
+    "Kilograms per capita": "KG_HAB",
+    "Percentage of households": "PC_HH",
+    "Percentage of individuals": "PC_IND",
+    "Percentage of active population": "PC_ACT",
+    "Percentage of total employment": "PC_EMP",
+}
+DEG_URB_LABELS: dict[str, str] = {
+    "Cities": "DEG1",
+    "Towns and suburbs": "DEG2",
+    "Rural areas": "DEG3",
+    "Total": "TOTAL",
+}
+AGE_LABELS: dict[str, str] = {"Total": "TOTAL"}
+_AGE_RANGE = re.compile(r"^from (\d+) to (\d+) years$")
+_AGE_UNDER = re.compile(r"^less than (\d+) years?$")
+_AGE_OVER = re.compile(r"^(\d+) years or over$")
+
 LABEL_MAPS: dict[str, dict[str, str]] = {
     "geo": GEO_LABELS,
     "sex": SEX_LABELS,
     "freq": FREQ_LABELS,
+    "unit": UNIT_LABELS,
+    "deg_urb": DEG_URB_LABELS,
+    "age": AGE_LABELS,
 }
 """Dimensions whose labels can be mapped back to codes."""
 
@@ -124,6 +155,17 @@ _LOOKUP: dict[str, dict[str, str]] = {
     dimension: {normalize_label(label): code for label, code in labels.items()}
     for dimension, labels in LABEL_MAPS.items()
 }
+
+
+def age_code(key: str) -> str | None:
+    """Eurostat AGE code for a normalised English age label ("from 25 to 64 years" -> Y25-64)."""
+    if m := _AGE_RANGE.match(key):
+        return f"Y{m[1]}-{m[2]}"
+    if m := _AGE_UNDER.match(key):
+        return f"Y_LT{m[1]}"
+    if m := _AGE_OVER.match(key):
+        return f"Y_GE{m[1]}"
+    return None
 
 
 def map_labels(
@@ -146,6 +188,8 @@ def map_labels(
     for label in dict.fromkeys(labels):
         key = normalize_label(label)
         code = lookup.get(key)
+        if code is None and dimension == "age":
+            code = age_code(key)
         if code is None and dimension == "geo" and region_names:
             code = region_names.get(key)
         if code is None:
