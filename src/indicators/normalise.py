@@ -44,7 +44,8 @@ def cap_outliers(values: pd.Series) -> pd.Series:
 
 def normalise_series(values: pd.Series, lower_is_better: bool = False) -> pd.Series:
     """Cap outliers, square-root transform when skewed, min-max to [0, 1] (see module doc)."""
-    capped = cap_outliers(values.astype("float64"))
+    # Infinite values are not measurements: treat them as missing.
+    capped = cap_outliers(values.astype("float64").replace([np.inf, -np.inf], np.nan))
     sk = skewness(capped)
     if np.isfinite(sk) and sk > SKEW_THRESHOLD and (capped.dropna() >= 0).all():
         capped = np.sqrt(capped)
@@ -71,10 +72,13 @@ def normalise_components(
     whatever years `values` contains: pass the reference window only. `directions` maps
     indicator_id -> "higher" | "lower" (others treated as higher).
     """
-    out = values.copy()
-    out["norm"] = np.nan
-    for key, idx in out.groupby(list(group_cols), sort=False).groups.items():
+    # Positional indices: label-based assignment would mix groups when the index has
+    # duplicate labels (e.g. after a concat).
+    out = values.reset_index(drop=True)
+    norm = np.full(len(out), np.nan)
+    value = out["value"].astype("float64")
+    for key, positions in out.groupby(list(group_cols), sort=False).indices.items():
         indicator_id = key[0] if isinstance(key, tuple) else key
         lower = directions.get(indicator_id) == "lower"
-        out.loc[idx, "norm"] = normalise_series(out.loc[idx, "value"], lower).to_numpy()
-    return out
+        norm[positions] = normalise_series(value.iloc[positions], lower).to_numpy()
+    return out.assign(norm=norm)

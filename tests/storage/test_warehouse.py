@@ -33,6 +33,8 @@ def sex_indicator():
 
 def test_demo_panel_covers_every_indicator_region_year_and_sex(demo_settings):
     values = pd.read_parquet(WarehousePaths(demo_settings.data_dir).indicator_values)
+    catalog_ids = {s.indicator_id for s in CATALOG}
+    values = values[values.indicator_id.isin(catalog_ids)]  # derived indices tested elsewhere
     regions = pd.read_parquet(demo_settings.reference_dir / "nuts_regions.parquet")
     r21 = regions[(regions.nuts_version == "2021") & (regions.nuts_level == 2)
                   & ~regions.geo_code.str.endswith("Z")]
@@ -165,3 +167,21 @@ def test_every_real_eurostat_file_imports_and_label_files_feed_the_catalog(setti
     finally:
         wh.close()
     assert report.ok, report.problems
+
+
+def test_build_derives_the_indices_and_innovation_groups(demo_settings):
+    paths = WarehousePaths(demo_settings.data_dir)
+    values = pd.read_parquet(paths.indicator_values)
+    for indicator_id in ("regional_innovation_index", "gender_inclusion_index",
+                         "female_achievement_index", "female_disadvantage_index",
+                         "sustainability_index"):
+        rows = values[values.indicator_id == indicator_id]
+        assert set(rows.nuts_level) >= {0, 1, 2}, indicator_id
+        assert (rows.source == "demo").all()  # derived from demo inputs: still demo
+    groups = pd.read_parquet(paths.innovation_groups)
+    assert set(groups.grp) <= {"Leader", "Strong", "Moderate", "Emerging"}
+    assert set(groups.subgroup) <= {"+", "", "-"}
+    index = values[(values.indicator_id == "regional_innovation_index")]
+    merged = groups.merge(index, on=["geo_code", "year"])
+    assert len(merged) == len(groups)
+    assert (merged.relative_index - merged.value).abs().max() < 1e-9

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from indicators.catalog import CATALOG
+from indicators.registry import DERIVED_SPECS
 
 CATALOG_COLUMNS = [
     "indicator_id", "title", "description", "domain", "unit", "decimals", "direction",
@@ -32,6 +33,17 @@ def catalog_frame(user_indicators: list[dict] | None = None) -> pd.DataFrame:
             "origin": "catalog",
         }
         for s in CATALOG
+    ]
+    rows += [
+        {
+            "indicator_id": s.indicator_id, "title": s.title, "description": s.description,
+            "domain": str(s.domain), "unit": s.unit, "decimals": s.decimals,
+            "direction": str(s.direction), "has_sex": s.has_sex,
+            "nuts_levels": ",".join(str(level) for level in s.nuts_levels),
+            "source_dataset": s.source_dataset, "licence": s.sources[0].licence
+            if s.sources else "", "caveats": s.caveats, "verified": True, "origin": "derived",
+        }
+        for s in DERIVED_SPECS
     ]
     for u in user_indicators or []:
         rows.append({

@@ -21,6 +21,7 @@ from regiodash.config import Settings
 from regiodash.errors import RegiodashError, WarehouseError
 from regiodash.storage.catalog_table import catalog_frame
 from regiodash.storage.schema import (
+    GROUPS_SCHEMA,
     INDICATOR_VALUES_SCHEMA,
     MANIFEST_SCHEMA,
     OBSERVATIONS_SCHEMA,
@@ -72,6 +73,7 @@ class Warehouse:
         self._view_over("observations", self.paths.observations, OBSERVATIONS_SCHEMA)
         self._view_over("indicator_values", self.paths.indicator_values, INDICATOR_VALUES_SCHEMA)
         self._view_over("manifest", self.paths.manifest, MANIFEST_SCHEMA)
+        self._view_over("innovation_groups", self.paths.innovation_groups, GROUPS_SCHEMA)
         for source, dataset, path in self.paths.raw_files():
             # quote_ident refuses any file name that is not a plain snake_case identifier.
             self._view_over(quote_ident(f"raw_{source}_{dataset}"), path)

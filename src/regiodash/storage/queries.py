@@ -51,3 +51,43 @@ def load_boundaries(wh: Warehouse, level: int, nuts_version: str) -> pd.DataFram
 def has_demo_values(wh: Warehouse) -> bool:
     return bool(wh.query_rows(
         "SELECT count(*) > 0 FROM indicator_values WHERE source = 'demo'")[0][0])
+
+
+def load_regions(wh: Warehouse, nuts_version: str = "2021") -> pd.DataFrame:
+    return run_named(wh, "region_list", nuts_version=nuts_version)
+
+
+def load_region_values(wh: Warehouse, geo_code: str) -> pd.DataFrame:
+    """Every value of one region (all indicators, years, sexes) with catalog metadata."""
+    return run_named(wh, "region_values", geo_code=geo_code)
+
+
+def load_indicator_series(wh: Warehouse, indicator_id: str, geo_codes: list[str]
+                          ) -> pd.DataFrame:
+    return run_named(wh, "indicator_series", indicator_id=indicator_id, geo_codes=geo_codes)
+
+
+def load_level_year_values(wh: Warehouse, indicator_id: str, level: int, sex: str
+                           ) -> pd.DataFrame:
+    return run_named(wh, "level_year_values", indicator_id=indicator_id, level=level, sex=sex)
+
+
+def load_warehouse_summary(wh: Warehouse) -> pd.DataFrame:
+    return run_named(wh, "warehouse_summary")
+
+
+def load_manifest(wh: Warehouse) -> pd.DataFrame:
+    return wh.query_df("SELECT * FROM manifest ORDER BY imported_at DESC")
+
+
+def load_innovation_groups(wh: Warehouse, level: int) -> pd.DataFrame:
+    return run_named(wh, "innovation_groups", level=level)
+
+
+def load_level_values(wh: Warehouse, level: int, year: int, indicator_ids: list[str]
+                      ) -> pd.DataFrame:
+    """Wide frame: one row per region of the level, one column per indicator (sex T)."""
+    long = run_named(wh, "level_values", level=level, year=year, indicator_ids=indicator_ids)
+    if long.empty:
+        return pd.DataFrame(columns=indicator_ids)
+    return long.pivot(index="geo_code", columns="indicator_id", values="value")

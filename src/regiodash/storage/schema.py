@@ -58,3 +58,14 @@ def schema_for(columns: list[str]) -> pa.Schema:
 
 OBSERVATIONS_SCHEMA = schema_for(OBSERVATION_COLUMNS)
 INDICATOR_VALUES_SCHEMA = schema_for(INDICATOR_VALUE_COLUMNS)
+
+GROUPS_SCHEMA = pa.schema([
+    ("geo_code", pa.string()),
+    ("nuts_level", pa.int8()),
+    ("nuts_version", pa.string()),
+    ("year", pa.int16()),
+    ("relative_index", pa.float64()),
+    ("grp", pa.string()),
+    ("subgroup", pa.string()),
+])
+"""innovation_groups: one row per region, NUTS level and year with a Regional Innovation Index."""

@@ -38,6 +38,7 @@ from regiodash.ingest.model import RawTable
 from regiodash.nuts import detect_nuts_version, is_extra_regio, load_known_codes, nuts_level_of
 from regiodash.storage.files import sha256_file, write_json_atomic, write_parquet_atomic, write_with
 from regiodash.storage.schema import (
+    GROUPS_SCHEMA,
     INDICATOR_VALUE_COLUMNS,
     INDICATOR_VALUES_SCHEMA,
     MANIFEST_SCHEMA,
@@ -90,6 +91,10 @@ class WarehousePaths:
     @property
     def manifest(self) -> Path:
         return self.root / "manifest.parquet"
+
+    @property
+    def innovation_groups(self) -> Path:
+        return self.root / "innovation_groups.parquet"
 
     @property
     def user_indicators(self) -> Path:
@@ -267,6 +272,7 @@ class BuildSummary:
     indicator_values: int = 0
     indicators: int = 0
     demo_values: int = 0
+    derived_values: int = 0
     skipped: list[str] = field(default_factory=list)
 
 
@@ -406,6 +412,20 @@ def build_warehouse(
             f"ORDER BY CASE source {ranks} ELSE 5 END, nuts_version DESC) = 1"
         )
         values = con.execute("SELECT * FROM iv").to_arrow_table()
+        from regiodash.storage.derive import derive_indicators
+
+        if progress:
+            progress("deriving the innovation, gender and sustainability indices")
+        derived, groups = derive_indicators(
+            values.to_pandas(types_mapper=None).astype({"year": "int64", "nuts_level": "int64"}))
+        summary.derived_values = len(derived)
+        if len(derived):
+            derived_table = pa.Table.from_pandas(
+                derived.astype({"year": "int16", "nuts_level": "int8"}), preserve_index=False
+            ).select(INDICATOR_VALUE_COLUMNS).cast(INDICATOR_VALUES_SCHEMA)
+            values = pa.concat_tables([values.cast(INDICATOR_VALUES_SCHEMA), derived_table])
+        groups_table = pa.Table.from_pandas(groups.astype(
+            {"nuts_level": "int8", "year": "int16"}), preserve_index=False).cast(GROUPS_SCHEMA)
         con.register("all_values", values)
         values = con.execute(
             f"SELECT {', '.join(INDICATOR_VALUE_COLUMNS)} FROM all_values "  # noqa: S608
@@ -418,6 +438,7 @@ def build_warehouse(
         write_json_atomic(user_defs, paths.user_indicators)
         write_parquet_atomic(obs, paths.observations)
         write_parquet_atomic(values, paths.indicator_values, row_group_size=32_000)
+        write_parquet_atomic(groups_table, paths.innovation_groups)
         if progress:
             progress(f"indicator_values: {values.num_rows:,} rows, "
                      f"{summary.indicators} indicators")

@@ -15,6 +15,7 @@ from regiodash.storage import queries
 from regiodash.storage.connection import Warehouse, open_warehouse
 from regiodash.storage.warehouse import WarehousePaths
 from regiodash.ui.maps import build_geojson
+from regiodash.ui.state import ViewContext
 
 
 def data_version() -> str:
@@ -61,3 +62,60 @@ def geojson(version: str, level: int, nuts_version: str) -> dict:
 @st.cache_data(show_spinner=False)
 def has_demo(version: str) -> bool:
     return queries.has_demo_values(get_warehouse(version))
+
+
+@st.cache_data(show_spinner=False)
+def regions(version: str) -> pd.DataFrame:
+    return queries.load_regions(get_warehouse(version))
+
+
+@st.cache_data(show_spinner=False)
+def region_values(version: str, geo_code: str) -> pd.DataFrame:
+    return queries.load_region_values(get_warehouse(version), geo_code)
+
+
+@st.cache_data(show_spinner=False)
+def indicator_series(version: str, indicator_id: str, geo_codes: tuple[str, ...]
+                     ) -> pd.DataFrame:
+    return queries.load_indicator_series(get_warehouse(version), indicator_id, list(geo_codes))
+
+
+@st.cache_data(show_spinner=False)
+def level_year_values(version: str, indicator_id: str, level: int, sex: str) -> pd.DataFrame:
+    return queries.load_level_year_values(get_warehouse(version), indicator_id, level, sex)
+
+
+@st.cache_data(show_spinner=False)
+def warehouse_summary(version: str) -> pd.DataFrame:
+    return queries.load_warehouse_summary(get_warehouse(version))
+
+
+@st.cache_data(show_spinner=False)
+def manifest(version: str) -> pd.DataFrame:
+    return queries.load_manifest(get_warehouse(version))
+
+
+@st.cache_data(show_spinner=False)
+def view_context(version: str) -> ViewContext:
+    """Everything URL parameters are validated against (catalog ids, region codes...)."""
+    cat = catalog(version)
+    regs = regions(version)
+    weight_ids = frozenset(cat.loc[cat["domain"] == "innovation", "indicator_id"])
+    return ViewContext(
+        indicators=frozenset(cat["indicator_id"]),
+        regions=frozenset(regs["geo_code"]),
+        countries=frozenset(regs.loc[regs["nuts_level"] == 0, "geo_code"]),
+        year_range=(1990, 2100),
+        weight_ids=weight_ids,
+    )
+
+
+@st.cache_data(show_spinner=False)
+def innovation_groups(version: str, level: int) -> pd.DataFrame:
+    return queries.load_innovation_groups(get_warehouse(version), level)
+
+
+@st.cache_data(show_spinner=False)
+def level_values(version: str, level: int, year: int, indicator_ids: tuple[str, ...]
+                 ) -> pd.DataFrame:
+    return queries.load_level_values(get_warehouse(version), level, year, list(indicator_ids))

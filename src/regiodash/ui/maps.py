@@ -20,6 +20,7 @@ import shapely
 # Colour-blind-safe sequential scale (viridis); reversed for "lower is better" so that the
 # better end always has the same colour.
 SEQUENTIAL_SCALE = "Viridis"
+DIVERGING_SCALE = "PuOr"  # colour-blind-safe diverging (ColorBrewer), for gaps around zero
 MISSING_COLOUR = "#c8c8c8"
 EMPTY_TOPOJSON_URL = "/app/static/"
 # Plotly config for every map: never reach a CDN for the base topology.
@@ -35,7 +36,7 @@ class MapSpec:
     unit: str
     decimals: int
     direction: str
-    is_demo: bool = False
+    diverging: bool = False  # e.g. gender gaps: centred on zero
 
 
 def build_geojson(boundaries: pd.DataFrame) -> dict:
@@ -99,8 +100,10 @@ def build_choropleth(
         ))
     fig.add_trace(go.Choropleth(
         geojson=geojson, featureidkey="id", locations=have["geo_code"].tolist(),
-        z=have["value"].round(spec.decimals + 2).tolist(), colorscale=SEQUENTIAL_SCALE,
-        reversescale=spec.direction == "lower",
+        z=have["value"].round(spec.decimals + 2).tolist(),
+        colorscale=DIVERGING_SCALE if spec.diverging else SEQUENTIAL_SCALE,
+        zmid=0 if spec.diverging else None,
+        reversescale=spec.direction == "lower" and not spec.diverging,
         colorbar={"title": {"text": html.escape(spec.unit)}, "thickness": 14, "len": 0.75},
         customdata=customdata(have), hovertemplate=hover,
         marker_line_color="white", marker_line_width=0.4, name=html.escape(spec.title),
@@ -116,6 +119,20 @@ def build_choropleth(
         clickmode="event+select",
     )
     return fig, missing[["geo_code", "geo_name"]].reset_index(drop=True)
+
+
+def gap_values(women: pd.DataFrame, men: pd.DataFrame) -> pd.DataFrame:
+    """Men minus women per region (points), from two map_values frames of the same view.
+
+    A region gets a gap only when both values exist; the flag is the union of both flags.
+    """
+    merged = women.merge(men[["geo_code", "value", "flag"]], on="geo_code",
+                         suffixes=("_f", "_m"), how="left")
+    out = merged.drop(columns=["value_f", "value_m", "flag_f", "flag_m"]).copy()
+    out["value"] = merged["value_m"] - merged["value_f"]
+    flags = merged["flag_f"].fillna("") + merged["flag_m"].fillna("")
+    out["flag"] = flags.map(lambda f: "".join(sorted(set(f))) or None)
+    return out
 
 
 def figure_json_bytes(fig: go.Figure) -> int:

@@ -1,9 +1,17 @@
 """ViewState: the one owner of the URL's query parameters.
 
-Short stable keys; only values that differ from the defaults are written; invalid values fall
-back to defaults with a note the page shows; renamed keys are migrated via `KEY_MIGRATIONS`.
-Nothing from the URL reaches SQL or HTML unvalidated: every value is checked against the
-catalog or a fixed set before use.
+Every page reads its view from the URL through `parse_view_state` and writes it back with
+`ViewState.to_query`, so a link reproduces exactly what its sender saw.
+
+- Short stable keys: indicator, level, year (`2019` or a range `2015..2023`), sex
+  (T, F, M or gap), country, region (codes joined with `~`), compare (up to 8 codes joined
+  with `~`), weights (`id:w~id:w`, only when changed).
+- Only values that differ from the page's defaults are written.
+- Invalid or hostile values (unknown ids, out-of-range years, SQL or HTML fragments, thousands
+  of codes, wrong types) fall back to the default with a short note the page shows. No value
+  from the URL is used before it has been checked against the catalog, the region list or a
+  fixed set, so nothing from the URL reaches SQL or HTML.
+- Renamed keys keep working through `KEY_MIGRATIONS`.
 """
 
 from __future__ import annotations
@@ -12,79 +20,163 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-MAX_PARAM_LENGTH = 200
-SEXES = ("T", "F", "M")
+MAX_PARAM_LENGTH = 400
+MAX_REGIONS = 12
+MAX_COMPARE = 8
+SEXES = ("T", "F", "M", "gap")
 LEVELS = (0, 1, 2, 3)
+SEPARATOR = "~"
 # old key -> current key (kept forever so old links keep working)
-KEY_MIGRATIONS: dict[str, str] = {"ind": "indicator", "nuts": "level"}
-ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+KEY_MIGRATIONS: dict[str, str] = {"ind": "indicator", "nuts": "level", "geo": "region",
+                                  "regions": "region", "cmp": "compare"}
+KEYS = ("indicator", "level", "year", "sex", "country", "region", "compare", "weights")
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,79}$")
+CODE_PATTERN = re.compile(r"^[A-Z]{2}[A-Z0-9]{0,3}$")
+YEAR_PATTERN = re.compile(r"^(\d{4})(?:\.\.(\d{4}))?$")
+WEIGHT_PATTERN = re.compile(r"^([a-z][a-z0-9_]{0,79}):(\d{1,3}(?:\.\d{1,3})?)$")
+
+
+@dataclass(frozen=True)
+class ViewContext:
+    """What valid values look like: everything the URL is checked against."""
+
+    indicators: frozenset[str]
+    regions: frozenset[str]
+    countries: frozenset[str]
+    year_range: tuple[int, int] = (1990, 2100)
+    weight_ids: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
 class ViewState:
-    indicator: str
+    indicator: str = ""
     level: int = 2
     year: int | None = None  # None = latest available
+    year_to: int | None = None  # set for a range year..year_to
     sex: str = "T"
+    country: str | None = None
+    regions: tuple[str, ...] = ()
+    compare: tuple[str, ...] = ()
+    weights: tuple[tuple[str, float], ...] = ()
     notes: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def region(self) -> str | None:
+        return self.regions[0] if self.regions else None
+
+    @property
+    def year_span(self) -> tuple[int, int] | None:
+        if self.year is None:
+            return None
+        return (self.year, self.year_to if self.year_to is not None else self.year)
 
     def to_query(self, defaults: ViewState) -> dict[str, str]:
         """Query parameters for this state: only those that differ from `defaults`."""
         out: dict[str, str] = {}
-        if self.indicator != defaults.indicator:
+        if self.indicator and self.indicator != defaults.indicator:
             out["indicator"] = self.indicator
         if self.level != defaults.level:
             out["level"] = str(self.level)
-        if self.year is not None and self.year != defaults.year:
-            out["year"] = str(self.year)
+        if self.year is not None and (self.year, self.year_to) != (defaults.year,
+                                                                    defaults.year_to):
+            out["year"] = (f"{self.year}..{self.year_to}" if self.year_to is not None
+                           else str(self.year))
         if self.sex != defaults.sex:
             out["sex"] = self.sex
+        if self.country and self.country != defaults.country:
+            out["country"] = self.country
+        if self.regions and self.regions != defaults.regions:
+            out["region"] = SEPARATOR.join(self.regions)
+        if self.compare and self.compare != defaults.compare:
+            out["compare"] = SEPARATOR.join(self.compare)
+        if self.weights and self.weights != defaults.weights:
+            out["weights"] = SEPARATOR.join(f"{k}:{_fmt_weight(w)}" for k, w in self.weights)
         return out
+
+
+def _fmt_weight(w: float) -> str:
+    return f"{w:g}"
 
 
 def _first(value: object) -> str:
     if isinstance(value, list | tuple):
         value = value[0] if value else ""
-    return str(value)[:MAX_PARAM_LENGTH + 1]
+    return str(value)
+
+
+def _short(value: str) -> str:
+    return value if len(value) <= 40 else value[:40] + "..."
 
 
 def parse_view_state(
     params: Mapping[str, object],
     defaults: ViewState,
-    known_indicators: set[str],
-    year_range: tuple[int, int] = (1990, 2100),
+    ctx: ViewContext,
 ) -> ViewState:
     """Validate query parameters into a ViewState; bad values fall back with a note."""
-    raw = {KEY_MIGRATIONS.get(k, k): _first(v) for k, v in params.items()}
+    raw: dict[str, str] = {}
     notes: list[str] = []
+    for key, value in params.items():
+        current = KEY_MIGRATIONS.get(key, key)
+        if current in KEYS and current not in raw:
+            raw[current] = _first(value)
     state = defaults
 
     def reject(key: str, value: str, why: str) -> None:
-        shown = value if len(value) <= 40 else value[:40] + "..."
-        notes.append(f"Ignored URL parameter {key}={shown!r}: {why}.")
+        notes.append(f"Ignored URL parameter {key}={_short(value)!r}: {why}.")
 
-    if "indicator" in raw:
-        value = raw["indicator"]
-        if ID_PATTERN.match(value) and value in known_indicators:
-            state = replace(state, indicator=value)
-        else:
-            reject("indicator", value, "unknown indicator")
-    if "level" in raw:
-        value = raw["level"]
-        if value.isdigit() and int(value) in LEVELS:
-            state = replace(state, level=int(value))
-        else:
-            reject("level", value, "NUTS level must be 0, 1, 2 or 3")
-    if "year" in raw:
-        value = raw["year"]
-        if value.isdigit() and len(value) == 4 and year_range[0] <= int(value) <= year_range[1]:
-            state = replace(state, year=int(value))
-        else:
-            reject("year", value, f"year must be between {year_range[0]} and {year_range[1]}")
-    if "sex" in raw:
-        value = raw["sex"].upper()
-        if value in SEXES:
-            state = replace(state, sex=value)
-        else:
-            reject("sex", raw["sex"], "sex must be T, F or M")
+    for key, value in raw.items():
+        if len(value) > MAX_PARAM_LENGTH:
+            reject(key, value, f"longer than {MAX_PARAM_LENGTH} characters")
+            continue
+        if key == "indicator":
+            if ID_PATTERN.match(value) and value in ctx.indicators:
+                state = replace(state, indicator=value)
+            else:
+                reject(key, value, "unknown indicator")
+        elif key == "level":
+            if value.isdigit() and int(value) in LEVELS:
+                state = replace(state, level=int(value))
+            else:
+                reject(key, value, "NUTS level must be 0, 1, 2 or 3")
+        elif key == "year":
+            m = YEAR_PATTERN.match(value)
+            lo, hi = ctx.year_range
+            if m and lo <= int(m[1]) <= hi and (m[2] is None or int(m[1]) <= int(m[2]) <= hi):
+                state = replace(state, year=int(m[1]),
+                                year_to=int(m[2]) if m[2] is not None else None)
+            else:
+                reject(key, value, f"year must be a year or a range like {lo}..{hi} "
+                                   f"between {lo} and {hi}")
+        elif key == "sex":
+            norm = value if value == "gap" else value.upper()
+            if norm in SEXES:
+                state = replace(state, sex=norm)
+            else:
+                reject(key, value, "sex must be T, F, M or gap")
+        elif key == "country":
+            if CODE_PATTERN.match(value) and value in ctx.countries:
+                state = replace(state, country=value)
+            else:
+                reject(key, value, "unknown country code")
+        elif key in ("region", "compare"):
+            limit = MAX_REGIONS if key == "region" else MAX_COMPARE
+            codes = [c for c in value.split(SEPARATOR) if c]
+            good = [c for c in dict.fromkeys(codes) if CODE_PATTERN.match(c) and c in ctx.regions]
+            if len(codes) > limit:
+                reject(key, value, f"at most {limit} regions")
+                good = good[:limit]
+            elif len(good) < len(codes):
+                bad = [c for c in codes if c not in good]
+                reject(key, SEPARATOR.join(bad), "unknown region code")
+            state = replace(state, **{"regions" if key == "region" else "compare": tuple(good)})
+        elif key == "weights":
+            parts = [p for p in value.split(SEPARATOR) if p]
+            parsed = [WEIGHT_PATTERN.match(p) for p in parts]
+            if parts and all(m and m[1] in ctx.weight_ids and float(m[2]) <= 100
+                             for m in parsed):
+                state = replace(state, weights=tuple((m[1], float(m[2]))
+                                                     for m in parsed if m))
+            else:
+                reject(key, value, "weights must look like component:1.5~component:0.5")
     return replace(state, notes=tuple(notes))

@@ -1,0 +1,736 @@
+"""Gender-inclusion measures derived from the catalog indicators that have a sex breakdown.
+
+Input: a DataFrame `values` with the columns indicator_id, geo_code, nuts_level (int; -1 EU
+aggregate, 0 country, 1-3 regions), nuts_version, year, sex (F/M/T), value (float, NaN =
+missing), flag (Eurostat flag or None) and source ('eurostat', 'user', 'demo'). Only rows of
+catalog indicators with `has_sex` and sex F or M are read; everything else is ignored.
+
+Output grain: one row per derived indicator, `geo_code` and `year`, always with the columns
+indicator_id, geo_code, nuts_level, nuts_version, year, sex, value, flag, source (sex 'T').
+Rows are emitted only where a value could be computed: a missing input gives no row, never a
+zero or an imputed value.
+
+Per catalog indicator X with a sex breakdown (ids built from X's indicator_id):
+- `gender_gap_X`   = men - women (M - F), in X's unit. How to read the sign depends on X's
+  direction (see each spec): for higher-is-better X a positive gap means women are behind; for
+  lower-is-better X (unemployment, NEET, early leavers) women are worse off when the gap is
+  NEGATIVE (their rate is higher).
+- `gender_ratio_X` = F / M (none when M is 0).
+- `women_share_X`  = 100 * F / (F + M), only for headcounts (unit "persons").
+- `eige_metric_X`  = the Gender Equality Index metric (EIGE): 1 + 99 * (1 - G) * A where
+  G = |F' / mean(F', M') - 1| and A = mean / best mean; 1..100, 100 = equality at the best level.
+  F', M' are X itself (higher is better), 100 - X for lower-is-better percentages (EIGE states
+  negative indicators positively), or the shares of women and men for headcounts.
+
+Region-year composites (levels 0-3; at least `min_coverage` of the expected indicators):
+- `gender_inclusion_index`   geometric mean of the eige metrics, 1..100.
+- `female_achievement_index` 100 * mean of F / best F (higher is better) or best F / F (lower),
+  after the EU Regional Gender Equality Monitor's FemAI, 0..100.
+- `female_disadvantage_index` 100 * mean of the relative gap where women do worse than men
+  (0 where they do not), after the Monitor's FemDI, 0 (no disadvantage)..100.
+
+"Best" is taken per indicator and NUTS level over all regions and all years of `values`, so
+scores compare over time; EU aggregates (level -1) get gaps, ratios and shares only. See
+docs/methodology_gender_sustainability.md for sources, deviations and edge cases.
+
+Flags: a derived value gets 'e' if any of its own inputs has a flag containing 'e', 'p' if any
+contains 'p', 'ep' for both, else None. Source is 'demo' if any own input is demo (for the
+relative measures also if any value of the reference pool is demo), else 'derived'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from indicators.catalog import CATALOG
+from indicators.spec import CatalogIndicator, Direction, Domain, IndicatorSpec, Source
+
+INPUT_COLUMNS = (
+    "indicator_id",
+    "geo_code",
+    "nuts_level",
+    "nuts_version",
+    "year",
+    "sex",
+    "value",
+    "flag",
+    "source",
+)
+OUTPUT_COLUMNS = INPUT_COLUMNS
+REGION_LEVELS = (0, 1, 2, 3)
+GROUP_KEYS = ["geo_code", "nuts_level", "year"]
+
+GAP_PREFIX = "gender_gap_"
+RATIO_PREFIX = "gender_ratio_"
+SHARE_PREFIX = "women_share_"
+EIGE_PREFIX = "eige_metric_"
+GENDER_INCLUSION_INDEX = "gender_inclusion_index"
+FEMALE_ACHIEVEMENT_INDEX = "female_achievement_index"
+FEMALE_DISADVANTAGE_INDEX = "female_disadvantage_index"
+
+EIGE_REFERENCE = "EIGE, Gender Equality Index 2017: Methodological report (doi:10.2839/601545)"
+MONITOR_REFERENCE = (
+    "Norlén, Papadimitriou, Dijkstra, The Regional Gender Equality Monitor, JRC EUR 29679 EN "
+    "(2019, doi:10.2760/472693); Norlén, Papadimitriou, De Dominicis, Dijkstra, Mapping the "
+    "glass ceiling, DG REGIO working paper (2021)"
+)
+
+# --- provenance: flags and source, shared with sustainability.py -----------------------------
+E_BIT, P_BIT, DEMO_BIT = 1, 2, 4
+_FLAG_BY_BITS = np.array([None, "e", "p", "ep"], dtype=object)
+
+
+def encode_provenance(flag: pd.Series, source: pd.Series) -> np.ndarray:
+    """Return an int8 bit mask per row: 1 = flag contains 'e', 2 = contains 'p', 4 = demo.
+
+    Works on the distinct flag values only (there are a handful), so it is cheap on millions
+    of rows. None/NaN flags contribute nothing.
+    """
+    codes, uniques = pd.factorize(flag, use_na_sentinel=True)
+    bits = np.array(
+        [
+            (E_BIT if "e" in str(u).lower() else 0) | (P_BIT if "p" in str(u).lower() else 0)
+            for u in uniques
+        ],
+        dtype=np.int8,
+    )
+    mask = np.where(codes >= 0, bits[np.maximum(codes, 0)] if len(bits) else 0, 0)
+    demo = (source == "demo").to_numpy(dtype=bool, na_value=False)
+    return (mask | np.where(demo, DEMO_BIT, 0)).astype(np.int8)
+
+
+def decode_flags(mask: np.ndarray | pd.Series) -> pd.Series:
+    """Flag column ('e', 'p', 'ep' or None, object dtype) from provenance bit masks."""
+    bits = np.asarray(mask, dtype=np.int64) & (E_BIT | P_BIT)
+    return pd.Series(_FLAG_BY_BITS[bits], dtype=object)
+
+
+def or_by_group(group_ids: np.ndarray, mask: np.ndarray, n_groups: int) -> np.ndarray:
+    """Bitwise OR of `mask` within each group (group_ids in 0..n_groups-1), vectorised."""
+    out = np.zeros(n_groups, dtype=np.int8)
+    for bit in (E_BIT, P_BIT, DEMO_BIT):  # three bits, not a loop over data
+        hit = np.bincount(group_ids, weights=(mask & bit) > 0, minlength=n_groups) > 0
+        out |= np.where(hit, bit, 0).astype(np.int8)
+    return out
+
+
+def check_columns(values: pd.DataFrame) -> None:
+    missing = [c for c in INPUT_COLUMNS if c not in values.columns]
+    if missing:
+        raise ValueError(f"values is missing column(s) {', '.join(missing)}")
+
+
+def check_unique(frame: pd.DataFrame, keys: list[str]) -> None:
+    """Refuse duplicate observations: a derived value must come from one value per key."""
+    dup = frame.duplicated(keys, keep=False)
+    if dup.any():
+        first = frame.loc[dup, keys].iloc[0].to_dict()
+        raise ValueError(
+            f"values holds {int(dup.sum())} duplicated rows for key {keys}, e.g. {first}"
+        )
+
+
+def latest_version_by_group(
+    group_ids: np.ndarray, versions: pd.Series, n_groups: int
+) -> pd.Categorical:
+    """Most recent nuts_version per group (string order: '2016' < '2021'); NaN if none."""
+    versions = as_category(versions)
+    top = pd.Series(versions.cat.codes.to_numpy()).groupby(group_ids).max()
+    codes = top.reindex(range(n_groups), fill_value=-1).to_numpy(dtype=np.int64)
+    return pd.Categorical.from_codes(codes, categories=versions.cat.categories)
+
+
+def group_heads(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, int, pd.DataFrame]:
+    """Group id per row (0..n-1), the number of groups and the key values of each group."""
+    gid = frame.groupby(keys, sort=False, observed=True).ngroup().to_numpy()
+    _, first = np.unique(gid, return_index=True)  # first row of each group, by group id
+    heads = frame[keys].iloc[first].reset_index(drop=True)
+    return gid, len(first), heads
+
+
+def meets_coverage(available: np.ndarray, expected: np.ndarray, min_coverage: float) -> np.ndarray:
+    """available / expected >= min_coverage (with a tolerance for 2/3 * 3 and the like)."""
+    return (available > 0) & (available >= min_coverage * expected - 1e-9)
+
+
+def as_category(series: pd.Series) -> pd.Series:
+    """Categorical with lexically sorted categories (codes order = string order)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series
+    return series.astype("category")
+
+
+def finish(frame: pd.DataFrame) -> pd.DataFrame:
+    """Output schema: exact columns, value float64, no missing values, sorted, clean index."""
+    if frame.empty:
+        out = pd.DataFrame({c: pd.Series(dtype="str") for c in OUTPUT_COLUMNS})
+        out["nuts_level"] = out["nuts_level"].astype("int64")
+        out["year"] = out["year"].astype("int64")
+        out["value"] = out["value"].astype("float64")
+        out["flag"] = out["flag"].astype(object)
+        return out
+    frame = frame[np.isfinite(frame["value"].to_numpy(dtype=float))]
+    ids = as_category(frame["indicator_id"])
+    geos = as_category(frame["geo_code"])
+    versions = as_category(frame["nuts_version"])
+    level = frame["nuts_level"].to_numpy(dtype=np.int64)
+    year = frame["year"].to_numpy(dtype=np.int64)
+    id_codes, geo_codes = ids.cat.codes.to_numpy(), geos.cat.codes.to_numpy()
+    order = np.lexsort((geo_codes, year, level, id_codes))  # last key sorts first
+    mask = frame["mask"].to_numpy()[order]
+    source_codes = ((mask & DEMO_BIT) > 0).astype(np.int8)  # 0 derived, 1 demo
+    out = pd.DataFrame(
+        {
+            "indicator_id": _labels(ids, id_codes[order]),
+            "geo_code": _labels(geos, geo_codes[order]),
+            "nuts_level": level[order],
+            "nuts_version": _labels(versions, versions.cat.codes.to_numpy()[order]),
+            "year": year[order],
+            "sex": _take(["T"], np.zeros(len(order), dtype=np.int8)),
+            "value": frame["value"].to_numpy(dtype=float)[order],
+            "flag": decode_flags(mask),
+            "source": _take(["derived", "demo"], source_codes),
+        }
+    )
+    return out[list(OUTPUT_COLUMNS)]
+
+
+def _labels(categorical: pd.Series, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """String labels for `codes` of a categorical column, missing (-1) as NaN, vectorised."""
+    return _take(categorical.cat.categories, codes)
+
+
+def _take(labels: Iterable[str] | pd.Index, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """labels[codes] as a string array without a per-row Python pass; code -1 gives NaN."""
+    index = pd.Index(labels).astype("str")
+    return index.take(codes, allow_fill=True, fill_value=np.nan).array
+
+
+# --- which indicators, how to read them ------------------------------------------------------
+def is_headcount(entry: IndicatorSpec) -> bool:
+    """A count of persons (not a rate): women's share and shares-based EIGE metric apply."""
+    return entry.unit.strip().lower() == "persons"
+
+
+def is_percentage(entry: IndicatorSpec) -> bool:
+    return entry.unit.lstrip().startswith("%")
+
+
+def is_scored(entry: IndicatorSpec) -> bool:
+    """Has a normative reading (higher/lower is better, or a headcount read via shares)."""
+    return is_headcount(entry) or entry.direction in (Direction.HIGHER, Direction.LOWER)
+
+
+SEX_INDICATORS: tuple[CatalogIndicator, ...] = tuple(e for e in CATALOG if e.has_sex)
+SCORED_INDICATORS: tuple[CatalogIndicator, ...] = tuple(e for e in SEX_INDICATORS if is_scored(e))
+
+
+def gap_reading(entry: IndicatorSpec) -> str:
+    if is_headcount(entry):
+        return "Positive: fewer women than men are counted; 0: as many women as men."
+    if entry.direction == Direction.HIGHER:
+        return (
+            "Higher is better, so a positive gap means women are behind men; negative: women ahead."
+        )
+    if entry.direction == Direction.LOWER:
+        return (
+            "Lower is better, so a NEGATIVE gap means women are worse off (their value is "
+            "higher than men's); positive: men worse off."
+        )
+    return "Positive: men's value is higher; no normative reading (context indicator)."
+
+
+def _gap_unit(entry: IndicatorSpec) -> str:
+    return "percentage points" if is_percentage(entry) else entry.unit
+
+
+def _indicator_specs(entry: CatalogIndicator) -> list[IndicatorSpec]:
+    name = entry.title
+    levels = tuple(sorted({-1, *entry.nuts_levels}))
+    flag_note = ("Flag e/p if either input is estimated/provisional. " + entry.caveats).strip()
+    headcount_note = (
+        " Headcount: read as counts of persons; the gap is a difference in persons."
+        if is_headcount(entry)
+        else ""
+    )
+    specs = [
+        IndicatorSpec(
+            indicator_id=GAP_PREFIX + entry.indicator_id,
+            title=f"Gender gap: {name}",
+            description=(
+                f"Men's minus women's value of '{name}' ({entry.indicator_id}). "
+                + gap_reading(entry)
+                + headcount_note
+            ),
+            unit=_gap_unit(entry),
+            direction=Direction.TARGET,
+            target=0.0,
+            decimals=entry.decimals,
+            formula="X_M - X_F",
+            caveats=flag_note,
+            sources=entry.sources,
+            nuts_levels=levels,
+            domain=Domain.GENDER,
+        ),
+        IndicatorSpec(
+            indicator_id=RATIO_PREFIX + entry.indicator_id,
+            title=f"Women-to-men ratio: {name}",
+            description=(
+                f"Women's value of '{name}' divided by men's; 1 = parity. "
+                + (
+                    "Lower is better for this indicator: a ratio above 1 means women are worse off."
+                    if entry.direction == Direction.LOWER
+                    else "A ratio below 1 means women's value is lower than men's."
+                )
+            ),
+            unit="ratio",
+            direction=Direction.TARGET,
+            target=1.0,
+            decimals=3,
+            formula="X_F / X_M (no value when X_M = 0)",
+            caveats=flag_note,
+            sources=entry.sources,
+            nuts_levels=levels,
+            domain=Domain.GENDER,
+        ),
+    ]
+    if is_headcount(entry):
+        specs.append(
+            IndicatorSpec(
+                indicator_id=SHARE_PREFIX + entry.indicator_id,
+                title=f"Share of women: {name}",
+                description=(
+                    f"Women as a percentage of women and men counted in '{name}' "
+                    f"(unit '{entry.unit}' is a headcount); 50 = parity."
+                ),
+                unit="% of women and men",
+                direction=Direction.TARGET,
+                target=50.0,
+                decimals=1,
+                formula="100 * X_F / (X_F + X_M)",
+                caveats=flag_note,
+                sources=entry.sources,
+                nuts_levels=levels,
+                domain=Domain.GENDER,
+            )
+        )
+    if is_scored(entry):
+        if is_headcount(entry):
+            inputs = (
+                "the shares of women and men (100 X_F/(X_F+X_M) and 100 X_M/(X_F+X_M)); "
+                "their mean is always 50, so the achievement factor is 1"
+            )
+            achieve = "A = 1"
+        elif entry.direction == Direction.LOWER and is_percentage(entry):
+            inputs = (
+                "the complements 100 - X (lower is better: EIGE states negative "
+                "indicators positively, e.g. 'not at risk of poverty')"
+            )
+            achieve = "A = Xbar / max Xbar"
+        elif entry.direction == Direction.LOWER:
+            inputs = "X itself (lower is better and not a percentage)"
+            achieve = "A = min Xbar / Xbar"
+        else:
+            inputs = "X itself (higher is better)"
+            achieve = "A = Xbar / max Xbar"
+        regional_levels = tuple(sorted(set(entry.nuts_levels) & set(REGION_LEVELS)))
+        specs.append(
+            IndicatorSpec(
+                indicator_id=EIGE_PREFIX + entry.indicator_id,
+                title=f"Gender equality metric (EIGE method): {name}",
+                description=(
+                    f"Gender Equality Index metric for '{name}': 1 = full inequality, 100 = "
+                    "equality at the best level observed among regions of the same NUTS level in "
+                    f"any year. Computed on {inputs}."
+                ),
+                unit="score 1-100",
+                direction=Direction.HIGHER,
+                decimals=1,
+                formula=(
+                    "Xbar = (X_F + X_M)/2; G = |X_F/Xbar - 1|; "
+                    + achieve
+                    + " (best over all regions of the level and all years); "
+                    "metric = 1 + 99 * (1 - G) * A. Source: " + EIGE_REFERENCE
+                ),
+                caveats=(
+                    "A gap in either direction lowers the metric, as in EIGE's index (so "
+                    "women's biologically longer life expectancy counts as a gap). Rewards "
+                    "both a small gap and a high level (Permanyer 2015 criticises the "
+                    "achievement correction for this). Relative to the best region in the data "
+                    "loaded: adding regions or years can change scores. " + flag_note
+                ),
+                sources=entry.sources,
+                nuts_levels=regional_levels,
+                domain=Domain.GENDER,
+            )
+        )
+    return specs
+
+
+def _unique_sources(entries: Iterable[IndicatorSpec]) -> tuple[Source, ...]:
+    seen: dict[str, Source] = {}
+    for entry in entries:
+        for source in entry.sources:
+            seen.setdefault(source.dataset, source)
+    return tuple(seen.values())
+
+
+def _composite_specs() -> list[IndicatorSpec]:
+    ids = ", ".join(e.indicator_id for e in SCORED_INDICATORS)
+    levels = tuple(
+        sorted({lv for e in SCORED_INDICATORS for lv in e.nuts_levels} & set(REGION_LEVELS))
+    )
+    sources = _unique_sources(SCORED_INDICATORS)
+    coverage = (
+        "Computed only where at least two thirds (min_coverage) of the expected sex-breakdown "
+        "indicators are available for the region and year; expected = the indicators "
+        "published at that NUTS level plus any present in the data at that level. "
+        f"Indicators: {ids}."
+    )
+    return [
+        IndicatorSpec(
+            indicator_id=GENDER_INCLUSION_INDEX,
+            title="Gender inclusion index (EIGE method)",
+            description=(
+                "Geometric mean of the per-indicator EIGE gender equality metrics available "
+                "for the region and year; 1 = full inequality, 100 = equality at the best "
+                "level. Equal weights, no domain structure: not comparable with EIGE's "
+                "published Gender Equality Index."
+            ),
+            unit="score 1-100",
+            direction=Direction.HIGHER,
+            formula="exp(mean(ln eige_metric_X)) over available X. " + EIGE_REFERENCE,
+            caveats=coverage,
+            sources=sources,
+            nuts_levels=levels,
+            domain=Domain.DERIVED,
+            decimals=1,
+        ),
+        IndicatorSpec(
+            indicator_id=FEMALE_ACHIEVEMENT_INDEX,
+            title="Female achievement index",
+            description=(
+                "Women's outcomes relative to the best female outcome among regions of the "
+                "same NUTS level in any year, averaged: 100 = women do as well as the best "
+                "region on every indicator. After the FemAI of the EU Regional Gender "
+                "Equality Monitor."
+            ),
+            unit="score 0-100",
+            direction=Direction.HIGHER,
+            formula=(
+                "a_X = X_F / max X_F (higher is better), min X_F / X_F (lower is better), "
+                "share_F / max share_F (headcounts); index = 100 * mean(a_X). " + MONITOR_REFERENCE
+            ),
+            caveats=coverage + " Needs only women's values (men's too for headcount shares). "
+            "Arithmetic mean of indicators, no domains: an interpretation of the Monitor.",
+            sources=sources,
+            nuts_levels=levels,
+            domain=Domain.DERIVED,
+            decimals=1,
+        ),
+        IndicatorSpec(
+            indicator_id=FEMALE_DISADVANTAGE_INDEX,
+            title="Female disadvantage index",
+            description=(
+                "How far women are behind men in the same region, counting only indicators "
+                "where women do worse: 0 = no disadvantage, 100 = women at zero where men are "
+                "not. After the FemDI of the EU Regional Gender Equality Monitor."
+            ),
+            unit="score 0-100",
+            direction=Direction.LOWER,
+            formula=(
+                "d_X = 1 - X_F/X_M if women worse on a higher-is-better X (or a headcount), "
+                "1 - X_M/X_F if women worse on a lower-is-better X, else 0; index = "
+                "100 * mean(d_X). " + MONITOR_REFERENCE
+            ),
+            caveats=coverage + " Gaps in women's favour count as 0 (not as negative "
+            "disadvantage). Arithmetic mean of indicators, no domains and no rescaling to "
+            "the largest observed disadvantage: an interpretation of the Monitor.",
+            sources=sources,
+            nuts_levels=levels,
+            domain=Domain.DERIVED,
+            decimals=1,
+        ),
+    ]
+
+
+def build_derived_specs() -> tuple[IndicatorSpec, ...]:
+    """One spec per sex-breakdown catalog indicator x measure, plus the three indices."""
+    specs = [s for e in SEX_INDICATORS for s in _indicator_specs(e)] + _composite_specs()
+    ids = [s.indicator_id for s in specs]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate derived indicator_id(s) {duplicates}")
+    return tuple(specs)
+
+
+DERIVED_SPECS: tuple[IndicatorSpec, ...] = build_derived_specs()
+DERIVED_SPECS_BY_ID: Mapping[str, IndicatorSpec] = MappingProxyType(
+    {s.indicator_id: s for s in DERIVED_SPECS}
+)
+OUTPUT_IDS: list[str] = sorted(DERIVED_SPECS_BY_ID)
+
+
+# --- computation -----------------------------------------------------------------------------
+def _latest_version(a: pd.Series, b: pd.Series) -> pd.Categorical:
+    """Most recent of two categorical nuts_version columns sharing categories (b may be NaN).
+
+    The geo_code is the same on both sides, so the code exists in the later version too.
+    """
+    codes = np.maximum(a.cat.codes.to_numpy(), b.cat.codes.to_numpy()).astype(np.int64)
+    return pd.Categorical.from_codes(codes, categories=a.cat.categories)
+
+
+# How an indicator is read by the relative measures (EIGE metric, achievement, disadvantage).
+UNSCORED, HIGHER, LOWER_PCT, LOWER_RAW, HEADCOUNT = 0, 1, 2, 3, 4
+
+
+def reading_kind(entry: IndicatorSpec) -> int:
+    if is_headcount(entry):
+        return HEADCOUNT
+    if entry.direction == Direction.HIGHER:
+        return HIGHER
+    if entry.direction == Direction.LOWER:
+        return LOWER_PCT if is_percentage(entry) else LOWER_RAW
+    return UNSCORED
+
+
+KIND_BY_ID: Mapping[str, int] = MappingProxyType(
+    {e.indicator_id: reading_kind(e) for e in SEX_INDICATORS}
+)
+
+
+def _pool(pool_ids: np.ndarray, x: np.ndarray, how: Literal["max", "min"]) -> np.ndarray:
+    """max/min of x within its reference pool (indicator x NUTS level, all regions, all years)."""
+    return pd.Series(x).groupby(pool_ids).transform(how).to_numpy(dtype=float)
+
+
+def _pool_demo(pool_ids: np.ndarray, mask: np.ndarray, used: np.ndarray) -> np.ndarray:
+    """DEMO_BIT where the row's reference pool holds any demo input that enters the measure."""
+    demo = ((mask & DEMO_BIT) > 0) & used
+    pooled = pd.Series(demo).groupby(pool_ids).transform("any").to_numpy(dtype=bool)
+    return np.where(pooled, DEMO_BIT, 0).astype(np.int8)
+
+
+def _measure(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Per indicator, region and year: gap, ratio, share, EIGE metric and the two components
+    of the Monitor indices, all indicators at once (vectorised; no loop over rows or groups).
+
+    `pairs` has one row per indicator_id, geo_code, nuts_level, year with value_f (never
+    missing), value_m (NaN when men's value is missing), mask_f, mask_m and nuts_version.
+    """
+    ids = pairs["indicator_id"].cat
+    kinds = np.array([KIND_BY_ID.get(str(c), UNSCORED) for c in ids.categories] + [UNSCORED])
+    kind = kinds[ids.codes.to_numpy()]
+    level = pairs["nuts_level"].to_numpy(dtype=np.int64)
+    pool_ids = ids.codes.to_numpy().astype(np.int64) * 16 + (level + 8)  # indicator x level
+    f = pairs["value_f"].to_numpy(dtype=float)
+    m = pairs["value_m"].to_numpy(dtype=float)
+    mask_f = pairs["mask_f"].to_numpy().astype(np.int8)
+    mask_fm = (mask_f | pairs["mask_m"].to_numpy()).astype(np.int8)
+    headcount, lower_pct, lower_raw = kind == HEADCOUNT, kind == LOWER_PCT, kind == LOWER_RAW
+    lower = lower_pct | lower_raw
+    scored = (kind != UNSCORED) & np.isin(level, REGION_LEVELS)
+    out = pairs[["indicator_id", "geo_code", "nuts_level", "nuts_version", "year"]].copy()
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        total = f + m
+        share = np.where(headcount & (total > 0), np.clip(100.0 * (f / total), 0.0, 100.0), np.nan)
+        out["gap"] = m - f
+        out["ratio"] = np.where(m != 0, f / m, np.nan)
+        out["share"] = share
+        # EIGE metric on values stated so that higher is better
+        xf = np.where(headcount, share, np.where(lower_pct, 100.0 - f, f))
+        xm = np.where(headcount, 100.0 - share, np.where(lower_pct, 100.0 - m, m))
+        xbar = (xf + xm) / 2.0
+        gamma = np.where(xbar != 0, np.abs(xf / xbar - 1.0), np.where(xf == xm, 0.0, 1.0))
+        xbar_pool = np.where(scored, xbar, np.nan)
+        best_max, best_min = _pool(pool_ids, xbar_pool, "max"), _pool(pool_ids, xbar_pool, "min")
+        level_factor = np.where(
+            lower_raw,
+            np.where(xbar > 0, best_min / xbar, np.where(xbar == best_min, 1.0, np.nan)),
+            np.where(best_max > 0, xbar / best_max, np.nan),
+        )
+        psi = np.clip((1.0 - np.clip(gamma, 0.0, 1.0)) * level_factor, 0.0, 1.0)
+        out["eige"] = np.where(scored, 1.0 + 99.0 * psi, np.nan)
+        # Female achievement (FemAI component): women's value against the best women's value
+        xf_ach = np.where(headcount, share, f)
+        ach_pool = np.where(scored, xf_ach, np.nan)
+        top, bottom = _pool(pool_ids, ach_pool, "max"), _pool(pool_ids, ach_pool, "min")
+        achievement = np.where(
+            lower,
+            np.where(xf_ach > 0, bottom / xf_ach, np.where(xf_ach == bottom, 1.0, 0.0)),
+            np.where(top > 0, xf_ach / top, np.nan),
+        )
+        out["achievement"] = np.where(
+            scored & ~np.isnan(xf_ach), np.clip(achievement, 0.0, 1.0), np.nan
+        )
+        # Female disadvantage (FemDI component): relative gap where women do worse, else 0
+        worse = np.where(lower, f > m, f < m)
+        rel_gap = np.where(
+            lower, 1.0 - np.where(f != 0, m / f, 1.0), 1.0 - np.where(m != 0, f / m, 1.0)
+        )
+        disadvantage = np.where(worse, np.clip(rel_gap, 0.0, 1.0), 0.0)
+        out["disadvantage"] = np.where(scored & ~np.isnan(m), disadvantage, np.nan)
+    out["mask_fm"] = mask_fm
+    out["mask_eige"] = mask_fm | _pool_demo(pool_ids, mask_fm, ~np.isnan(out["eige"]))
+    mask_ach = np.where(headcount, mask_fm, mask_f).astype(np.int8)
+    out["mask_ach"] = mask_ach | _pool_demo(
+        pool_ids, mask_ach, ~np.isnan(out["achievement"].to_numpy())
+    )
+    return out
+
+
+def _pair_sexes(obs: pd.DataFrame) -> pd.DataFrame:
+    """One row per indicator, geo, level and year where women's value is present."""
+    keys = ["indicator_id", "geo_code", "nuts_level", "year"]
+    cols = [*keys, "nuts_version", "value", "mask"]
+    f = obs.loc[obs["sex"] == "F", cols]
+    m = obs.loc[obs["sex"] == "M", cols]
+    pairs = f.merge(m, on=keys, how="left", suffixes=("_f", "_m"), sort=False)
+    pairs["mask_m"] = pairs["mask_m"].fillna(0).astype(np.int8)
+    pairs["nuts_version"] = _latest_version(pairs["nuts_version_f"], pairs["nuts_version_m"])
+    return pairs
+
+
+def _select(values: pd.DataFrame) -> pd.DataFrame:
+    """Rows of sex-breakdown catalog indicators with sex F or M and a finite value."""
+    ids = [e.indicator_id for e in SEX_INDICATORS]
+    keep = (
+        values["indicator_id"].isin(ids)
+        & values["sex"].isin(["F", "M"])
+        & np.isfinite(values["value"].to_numpy(dtype=float))
+        & values["geo_code"].notna()
+        & values["nuts_level"].notna()
+        & values["year"].notna()
+    )
+    obs = values.loc[keep, list(INPUT_COLUMNS)].reset_index(drop=True)
+    check_unique(obs, ["indicator_id", "geo_code", "nuts_level", "year", "sex"])
+    obs["mask"] = encode_provenance(obs["flag"], obs["source"])
+    obs = obs.drop(columns=["flag", "source"])
+    for col in ("indicator_id", "geo_code", "nuts_version", "sex"):
+        obs[col] = as_category(obs[col])  # integer codes make merges, groupbys, sorts cheap
+    obs["nuts_level"] = obs["nuts_level"].astype(np.int64)
+    obs["year"] = obs["year"].astype(np.int64)
+    return obs
+
+
+def _long(measures: pd.DataFrame, col: str, prefix: str, mask_col: str) -> pd.DataFrame:
+    """Rows of one per-indicator measure in output shape, id `prefix + indicator_id`."""
+    part = measures.loc[
+        measures[col].notna(),
+        ["indicator_id", "geo_code", "nuts_level", "nuts_version", "year", col, mask_col],
+    ]
+    part = part.rename(columns={col: "value", mask_col: "mask"})
+    ids = part["indicator_id"].cat
+    new_codes = np.array(
+        [
+            OUTPUT_IDS.index(prefix + str(c)) if prefix + str(c) in OUTPUT_IDS else -1
+            for c in ids.categories
+        ],
+        dtype=np.int64,
+    )
+    part["indicator_id"] = pd.Categorical.from_codes(
+        new_codes[ids.codes.to_numpy()], categories=pd.Index(OUTPUT_IDS)
+    )
+    return part
+
+
+def _composites(measures: pd.DataFrame, min_coverage: float) -> pd.DataFrame:
+    """Region-year indices from the per-indicator components (levels 0-3 only)."""
+    regional = measures[measures["nuts_level"].isin(REGION_LEVELS)].reset_index(drop=True)
+    if regional.empty:
+        return pd.DataFrame(columns=[*OUTPUT_COLUMNS, "mask"])
+    scored = {e.indicator_id for e in SCORED_INDICATORS}
+    regional = regional[regional["indicator_id"].isin(scored)].reset_index(drop=True)
+    gid, n_groups, heads = group_heads(regional, GROUP_KEYS)
+    version = latest_version_by_group(gid, regional["nuts_version"], n_groups)
+    # expected indicators per level: published at that level, plus any observed there
+    expected_n = {}
+    for level in sorted(regional["nuts_level"].unique()):  # at most four levels
+        declared = {e.indicator_id for e in SCORED_INDICATORS if level in e.nuts_levels}
+        observed = set(regional.loc[regional["nuts_level"] == level, "indicator_id"])
+        expected_n[int(level)] = len(declared | observed)
+    expected = heads["nuts_level"].map(expected_n).to_numpy(dtype=float)
+
+    def reduce(col: str, mask_col: str, transform: str) -> tuple[np.ndarray, np.ndarray]:
+        vals = regional[col].to_numpy(dtype=float)
+        present = ~np.isnan(vals)
+        count = np.bincount(gid, weights=present, minlength=n_groups)
+        x = np.where(present, np.log(vals) if transform == "log" else vals, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.bincount(gid, weights=x, minlength=n_groups) / count
+        value = np.exp(mean) if transform == "log" else 100.0 * mean
+        ok = meets_coverage(count, expected, min_coverage)
+        mask = or_by_group(gid, np.where(present, regional[mask_col].to_numpy(), 0), n_groups)
+        return np.where(ok, value, np.nan), mask
+
+    parts = []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for index_id, col, mask_col, transform in (
+            (GENDER_INCLUSION_INDEX, "eige", "mask_eige", "log"),
+            (FEMALE_ACHIEVEMENT_INDEX, "achievement", "mask_ach", "mean"),
+            (FEMALE_DISADVANTAGE_INDEX, "disadvantage", "mask_fm", "mean"),
+        ):
+            value, mask = reduce(col, mask_col, transform)
+            part = heads.copy()
+            part["indicator_id"] = pd.Categorical.from_codes(
+                np.full(len(part), OUTPUT_IDS.index(index_id)), categories=pd.Index(OUTPUT_IDS)
+            )
+            part["nuts_version"] = version
+            part["value"] = value
+            part["mask"] = mask
+            parts.append(part[part["value"].notna()])
+    return pd.concat(parts, ignore_index=True)
+
+
+def compute(values: pd.DataFrame, min_coverage: float = 2 / 3) -> pd.DataFrame:
+    """Gender-inclusion measures for every region and year of `values` (see module doc).
+
+    Grain of the result: one row per derived indicator_id, geo_code and year (sex 'T').
+    Missing inputs give no row. `min_coverage` (0 < c <= 1) is the share of the expected
+    sex-breakdown indicators a region-year needs for the three composite indices.
+    """
+    if not 0 < min_coverage <= 1:
+        raise ValueError("min_coverage must be in (0, 1]")
+    check_columns(values)
+    obs = _select(values)
+    if obs.empty:
+        return finish(pd.DataFrame())
+    pairs = _pair_sexes(obs)
+    if pairs.empty:
+        return finish(pd.DataFrame())
+    measures = _measure(pairs)
+    long_parts = [
+        _long(measures, "gap", GAP_PREFIX, "mask_fm"),
+        _long(measures, "ratio", RATIO_PREFIX, "mask_fm"),
+        _long(measures, "share", SHARE_PREFIX, "mask_fm"),
+        _long(measures, "eige", EIGE_PREFIX, "mask_eige"),
+        _composites(measures, min_coverage),
+    ]
+    parts = [p for p in long_parts if not p.empty]
+    return finish(pd.concat(parts, ignore_index=True) if parts else pd.DataFrame())
+
+
+def expected_indicator_count(level: int) -> int:
+    """Number of scored sex-breakdown indicators the catalog publishes at `level`."""
+    return sum(1 for e in SCORED_INDICATORS if level in e.nuts_levels)
+
+
+__all__ = [
+    "DERIVED_SPECS",
+    "DERIVED_SPECS_BY_ID",
+    "FEMALE_ACHIEVEMENT_INDEX",
+    "FEMALE_DISADVANTAGE_INDEX",
+    "GENDER_INCLUSION_INDEX",
+    "OUTPUT_COLUMNS",
+    "SCORED_INDICATORS",
+    "SEX_INDICATORS",
+    "compute",
+    "expected_indicator_count",
+    "is_headcount",
+]

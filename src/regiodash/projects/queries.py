@@ -1,0 +1,445 @@
+"""Portfolio queries: budgets and projects by programme and region, innovation-group shares,
+KPI progress. DuckDB over the project tables; values always bound as parameters.
+
+The project tables come from the warehouse (`<data dir>/projects/*.parquet`) or, when it holds
+none, from the sample portfolio. They are small (tens to thousands of rows), so each query runs
+on a private in-memory DuckDB connection with the tables registered as relations; nothing here
+writes. Files outside the project folder are read with `read_parquet(?)` and a path parameter:
+`innovation_groups.parquet` (built by `regiodash build`) and `indicator_values.parquet`.
+
+Budget per partner region. A partner's budget is the project's total budget x its
+`budget_share` when the share is known; partners without a share split what the known shares
+leave (1 - their sum) equally; so with no shares at all the budget is split equally among all
+partners. A project without a known total budget contributes no budget (null, never zero) but
+still counts as a project and its partners as partners.
+
+Regions. A partner located at NUTS 3 counts for its NUTS 2 parent (first four characters) and
+its country (first two). A partner known only at NUTS 1 or 0 counts for its country but for no
+NUTS 2 region; partners outside the NUTS area (nuts_code null) count for neither. Both are
+reported, never silently dropped.
+
+Innovation groups. A partner's group is the latest-year group of its NUTS 2 region, or, when
+there is none, of the most precise region above it that has one (NUTS 1, then the country).
+The shares in Moderate and Emerging Innovator regions are taken over the partners (and their
+budget) that have a group; how many partners that is, is reported with the shares.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from regiodash.config import Settings
+from regiodash.projects.importers import read_stored_portfolio
+from regiodash.projects.model import Portfolio
+from regiodash.projects.status import kpi_status
+from regiodash.storage.warehouse import WarehousePaths
+
+GROUPS_FILE = "innovation_groups.parquet"
+GROUP_ORDER = ("Leader", "Strong", "Moderate", "Emerging")
+TARGET_GROUPS = ("Moderate", "Emerging")
+NO_GROUP = "No group data"
+GROUPS_MISSING = "innovation groups not available yet"
+REGION_INDICATORS = ("gender_inclusion_index", "sustainability_index")
+GROUP_COLUMNS = ("geo_code", "nuts_level", "year", "grp")
+
+
+def load_portfolio(settings: Settings) -> Portfolio:
+    """The warehouse's project tables, or the sample portfolio when it has none."""
+    from regiodash.projects.sample import load_sample
+
+    return read_stored_portfolio(settings) or load_sample(settings.reference_dir)
+
+
+def _run(sql: str, params: Sequence[object] = (), **frames: pd.DataFrame) -> pd.DataFrame:
+    con = duckdb.connect(":memory:")
+    try:
+        for name, frame in frames.items():
+            con.register(name, frame)
+        return con.execute(sql, list(params)).df()
+    finally:
+        con.close()
+
+
+def load_region_names(reference_dir: Path, nuts_version: str = "2021") -> pd.DataFrame:
+    """geo_code, geo_name, nuts_level, country_code of one NUTS version (reference data)."""
+    return _run(
+        "SELECT geo_code, geo_name, nuts_level, country_code FROM read_parquet(?) "
+        "WHERE nuts_version = ? ORDER BY geo_code",
+        [str(Path(reference_dir) / "nuts_regions.parquet"), nuts_version],
+    )
+
+
+# ------------------------------------------------------------------ partners and budgets ---
+
+PARTNER_BUDGETS_SQL = """
+with shares as (
+    select project_id,
+           coalesce(sum(budget_share), 0) as known_share,
+           count(*) filter (where budget_share is null) as partners_without_share
+    from partners
+    group by project_id
+),
+
+located as (
+    select pa.project_id, pa.partner_name, pa.role, pa.city, pa.country_code, pa.nuts_code,
+           pa.nuts_level, pa.budget_share, pa.source, pa.note,
+           case when pa.nuts_level >= 2 then left(pa.nuts_code, 4) end as nuts2_code,
+           case when pa.nuts_level >= 1 then left(pa.nuts_code, 3) end as nuts1_code,
+           case when pa.nuts_code is not null then left(pa.nuts_code, 2) end as nuts0_code,
+           pr.acronym, pr.programme, pr.total_budget_eur,
+           case
+               when pr.total_budget_eur is null then null
+               when pa.budget_share is not null then pr.total_budget_eur * pa.budget_share
+               else pr.total_budget_eur * greatest(1 - s.known_share, 0)
+                    / s.partners_without_share
+           end as budget_eur,
+           case
+               when pr.total_budget_eur is null then 'unknown'
+               when pa.budget_share is not null then 'budget share'
+               else 'equal split'
+           end as budget_basis
+    from partners as pa
+    join projects as pr using (project_id)
+    join shares as s using (project_id)
+),
+
+final as (
+    select l.*, r.geo_name, r2.geo_name as nuts2_name, r0.geo_name as country_name
+    from located as l
+    left join regions as r on r.geo_code = l.nuts_code
+    left join regions as r2 on r2.geo_code = l.nuts2_code
+    left join regions as r0 on r0.geo_code = l.nuts0_code
+)
+
+select * from final order by project_id, role, partner_name
+"""
+
+
+def load_partner_budgets(portfolio: Portfolio, regions: pd.DataFrame) -> pd.DataFrame:
+    """One row per partner: its regions (NUTS 2 and country), names and budget in EUR.
+
+    `budget_basis` says how budget_eur was obtained: 'budget share', 'equal split' or
+    'unknown' (the project has no known total budget; budget_eur is null).
+    """
+    return _run(PARTNER_BUDGETS_SQL, projects=portfolio.projects, partners=portfolio.partners,
+                regions=regions)
+
+
+def filter_portfolio(portfolio: Portfolio, programme: str | None) -> Portfolio:
+    """The portfolio restricted to one programme (None = all)."""
+    if programme is None:
+        return portfolio
+    keep = portfolio.projects["programme"] == programme
+    ids = set(portfolio.projects.loc[keep, "project_id"])
+
+    def mine(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["project_id"].isin(ids)].reset_index(drop=True)
+
+    return Portfolio(mine(portfolio.projects), mine(portfolio.partners), mine(portfolio.kpis),
+                     mine(portfolio.kpi_values), portfolio.origin)
+
+
+BY_PROGRAMME_SQL = """
+with flagged as (
+    select *,
+           list_contains(string_split(coalesce(illustrative_fields, ''), ';'), 'programme')
+               as programme_illustrative
+    from projects
+),
+
+final as (
+    select programme,
+           count(*) as projects,
+           count(total_budget_eur) as projects_with_budget,
+           sum(total_budget_eur) as total_budget_eur,
+           sum(eu_cofinancing_eur) as eu_cofinancing_eur,
+           bool_or(programme_illustrative or source = 'illustrative') as illustrative
+    from flagged
+    group by programme
+)
+
+select * from final order by projects desc, programme
+"""
+
+
+def budget_by_programme(portfolio: Portfolio) -> pd.DataFrame:
+    """One row per programme: projects, projects with a known budget, budget sums (EUR)."""
+    return _run(BY_PROGRAMME_SQL, projects=portfolio.projects)
+
+
+BY_REGION_SQL = """
+with picked as (
+    select case when ? = 2 then nuts2_code else nuts0_code end as geo_code,
+           case when ? = 2 then nuts2_name else country_name end as geo_name,
+           project_id, budget_eur, source
+    from partner_budgets
+),
+
+final as (
+    select geo_code, geo_name,
+           count(distinct project_id) as projects,
+           count(*) as partners,
+           sum(budget_eur) as budget_eur,
+           count(*) filter (where source = 'illustrative') as illustrative_partners
+    from picked
+    where geo_code is not null
+    group by geo_code, geo_name
+)
+
+select * from final order by partners desc, budget_eur desc nulls last, geo_code
+"""
+
+
+def budget_by_region(partner_budgets: pd.DataFrame, level: int) -> pd.DataFrame:
+    """One row per partner region at NUTS `level` (2 or 0): projects, partners, budget (EUR).
+
+    Partners that cannot be placed at that level are left out here; see `unlocated_partners`.
+    """
+    if level not in (0, 2):
+        raise ValueError("level must be 2 or 0")
+    return _run(BY_REGION_SQL, [level, level], partner_budgets=partner_budgets)
+
+
+def unlocated_partners(partner_budgets: pd.DataFrame, level: int) -> pd.DataFrame:
+    """Partners with no region at NUTS `level` (outside the NUTS area or too coarse a code)."""
+    column = "nuts2_code" if level == 2 else "nuts0_code"
+    out = partner_budgets[partner_budgets[column].isna()]
+    return out[["project_id", "acronym", "partner_name", "country_code", "nuts_code",
+                "source"]].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------- innovation groups ---
+
+@dataclass(frozen=True)
+class GroupShares:
+    """Shares of partners and budget in Moderate and Emerging Innovator regions."""
+
+    available: bool
+    message: str
+    partners_share: float | None = None
+    budget_share: float | None = None
+    partners_with_group: int = 0
+    partners_located: int = 0
+    budget_with_group_eur: float | None = None
+    year: int | None = None
+
+
+def load_innovation_groups(data_dir: Path) -> pd.DataFrame | None:
+    """Latest-year group per region (geo_code, nuts_level, year, grp); None when absent.
+
+    Reads `<data dir>/innovation_groups.parquet`; returns None when the file is missing or
+    lacks the columns geo_code, nuts_level, year and grp.
+    """
+    path = WarehousePaths(Path(data_dir)).root / GROUPS_FILE
+    if not path.exists():
+        return None
+    con = duckdb.connect(":memory:")
+    try:
+        columns = {r[0] for r in con.execute(
+            "SELECT name FROM parquet_schema(?)", [str(path)]).fetchall()}
+        if not set(GROUP_COLUMNS) <= columns:
+            return None
+        return con.execute(
+            "SELECT geo_code, CAST(nuts_level AS INTEGER) AS nuts_level, "
+            "CAST(year AS INTEGER) AS year, grp FROM read_parquet(?) "
+            "WHERE grp IS NOT NULL "
+            "QUALIFY row_number() OVER (PARTITION BY geo_code ORDER BY year DESC) = 1 "
+            "ORDER BY geo_code",
+            [str(path)],
+        ).df()
+    finally:
+        con.close()
+
+
+def normalise_group(label: object) -> str | None:
+    """'Moderate Innovator', 'moderate', 'Moderate' -> 'Moderate'; None for anything else."""
+    if not isinstance(label, str):
+        return None
+    text = label.strip().lower()
+    for group in GROUP_ORDER:
+        if text.startswith(group.lower()):
+            return group
+    return None
+
+
+def attach_groups(partner_budgets: pd.DataFrame, groups: pd.DataFrame | None) -> pd.DataFrame:
+    """partner_budgets + `grp` (Leader/Strong/Moderate/Emerging or None) and `group_year`."""
+    out = partner_budgets.copy()
+    out["grp"] = None
+    out["group_year"] = pd.array([None] * len(out), dtype="Int64")
+    if groups is None or groups.empty or out.empty:
+        return out
+    by_code = {
+        code: (normalise_group(grp), int(year))
+        for code, grp, year in zip(groups["geo_code"], groups["grp"], groups["year"],
+                                   strict=True)
+    }
+    for i, row in out.iterrows():
+        for code in (row["nuts2_code"], row["nuts1_code"], row["nuts0_code"]):
+            if isinstance(code, str) and code in by_code and by_code[code][0]:
+                out.at[i, "grp"] = by_code[code][0]
+                out.at[i, "group_year"] = by_code[code][1]
+                break
+    return out
+
+
+def group_shares(partners_with_groups: pd.DataFrame, groups_available: bool) -> GroupShares:
+    """Share of partners and of budget in Moderate and Emerging Innovator regions."""
+    if not groups_available:
+        return GroupShares(False, GROUPS_MISSING)
+    located = partners_with_groups[partners_with_groups["nuts_code"].notna()]
+    have = located[located["grp"].notna()]
+    if have.empty:
+        return GroupShares(True, "no partner region has an innovation group",
+                           partners_located=len(located))
+    target = have["grp"].isin(TARGET_GROUPS)
+    budget = have["budget_eur"].astype("float64")
+    known = budget.notna()
+    budget_total = float(budget[known].sum())
+    budget_share = (float(budget[known & target].sum()) / budget_total
+                    if budget_total > 0 else None)
+    return GroupShares(
+        True,
+        f"{len(have)} of {len(located)} located partners have an innovation group",
+        partners_share=float(target.mean()),
+        budget_share=budget_share,
+        partners_with_group=len(have),
+        partners_located=len(located),
+        budget_with_group_eur=budget_total if known.any() else None,
+        year=int(have["group_year"].max()),
+    )
+
+
+def region_map_frame(partners_with_groups: pd.DataFrame) -> pd.DataFrame:
+    """One row per NUTS 2 partner region: name, partners, projects, budget, group."""
+    have = partners_with_groups[partners_with_groups["nuts2_code"].notna()]
+    if have.empty:
+        return pd.DataFrame(columns=["geo_code", "geo_name", "partners", "projects",
+                                     "budget_eur", "grp", "acronyms"])
+    grouped = have.groupby("nuts2_code", sort=True)
+    return pd.DataFrame({
+        "geo_code": list(grouped.groups),
+        "geo_name": grouped["nuts2_name"].first().to_numpy(),
+        "partners": grouped.size().to_numpy(),
+        "projects": grouped["project_id"].nunique().to_numpy(),
+        "budget_eur": grouped["budget_eur"].sum(min_count=1).to_numpy(),
+        "grp": grouped["grp"].first().to_numpy(),
+        "acronyms": grouped["acronym"].agg(lambda s: ", ".join(sorted(set(s)))).to_numpy(),
+    })
+
+
+# ----------------------------------------------------------------------------- KPIs ---
+
+def kpi_progress(portfolio: Portfolio, project_id: str) -> pd.DataFrame:
+    """One row per KPI value of a project, with expected value, progress ratio and status.
+
+    Columns: kpi_id, name, unit, baseline, target, target_date, direction, cumulative, date,
+    value, expected, ratio, status, source, note. KPIs without values have no rows.
+    """
+    project = portfolio.projects.set_index("project_id").loc[project_id]
+    start = project["start_date"]
+    kpis = portfolio.kpis[portfolio.kpis["project_id"] == project_id]
+    values = portfolio.kpi_values[portfolio.kpi_values["project_id"] == project_id]
+    merged = values.merge(kpis.drop(columns=["source", "note"]), on=["project_id", "kpi_id"])
+    rows = []
+    for r in merged.sort_values(["kpi_id", "date"]).itertuples(index=False):
+        result = kpi_status(float(r.value), r.date, float(r.baseline), float(r.target), start,
+                            r.target_date, r.direction)
+        rows.append({
+            "kpi_id": r.kpi_id, "name": r.name, "unit": r.unit, "baseline": r.baseline,
+            "target": r.target, "target_date": r.target_date, "direction": r.direction,
+            "cumulative": r.cumulative, "date": r.date, "value": r.value,
+            "expected": result.expected, "ratio": result.ratio, "status": result.status,
+            "source": r.source, "note": r.note,
+        })
+    columns = ["kpi_id", "name", "unit", "baseline", "target", "target_date", "direction",
+               "cumulative", "date", "value", "expected", "ratio", "status", "source", "note"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def kpi_summary(portfolio: Portfolio, project_id: str) -> pd.DataFrame:
+    """One row per KPI of a project: definition plus the latest value and its status.
+
+    KPIs without any value get status 'no data'. `illustrative` is true when the KPI or any
+    of its values is illustrative.
+    """
+    kpis = portfolio.kpis[portfolio.kpis["project_id"] == project_id].copy()
+    progress = kpi_progress(portfolio, project_id)
+    latest = progress.sort_values("date").groupby("kpi_id").tail(1).set_index("kpi_id")
+    illustrative_values = set(progress.loc[progress["source"] == "illustrative", "kpi_id"])
+    out = []
+    for r in kpis.sort_values("kpi_id").itertuples(index=False):
+        last = latest.loc[r.kpi_id] if r.kpi_id in latest.index else None
+        out.append({
+            "kpi_id": r.kpi_id, "name": r.name, "unit": r.unit, "baseline": r.baseline,
+            "target": r.target, "target_date": r.target_date, "direction": r.direction,
+            "cumulative": r.cumulative, "source": r.source, "note": r.note,
+            "latest_date": None if last is None else last["date"],
+            "latest_value": None if last is None else last["value"],
+            "expected": None if last is None else last["expected"],
+            "ratio": None if last is None else last["ratio"],
+            "status": "no data" if last is None else last["status"],
+            "illustrative": r.source == "illustrative" or r.kpi_id in illustrative_values,
+        })
+    return pd.DataFrame(out)
+
+
+def portfolio_overview(portfolio: Portfolio) -> pd.DataFrame:
+    """One row per project: programme, dates, budget, partners and KPI status counts."""
+    partners = portfolio.partners.groupby("project_id").size()
+    rows = []
+    for p in portfolio.projects.sort_values("start_date").itertuples(index=False):
+        statuses = kpi_summary(portfolio, p.project_id)["status"] if p.project_id in set(
+            portfolio.kpis["project_id"]) else pd.Series(dtype="str")
+        rows.append({
+            "project_id": p.project_id, "acronym": p.acronym, "programme": p.programme,
+            "start_date": p.start_date, "end_date": p.end_date,
+            "total_budget_eur": p.total_budget_eur, "cofinancing_rate": p.cofinancing_rate,
+            "partners": int(partners.get(p.project_id, 0)),
+            "kpis": len(statuses),
+            "on_track": int(statuses.isin(["on track", "not started"]).sum()),
+            "at_risk": int((statuses == "at risk").sum()),
+            "off_track": int((statuses == "off track").sum()),
+            "source": p.source,
+            "illustrative_fields": p.illustrative_fields,
+        })
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------- partner-region indicators ---
+
+def load_region_indicator_values(data_dir: Path, geo_codes: Sequence[str],
+                                 indicator_ids: Sequence[str]) -> pd.DataFrame:
+    """Latest value (sex T) of each indicator for each region: indicator_id, geo_code, year,
+    value, flag, source. Empty when indicator_values.parquet or the indicators are absent."""
+    path = WarehousePaths(Path(data_dir)).indicator_values
+    columns = ["indicator_id", "geo_code", "year", "value", "flag", "source"]
+    if not path.exists() or not geo_codes or not indicator_ids:
+        return pd.DataFrame(columns=columns)
+    return _run(
+        "SELECT indicator_id, geo_code, year, value, flag, source FROM read_parquet(?) "
+        "WHERE list_contains(?::VARCHAR[], indicator_id) "
+        "AND list_contains(?::VARCHAR[], geo_code) AND sex = 'T' AND value IS NOT NULL "
+        "QUALIFY row_number() OVER (PARTITION BY indicator_id, geo_code ORDER BY year DESC) = 1 "
+        "ORDER BY geo_code, indicator_id",
+        [str(path), list(indicator_ids), list(geo_codes)],
+    )
+
+
+def available_indicator_ids(data_dir: Path) -> list[str]:
+    """Indicator ids present in indicator_values.parquet (empty when there is none)."""
+    path = WarehousePaths(Path(data_dir)).indicator_values
+    if not path.exists():
+        return []
+    return _run("SELECT DISTINCT indicator_id FROM read_parquet(?) ORDER BY 1",
+                [str(path)])["indicator_id"].tolist()
+
+
+def today() -> dt.date:
+    return dt.date.today()

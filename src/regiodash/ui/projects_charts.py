@@ -1,0 +1,281 @@
+"""Pure chart and map builders for the Projects & KPIs page (no Streamlit, no I/O).
+
+Colours: the Okabe-Ito palette, which stays distinguishable with the common colour-vision
+deficiencies; innovation groups and KPI statuses are categorical and get one fixed colour each.
+Partner counts are sequential and use Viridis like the other maps. Text from data reaches
+plotly only HTML-escaped (hover labels render a subset of HTML) and reaches Streamlit markdown
+only through `escape_markdown`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+import re
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from regiodash.projects.queries import GROUP_ORDER, NO_GROUP
+
+OKABE_ITO = {
+    "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73",
+    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
+}
+GROUP_COLOURS = {
+    "Leader": OKABE_ITO["blue"],
+    "Strong": OKABE_ITO["sky_blue"],
+    "Moderate": OKABE_ITO["orange"],
+    "Emerging": OKABE_ITO["vermillion"],
+    NO_GROUP: "#8c8c8c",
+}
+STATUS_COLOURS = {
+    "on track": OKABE_ITO["green"],
+    "not started": "#8c8c8c",
+    "at risk": OKABE_ITO["orange"],
+    "off track": OKABE_ITO["vermillion"],
+    "no data": "#8c8c8c",
+}
+# st.badge colours for the same statuses (Streamlit's named palette).
+STATUS_BADGES = {"on track": "green", "not started": "gray", "at risk": "orange",
+                 "off track": "red", "no data": "gray"}
+BACKGROUND_COLOUR = "#e6e6e6"
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&])")
+
+
+def escape_markdown(text: object) -> str:
+    """Text from data made inert for st.markdown / st.caption (every markup character escaped).
+
+    Streamlit never renders raw HTML here, but markdown links, images (which would make the
+    browser fetch a URL) and directives such as :red[...] would still work without this.
+    """
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return ""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text).replace("\n", " "))
+
+
+def format_eur(value: object) -> str:
+    if value is None or pd.isna(value):
+        return "unknown"
+    value = float(value)
+    if abs(value) >= 1e6:
+        return f"€{value / 1e6:,.2f} m"
+    if abs(value) >= 1e3:
+        return f"€{value / 1e3:,.0f} k"
+    return f"€{value:,.0f}"
+
+
+def format_share(value: float | None) -> str:
+    return "n/a" if value is None or pd.isna(value) else f"{100 * value:.0f} %"
+
+
+def profile_link(geo_code: object) -> str | None:
+    """Relative link to the region profile page (codes are validated NUTS codes)."""
+    if not isinstance(geo_code, str) or not re.fullmatch(r"[A-Z]{2}[A-Z0-9]{0,3}", geo_code):
+        return None
+    return f"/profile?region={geo_code}"
+
+
+PROFILE_LINK_PATTERN = r"/profile\?region=(.*)"
+
+
+# ------------------------------------------------------------------------------- bars ---
+
+def build_programme_chart(by_programme: pd.DataFrame) -> go.Figure:
+    """Horizontal bars: projects per programme, with known budgets in the hover text."""
+    frame = by_programme.sort_values("projects")
+    labels = [html.escape(str(p)) + (" (illustrative)" if ill else "")
+              for p, ill in zip(frame["programme"], frame["illustrative"], strict=True)]
+    hover = [
+        f"{html.escape(str(p))}<br>{n} project(s), {k} with a known budget<br>"
+        f"budget {html.escape(format_eur(b))}, EU {html.escape(format_eur(e))}"
+        for p, n, k, b, e in zip(frame["programme"], frame["projects"],
+                                 frame["projects_with_budget"], frame["total_budget_eur"],
+                                 frame["eu_cofinancing_eur"], strict=True)
+    ]
+    fig = go.Figure(go.Bar(
+        x=frame["projects"].tolist(), y=labels, orientation="h",
+        marker_color=OKABE_ITO["blue"], hovertext=hover, hoverinfo="text",
+        text=[format_eur(b) for b in frame["total_budget_eur"]], textposition="auto",
+    ))
+    fig.update_layout(
+        height=max(220, 48 * len(frame) + 80), margin={"l": 0, "r": 10, "t": 30, "b": 30},
+        xaxis_title="projects (bar label: known total budget)", yaxis_title=None,
+        title={"text": "Projects by programme", "font": {"size": 14}},
+    )
+    fig.update_xaxes(dtick=1)
+    return fig
+
+
+def build_region_chart(by_region: pd.DataFrame, level: int, top: int = 15) -> go.Figure:
+    """Horizontal bars: partners per region (NUTS 2 or country), budget in the hover."""
+    frame = by_region.head(top).iloc[::-1]
+    names = [f"{html.escape(str(n or c))} ({c})" for n, c in
+             zip(frame["geo_name"], frame["geo_code"], strict=True)]
+    hover = [
+        f"{name}<br>{p} partner(s) in {n} project(s)<br>budget {html.escape(format_eur(b))}"
+        + (f"<br>{i} illustrative partner(s)" if i else "")
+        for name, p, n, b, i in zip(names, frame["partners"], frame["projects"],
+                                    frame["budget_eur"], frame["illustrative_partners"],
+                                    strict=True)
+    ]
+    fig = go.Figure(go.Bar(
+        x=frame["partners"].tolist(), y=names, orientation="h",
+        marker_color=OKABE_ITO["green"], hovertext=hover, hoverinfo="text",
+        text=[format_eur(b) for b in frame["budget_eur"]], textposition="auto",
+    ))
+    what = "NUTS 2 regions" if level == 2 else "countries"
+    fig.update_layout(
+        height=max(220, 28 * len(frame) + 80), margin={"l": 0, "r": 10, "t": 30, "b": 30},
+        xaxis_title="partners (bar label: allocated budget)",
+        title={"text": f"Partners by {what} (top {min(top, len(by_region))})",
+               "font": {"size": 14}},
+    )
+    fig.update_xaxes(dtick=1)
+    return fig
+
+
+# -------------------------------------------------------------------------------- map ---
+
+def _subset(geojson: dict, codes: set[str]) -> dict:
+    return {"type": "FeatureCollection",
+            "features": [f for f in geojson["features"] if f["id"] in codes]}
+
+
+def build_partner_map(geojson: dict, regions: pd.DataFrame, colour_by: str = "group",
+                      background: set[str] | None = None, height: int = 560) -> go.Figure:
+    """Choropleth of partner regions (NUTS 2).
+
+    `regions`: one row per region with geo_code, geo_name, partners, projects, budget_eur,
+    grp, acronyms. `colour_by` 'group' colours by innovation group (categorical, one trace and
+    legend entry per group, 'No group data' in grey); 'partners' by partner count (Viridis).
+    `background`: codes drawn light grey behind (e.g. every region, or the partners'
+    countries); each trace carries only its own features, so the geometry is sent once.
+    """
+    ids = {f["id"] for f in geojson["features"]}
+    frame = regions[regions["geo_code"].isin(ids)]
+    fig = go.Figure()
+    rest = (background or set()) & ids - set(frame["geo_code"])
+    if rest:
+        codes = sorted(rest)
+        fig.add_trace(go.Choropleth(
+            geojson=_subset(geojson, rest), featureidkey="id", locations=codes,
+            z=[0] * len(codes), colorscale=[[0, BACKGROUND_COLOUR], [1, BACKGROUND_COLOUR]],
+            showscale=False, hoverinfo="skip", marker_line_color="white",
+            marker_line_width=0.3, name="other regions", showlegend=False,
+        ))
+
+    def hover(rows: pd.DataFrame) -> list[list[str]]:
+        return [[
+            html.escape(str(r.geo_name or r.geo_code)), html.escape(str(r.acronyms)),
+            html.escape(format_eur(r.budget_eur)),
+            html.escape(str(r.grp) if isinstance(r.grp, str) else NO_GROUP),
+        ] for r in rows.itertuples()]
+
+    template = ("<b>%{customdata[0]}</b> (%{location})<br>%{z} partner(s)" if colour_by != "group"
+                else "<b>%{customdata[0]}</b> (%{location})")
+    template += ("<br>Projects: %{customdata[1]}<br>Budget: %{customdata[2]}"
+                 "<br>Innovation group: %{customdata[3]}<extra></extra>")
+    if colour_by == "group":
+        grp = frame["grp"].where(frame["grp"].isin(GROUP_ORDER), NO_GROUP)
+        for group in (*GROUP_ORDER, NO_GROUP):
+            rows = frame[grp == group]
+            if rows.empty:
+                continue
+            colour = GROUP_COLOURS[group]
+            fig.add_trace(go.Choropleth(
+                geojson=_subset(geojson, set(rows["geo_code"])), featureidkey="id",
+                locations=rows["geo_code"].tolist(), z=[1] * len(rows),
+                colorscale=[[0, colour], [1, colour]], showscale=False,
+                customdata=hover(rows), hovertemplate=template, marker_line_color="white",
+                marker_line_width=0.5, name=f"{group} Innovator" if group != NO_GROUP else group,
+                showlegend=True,
+            ))
+    elif len(frame):
+        fig.add_trace(go.Choropleth(
+            geojson=_subset(geojson, set(frame["geo_code"])), featureidkey="id",
+            locations=frame["geo_code"].tolist(), z=frame["partners"].astype(int).tolist(),
+            colorscale="Viridis", zmin=0, colorbar={"title": {"text": "partners"},
+                                                     "thickness": 14, "len": 0.6},
+            customdata=hover(frame), hovertemplate=template, marker_line_color="white",
+            marker_line_width=0.5, name="partners",
+        ))
+    fig.update_geos(visible=False, fitbounds="locations", projection_type="conic equal area",
+                    projection_parallels=[35, 65], bgcolor="rgba(0,0,0,0)")
+    fig.update_layout(
+        margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=height, dragmode=False,
+        legend={"title": {"text": "Innovation group"}, "orientation": "h", "y": -0.02},
+    )
+    return fig
+
+
+# ------------------------------------------------------------------------------- KPIs ---
+
+def build_kpi_chart(kpi: dict, values: pd.DataFrame, start: dt.date,
+                    until: dt.date | None = None) -> go.Figure:
+    """KPI progress: the straight-line expected trajectory, the target, and measured values.
+
+    `kpi`: name, unit, baseline, target, target_date, cumulative. `values`: the KPI's rows
+    of `kpi_progress` (date, value, expected, ratio, status, source, note). Illustrative
+    values are drawn as open markers and named so in the legend.
+    """
+    target_date = kpi["target_date"]
+    last = max([target_date, *(values["date"].tolist() if len(values) else [])])
+    end = max(last, until or last)
+    xs = [start, target_date] + ([end] if end > target_date else [])
+    ys = [kpi["baseline"], kpi["target"]] + ([kpi["target"]] if end > target_date else [])
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=xs, y=ys, mode="lines", name="expected (straight line to target)",
+        line={"color": "#6b6b6b", "dash": "dash", "width": 2},
+        hovertemplate="expected %{y:,.1f} on %{x|%Y-%m-%d}<extra></extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        x=[target_date], y=[kpi["target"]], mode="markers", name="target",
+        marker={"symbol": "star", "size": 14, "color": OKABE_ITO["black"]},
+        hovertemplate="target %{y:,.1f} by %{x|%Y-%m-%d}<extra></extra>",
+    ))
+    if len(values):
+        ordered = values.sort_values("date")
+        fig.add_trace(go.Scatter(
+            x=ordered["date"].tolist(), y=ordered["value"].tolist(), mode="lines",
+            line={"color": OKABE_ITO["blue"], "width": 2,
+                  "shape": "hv" if kpi.get("cumulative") else "linear"},
+            name="measured", hoverinfo="skip", showlegend=False,
+        ))
+        for illustrative in (False, True):
+            rows = ordered[(ordered["source"] == "illustrative") == illustrative]
+            if rows.empty:
+                continue
+            custom = [[
+                html.escape(str(r.status)),
+                "-" if r.ratio is None or pd.isna(r.ratio) else f"{r.ratio:.2f}",
+                f"{r.expected:,.1f}", html.escape(str(r.source)),
+                html.escape(str(r.note) if isinstance(r.note, str) else ""),
+            ] for r in rows.itertuples()]
+            fig.add_trace(go.Scatter(
+                x=rows["date"].tolist(), y=rows["value"].tolist(), mode="markers",
+                name="measured (illustrative)" if illustrative else "measured",
+                marker={"size": 11, "symbol": "circle-open" if illustrative else "circle",
+                        "line": {"width": 2.5},
+                        "color": [STATUS_COLOURS.get(s, "#8c8c8c") for s in rows["status"]]},
+                customdata=custom,
+                hovertemplate=("%{x|%Y-%m-%d}: <b>%{y:,.1f}</b> (expected %{customdata[2]})"
+                               "<br>%{customdata[0]}, ratio %{customdata[1]}"
+                               "<br>source: %{customdata[3]} %{customdata[4]}<extra></extra>"),
+            ))
+    fig.update_layout(
+        height=300, margin={"l": 0, "r": 10, "t": 36, "b": 10},
+        title={"text": f"{html.escape(str(kpi['name']))} ({html.escape(str(kpi['unit']))})",
+               "font": {"size": 14}},
+        legend={"orientation": "h", "y": -0.15}, yaxis_title=html.escape(str(kpi["unit"])),
+        hovermode="closest",
+    )
+    return fig
+
+
+def status_label(status: str, ratio: float | None) -> str:
+    if ratio is None or pd.isna(ratio):
+        return status
+    return f"{status} ({100 * ratio:.0f} % of expected progress)"

@@ -1,0 +1,113 @@
+"""AppTest for every page on the demo panel: renders, URL round trips, hostile parameters."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from regiodash.config import REPO_ROOT
+
+APP = str(REPO_ROOT / "app.py")
+PAGES = ["pages/overview.py", "pages/map.py", "pages/profile.py", "pages/compare.py",
+         "pages/rankings.py", "pages/methodology.py"]
+
+
+@pytest.fixture()
+def make_app(demo_settings, monkeypatch):
+    monkeypatch.setenv("REGIODASH_DATA_DIR", str(demo_settings.data_dir))
+
+    def make(page: str, **params: str) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=90)
+        for key, value in params.items():
+            at.query_params[key] = value
+        at.switch_page(page)
+        return at
+
+    return make
+
+
+def qp(at: AppTest, key: str) -> str | None:
+    value = at.query_params.get(key)
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_on_the_demo_panel(make_app, page):
+    at = make_app(page)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title, "every page has a title"
+    if page != "pages/methodology.py":
+        assert any("Synthetic demo data" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("page", ["pages/map.py", "pages/profile.py", "pages/compare.py",
+                                  "pages/rankings.py", "pages/overview.py"])
+@pytest.mark.parametrize("params", [
+    {"indicator": "<script>alert(1)</script>"},
+    {"region": "DE21'; DROP TABLE regions; --"},
+    {"compare": "~".join(["DE21"] * 5000)},
+    {"year": "20155"},
+    {"level": "-1"},
+    {"country": "<b>XX</b>"},
+    {"weights": "x:1e309"},
+])
+def test_hostile_parameters_fall_back_with_a_note(make_app, page, params):
+    at = make_app(page, **params)
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Ignored URL parameter" in i.value for i in at.info)
+
+
+def test_profile_round_trip_and_region_change(make_app):
+    at = make_app("pages/profile.py", region="FR10")
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="w_region").value == "FR10"
+    at.selectbox(key="w_region").set_value("PL91").run()
+    assert qp(at, "region") == "PL91"
+    assert not at.exception
+
+
+def test_compare_round_trip(make_app):
+    at = make_app("pages/compare.py", compare="DE21~ITC4", indicator="gdp_per_capita_pps")
+    at.run()
+    assert not at.exception, at.exception
+    assert at.multiselect(key="w_compare").value == ["DE21", "ITC4"]
+    at.multiselect(key="w_compare").set_value(["DE21", "ITC4", "ES51"]).run()
+    assert qp(at, "compare") == "DE21~ITC4~ES51"
+    assert qp(at, "indicator") == "gdp_per_capita_pps"
+
+
+def test_rankings_round_trip(make_app):
+    at = make_app("pages/rankings.py", indicator="employment_rate_pct", level="1",
+                  year="2014..2020")
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="w_rank_level").value == 1
+    assert at.select_slider(key="w_rank_years").value == (2014, 2020)
+    assert qp(at, "year") == "2014..2020"
+    at.selectbox(key="w_rank_level").set_value(0).run()
+    assert qp(at, "level") == "0"
+
+
+def test_map_widgets_update_the_url(make_app):
+    at = make_app("pages/map.py")
+    at.run()
+    at.selectbox(key="w_indicator").set_value("employment_rate_pct").run()
+    at.selectbox(key="w_sex").set_value("gap").run()
+    at.selectbox(key="w_country").set_value("PL").run()
+    assert not at.exception, at.exception
+    assert qp(at, "indicator") == "employment_rate_pct"
+    assert qp(at, "sex") == "gap" and qp(at, "country") == "PL"
+    at.selectbox(key="w_level").set_value(1).run()
+    assert qp(at, "level") == "1"
+
+
+def test_overview_country_in_url(make_app):
+    at = make_app("pages/overview.py", country="PL")
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="w_ov_country").value == "PL"
