@@ -73,18 +73,22 @@ def server(demo_settings, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser(server):
+def chromium_browser(server):
+    """Debian chromium; every test opens its own context (fresh cookies, storage, cache)."""
     from playwright.sync_api import sync_playwright
 
-    user_dir = Path(os.environ.get("TMPDIR", "/tmp")) / f"regiodash-chromium-{os.getpid()}"
     with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(user_dir), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 1000},
-        )
-        yield context
-        context.close()
-    shutil.rmtree(user_dir, ignore_errors=True)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def browser(chromium_browser):
+    context = chromium_browser.new_context(viewport={"width": 1400, "height": 1000})
+    yield context
+    context.close()
 
 
 def test_map_draws_regions_and_stays_on_localhost(server, browser, demo_settings):
@@ -122,3 +126,68 @@ def test_map_draws_regions_and_stays_on_localhost(server, browser, demo_settings
     real_errors = [e for e in console_errors if "Failed to load resource" not in e]
     assert len(console_errors) - len(real_errors) <= len(probes)
     assert not real_errors, console_errors
+
+
+def wait_for_map(page, minimum: int = 30) -> int:
+    page.wait_for_function(
+        f"document.querySelectorAll('path.choroplethlocation').length > {minimum}",
+        timeout=60_000)
+    return page.locator("path.choroplethlocation").count()
+
+
+def test_clicking_a_region_opens_its_profile(server, browser):
+    page = browser.new_page()
+    page.goto(f"{server}/?level=2", wait_until="domcontentloaded")
+    wait_for_map(page, 300)
+    page.wait_for_timeout(500)
+    shape = page.locator("path.choroplethlocation").nth(150)
+    box = shape.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_url("**/profile?region=*", timeout=30_000)
+    page.get_by_text("Region profile").first.wait_for(timeout=30_000)
+    assert "region=" in page.url
+    page.screenshot(path=str(OUTPUT / "profile_page.png"), full_page=True)
+
+
+def test_changing_the_indicator_updates_the_address_bar(server, browser):
+    page = browser.new_page()
+    page.goto(f"{server}/", wait_until="domcontentloaded")
+    wait_for_map(page)
+    page.locator('[data-testid="stSelectbox"]').first.click()
+    page.keyboard.type("Employment rate, age 20-64")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**indicator=employment_rate_pct**", timeout=30_000)
+
+
+def test_a_copied_link_restores_the_view_in_a_fresh_browser(server, chromium_browser):
+    link = f"{server}/?indicator=employment_rate_pct&level=1&year=2015&sex=F&country=DE"
+    fresh = chromium_browser.new_context()
+    page = fresh.new_page()
+    page.goto(link, wait_until="domcontentloaded")
+    drawn = wait_for_map(page, 5)
+    page.get_by_text("NUTS 1, 2015, Women").first.wait_for(timeout=30_000)
+    caption = page.get_by_text("NUTS 1, 2015, Women").first.inner_text()
+    assert "Employment rate, age 20-64" in caption
+    assert drawn == 16  # the 16 German NUTS 1 regions
+    assert "indicator=employment_rate_pct" in page.url and "year=2015" in page.url
+    fresh.close()
+
+
+@pytest.mark.parametrize("path", ["overview", "compare?compare=DE21~FR10~PL91",
+                                  "rankings", "methodology"])
+def test_every_page_loads_without_errors_and_offline(server, browser, path):
+    page = browser.new_page()
+    requested: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda req: requested.append(req.url))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{server}/{path}", wait_until="domcontentloaded")
+    page.locator("h1").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(2500)
+    assert not page.locator('[data-testid="stException"]').count()
+    name = path.split("?")[0]
+    page.screenshot(path=str(OUTPUT / f"{name}_page.png"), full_page=True)
+    outside = {urlparse(u).hostname for u in requested
+               if urlparse(u).scheme in ("http", "https", "ws", "wss")} - LOCAL_HOSTS
+    assert not outside and not errors, (outside, errors)
