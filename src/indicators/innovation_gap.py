@@ -411,7 +411,7 @@ def _tidy(indicator_id: str | np.ndarray, frame: pd.DataFrame) -> pd.DataFrame:
             "value": frame["value"].to_numpy(dtype="float64"),
         }
     )
-    versions = out["nuts_version"].to_numpy(dtype=object)
+    versions = np.array(out["nuts_version"].to_numpy(dtype=object), dtype=object, copy=True)
     versions[pd.isna(versions)] = None
     out["nuts_version"] = _object_column(versions, out.index)
     flags = _flag_text(frame["has_e"].to_numpy(bool), frame["has_p"].to_numpy(bool))

@@ -114,7 +114,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from regiodash.storage.warehouse import WarehousePaths
 
-    if not WarehousePaths(settings.data_dir).has_data():
+    if not settings.is_remote and not WarehousePaths(settings.data_dir).has_data():
         _say("no warehouse yet: building the demo panel")
         cmd_demo(argparse.Namespace(no_build=False), settings)
     port = args.port or settings.port

@@ -17,6 +17,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 EUROSTAT_API = "https://ec.europa.eu/eurostat/api/dissemination"
 
 
+REMOTE_PREFIXES = ("http://", "https://", "s3://")
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -24,6 +27,13 @@ class Settings:
     port: int
     eurostat_api: str
     fetch_timeout: float
+    data_url: str | None = None
+    """Set when REGIODASH_DATA_DIR is an http(s):// or s3:// URL: the warehouse is read
+    (read-only) through DuckDB's httpfs extension; imports and builds need a local dir."""
+
+    @property
+    def is_remote(self) -> bool:
+        return self.data_url is not None
 
     @property
     def cache_dir(self) -> Path:
@@ -32,7 +42,9 @@ class Settings:
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
-    data_dir = Path(env.get("REGIODASH_DATA_DIR") or "data").expanduser()
+    raw_dir = env.get("REGIODASH_DATA_DIR") or "data"
+    data_url = raw_dir.rstrip("/") if raw_dir.startswith(REMOTE_PREFIXES) else None
+    data_dir = Path("data" if data_url else raw_dir).expanduser()
     reference_dir = Path(
         env.get("REGIODASH_REFERENCE_DIR") or (REPO_ROOT / "data" / "reference")
     ).expanduser()
@@ -42,4 +54,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         port=int(env.get("REGIODASH_PORT") or 8501),
         eurostat_api=(env.get("REGIODASH_EUROSTAT_API") or EUROSTAT_API).rstrip("/"),
         fetch_timeout=float(env.get("REGIODASH_FETCH_TIMEOUT") or 20),
+        data_url=data_url,
     )

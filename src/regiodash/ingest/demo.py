@@ -25,7 +25,12 @@ from indicators.spec import CatalogIndicator, Direction
 from regiodash.config import Settings
 from regiodash.storage.files import write_parquet_atomic
 from regiodash.storage.schema import OBSERVATIONS_SCHEMA
-from regiodash.storage.warehouse import WarehousePaths, append_manifest, new_manifest_record
+from regiodash.storage.warehouse import (
+    WarehousePaths,
+    append_manifest,
+    new_manifest_record,
+    require_local,
+)
 
 DEMO_YEARS = tuple(range(2012, 2024))
 DEMO_NUTS_VERSION = "2021"
@@ -185,6 +190,7 @@ def build_demo_panel(regions: pd.DataFrame) -> pd.DataFrame:
 
 def write_demo_panel(settings: Settings) -> int:
     """Write raw/demo/demo_panel.parquet (atomically) and record it in the manifest."""
+    require_local(settings, "writing the demo panel")
     regions = pd.read_parquet(
         settings.reference_dir / "nuts_regions.parquet",
         columns=["geo_code", "nuts_level", "country_code", "nuts_version"],

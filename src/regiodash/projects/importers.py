@@ -35,6 +35,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -82,6 +83,19 @@ _ZIP_MAGIC = b"PK\x03\x04"
 
 
 # --------------------------------------------------------------------------- parsing ---
+
+
+@lru_cache(maxsize=4)
+def _cached_known_codes(path: str, mtime_ns: int) -> dict[str, set[str]]:
+    return load_known_codes(path)
+
+
+def known_nuts_codes(reference_dir: str | Path) -> dict[str, set[str]]:
+    """{nuts_version: codes} of the reference data (cached while the file is unchanged)."""
+    path = Path(reference_dir) / "nuts_regions.parquet"
+    if not path.exists():
+        return load_known_codes(reference_dir)  # raises the reference-data error
+    return _cached_known_codes(str(reference_dir), path.stat().st_mtime_ns)
 
 
 @dataclass
@@ -697,7 +711,7 @@ def commit_import(prepared: PreparedImport, settings: Settings) -> list[FileResu
 def import_project_files(files: Iterable[str | Path], settings: Settings,
                          user: str | None = None) -> list[FileResult]:
     """Parse and validate every file, then write (all or nothing on a validation error)."""
-    known = load_known_codes(settings.reference_dir)
+    known = known_nuts_codes(settings.reference_dir)
     tables = [t for f in files for t in read_table_file(f, known)]
     return commit_import(prepare_import(tables, settings, user), settings)
 
@@ -705,7 +719,7 @@ def import_project_files(files: Iterable[str | Path], settings: Settings,
 def prepare_kpi_values_upload(data: bytes, name: str, settings: Settings,
                               user: str | None = None) -> PreparedImport:
     """Validate an uploaded kpi_values file (page upload); nothing is written."""
-    known = load_known_codes(settings.reference_dir)
+    known = known_nuts_codes(settings.reference_dir)
     tables = read_table_bytes(data, name, f"upload:{name}", known=known)
     for t in tables:
         if t.spec is not KPI_VALUES:

@@ -198,6 +198,13 @@ def derive_cofinancing_rate(total_eur: float | None, eu_eur: float | None) -> fl
     return float(eu_eur) / float(total_eur)
 
 
+def split_list(value: object) -> list[str]:
+    """A ';'-joined cell (thematic_tags, illustrative_fields) as a list; [] when empty/null."""
+    if not isinstance(value, str):
+        return []
+    return [part.strip() for part in value.split(";") if part.strip()]
+
+
 def empty_frame(spec: TableSpec) -> pd.DataFrame:
     return spec.schema().empty_table().to_pandas()
 

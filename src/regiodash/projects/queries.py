@@ -26,7 +26,6 @@ budget) that have a group; how many partners that is, is reported with the share
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +45,7 @@ TARGET_GROUPS = ("Moderate", "Emerging")
 NO_GROUP = "No group data"
 GROUPS_MISSING = "innovation groups not available yet"
 REGION_INDICATORS = ("gender_inclusion_index", "sustainability_index")
+INNOVATION_INDEX_ID = "regional_innovation_index"
 GROUP_COLUMNS = ("geo_code", "nuts_level", "year", "grp")
 
 
@@ -441,5 +441,11 @@ def available_indicator_ids(data_dir: Path) -> list[str]:
                 [str(path)])["indicator_id"].tolist()
 
 
-def today() -> dt.date:
-    return dt.date.today()
+def innovation_groups_are_demo(data_dir: Path) -> bool:
+    """True when the regional innovation index behind the groups comes from the demo panel."""
+    path = WarehousePaths(Path(data_dir)).indicator_values
+    if not path.exists():
+        return False
+    return bool(_run(
+        "SELECT count(*) > 0 FROM read_parquet(?) WHERE indicator_id = ? AND source = 'demo'",
+        [str(path), INNOVATION_INDEX_ID]).iloc[0, 0])

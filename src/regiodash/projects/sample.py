@@ -18,8 +18,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from regiodash.nuts import load_known_codes
-from regiodash.projects.importers import check_references, group_tables, read_table_bytes
+from regiodash.projects.importers import (
+    check_references,
+    group_tables,
+    known_nuts_codes,
+    read_table_bytes,
+)
 from regiodash.projects.model import TABLE_ORDER, TABLES, Portfolio, typed
 
 SAMPLE_PACKAGE = "regiodash.projects"
@@ -33,7 +37,7 @@ def sample_file_bytes(name: str) -> bytes:
 
 def load_sample(reference_dir: str | Path) -> Portfolio:
     """Parse and validate the sample CSVs into a Portfolio (origin 'sample')."""
-    known = load_known_codes(reference_dir)
+    known = known_nuts_codes(reference_dir)
     tables = [
         t
         for name in TABLE_ORDER

@@ -20,6 +20,7 @@ import pandas as pd
 from regiodash.config import Settings
 from regiodash.errors import RegiodashError, WarehouseError
 from regiodash.storage.catalog_table import catalog_frame
+from regiodash.storage.extensions import load_extension
 from regiodash.storage.schema import (
     GROUPS_SCHEMA,
     INDICATOR_VALUES_SCHEMA,
@@ -46,8 +47,14 @@ class Warehouse:
         self.settings = settings
         self.paths = WarehousePaths(settings.data_dir)
         self._lock = threading.Lock()
-        self.con = duckdb.connect(":memory:", config={"threads": 2})
-        self._declare_views()
+        # No persistent secrets: the locked-down connection may not read ~/.duckdb.
+        self.con = duckdb.connect(":memory:", config={"threads": 2,
+                                                      "allow_persistent_secrets": False})
+        if settings.is_remote:
+            load_extension(self.con, "httpfs")
+            self._declare_remote_views()
+        else:
+            self._declare_views()
         self._lock_down()
 
     # -- set-up ------------------------------------------------------------------------
@@ -60,16 +67,7 @@ class Warehouse:
             self.con.execute(_empty_view_sql(name, empty_schema))
 
     def _declare_views(self) -> None:
-        ref = self.settings.reference_dir
-        regions = ref / "nuts_regions.parquet"
-        boundaries = ref / "nuts_boundaries.parquet"
-        if not regions.exists() or not boundaries.exists():
-            raise WarehouseError(
-                f"reference data missing in {ref}: expected nuts_regions.parquet and "
-                "nuts_boundaries.parquet (run scripts/build_reference.py)"
-            )
-        self._view_over("regions", regions)
-        self._view_over("boundaries", boundaries)
+        self._declare_reference_views()
         self._view_over("observations", self.paths.observations, OBSERVATIONS_SCHEMA)
         self._view_over("indicator_values", self.paths.indicator_values, INDICATOR_VALUES_SCHEMA)
         self._view_over("manifest", self.paths.manifest, MANIFEST_SCHEMA)
@@ -82,8 +80,51 @@ class Warehouse:
         self.con.execute("CREATE TABLE indicator_catalog AS SELECT * FROM indicator_catalog_df")
         self.con.unregister("indicator_catalog_df")
 
+    def _declare_reference_views(self) -> None:
+        ref = self.settings.reference_dir
+        regions = ref / "nuts_regions.parquet"
+        boundaries = ref / "nuts_boundaries.parquet"
+        if not regions.exists() or not boundaries.exists():
+            raise WarehouseError(
+                f"reference data missing in {ref}: expected nuts_regions.parquet and "
+                "nuts_boundaries.parquet (run scripts/build_reference.py)"
+            )
+        self._view_over("regions", regions)
+        self._view_over("boundaries", boundaries)
+
+    def _declare_remote_views(self) -> None:
+        """Views over a warehouse published at a URL (read through httpfs range requests).
+
+        Only the built files are read remotely (indicator values, observations, groups,
+        manifest); a URL cannot be listed, so raw-layer views are local-only.
+        """
+        base = self.settings.data_url or ""
+        self._declare_reference_views()
+        for name, file, schema, required in (
+            ("indicator_values", "indicator_values.parquet", INDICATOR_VALUES_SCHEMA, True),
+            ("observations", "observations.parquet", OBSERVATIONS_SCHEMA, False),
+            ("innovation_groups", "innovation_groups.parquet", GROUPS_SCHEMA, False),
+            ("manifest", "manifest.parquet", MANIFEST_SCHEMA, False),
+        ):
+            url = f"{base}/{file}"
+            try:
+                self.con.execute(
+                    f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{_literal(url)}')"  # noqa: S608
+                )
+            except duckdb.Error as exc:
+                if required:
+                    raise WarehouseError(f"cannot read the remote warehouse at {url}: "
+                                         f"{str(exc).splitlines()[0]}") from exc
+                self.con.execute(_empty_view_sql(name, schema))
+        catalog = catalog_frame(fetch_remote_json(f"{base}/user_indicators.json"))
+        self.con.register("indicator_catalog_df", catalog)
+        self.con.execute("CREATE TABLE indicator_catalog AS SELECT * FROM indicator_catalog_df")
+        self.con.unregister("indicator_catalog_df")
+
     def _lock_down(self) -> None:
         dirs = [str(self.settings.data_dir) + "/", str(self.settings.reference_dir) + "/"]
+        if self.settings.data_url:
+            dirs.append(self.settings.data_url + "/")
         self.con.execute("SET allowed_directories = ?", [dirs])
         self.con.execute("SET enable_external_access = false")
         self.con.execute("SET lock_configuration = true")
@@ -139,7 +180,23 @@ class Warehouse:
         self.con.close()
 
 
-def _literal(path: Path) -> str:
+def fetch_remote_json(url: str, timeout: float = 5.0) -> list[dict]:
+    """A small JSON list from the remote warehouse ([] when absent or unreadable)."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    if not url.startswith(("http://", "https://")):
+        return []
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
+            data = json.loads(response.read(1 << 20).decode("utf-8"))
+    except (OSError, ValueError, urllib.error.URLError):
+        return []
+    return data if isinstance(data, list) else []
+
+
+def _literal(path: Path | str) -> str:
     """A file path as a SQL string literal body. Paths come from our own layout, never users."""
     text = str(path)
     if "'" in text:

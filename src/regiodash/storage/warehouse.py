@@ -61,6 +61,14 @@ CREATE TEMP TABLE raw_obs (
 Progress = Callable[[str], None]
 
 
+def require_local(settings: Settings, action: str) -> None:
+    """Writes need a local warehouse; a URL warehouse is read-only."""
+    if settings.is_remote:
+        raise WarehouseError(
+            f"REGIODASH_DATA_DIR is a URL ({settings.data_url}): {action} needs a local data "
+            "directory. Build the warehouse locally, then publish its files to the URL.")
+
+
 def quote_ident(name: str) -> str:
     """Quote an identifier that comes from the catalog or a parsed file header.
 
@@ -202,6 +210,7 @@ def import_tables(
     Files already imported with the same sha256 for the same dataset are skipped, so
     re-importing a file changes nothing.
     """
+    require_local(settings, "importing")
     paths = WarehousePaths(settings.data_dir)
     known = load_known_codes(settings.reference_dir)
     manifest = read_manifest(paths)
@@ -350,6 +359,7 @@ def build_warehouse(
     files win over Eurostat's, which win over the demo panel, for the same key. Missing values
     stay null; nothing is imputed.
     """
+    require_local(settings, "building")
     paths = WarehousePaths(settings.data_dir)
     summary = BuildSummary()
     con = duckdb.connect()

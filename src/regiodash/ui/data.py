@@ -19,12 +19,31 @@ from regiodash.ui.state import ViewContext
 
 
 def data_version() -> str:
+    """Changes whenever the warehouse is rebuilt; part of every cache key."""
     settings = load_settings()
+    if settings.data_url:
+        return remote_data_version(settings.data_url)
     path = WarehousePaths(settings.data_dir).indicator_values
     if not path.exists():
         return "empty"
     stat = path.stat()
     return f"{settings.data_dir}:{stat.st_mtime_ns}-{stat.st_size}"
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def remote_data_version(data_url: str) -> str:
+    """ETag / Last-Modified of the remote indicator_values.parquet, checked once a minute."""
+    import urllib.request
+
+    if not data_url.startswith(("http://", "https://")):
+        return f"{data_url}:static"
+    request = urllib.request.Request(f"{data_url}/indicator_values.parquet", method="HEAD")
+    try:
+        with urllib.request.urlopen(request, timeout=3) as response:  # noqa: S310
+            tag = response.headers.get("ETag") or response.headers.get("Last-Modified") or ""
+    except OSError:
+        tag = "unreachable"
+    return f"{data_url}:{tag}"
 
 
 @st.cache_resource(show_spinner=False)

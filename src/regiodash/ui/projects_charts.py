@@ -55,6 +55,14 @@ def escape_markdown(text: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text).replace("\n", " "))
 
 
+def text_or(value: object, fallback: str) -> str:
+    """`value` as text, or `fallback` when it is None, NaN or empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return fallback
+    text = str(value).strip()
+    return text or fallback
+
+
 def format_eur(value: object) -> str:
     if value is None or pd.isna(value):
         return "unknown"
@@ -111,7 +119,7 @@ def build_programme_chart(by_programme: pd.DataFrame) -> go.Figure:
 def build_region_chart(by_region: pd.DataFrame, level: int, top: int = 15) -> go.Figure:
     """Horizontal bars: partners per region (NUTS 2 or country), budget in the hover."""
     frame = by_region.head(top).iloc[::-1]
-    names = [f"{html.escape(str(n or c))} ({c})" for n, c in
+    names = [f"{html.escape(text_or(n, c))} ({c})" for n, c in
              zip(frame["geo_name"], frame["geo_code"], strict=True)]
     hover = [
         f"{name}<br>{p} partner(s) in {n} project(s)<br>budget {html.escape(format_eur(b))}"
@@ -168,7 +176,7 @@ def build_partner_map(geojson: dict, regions: pd.DataFrame, colour_by: str = "gr
 
     def hover(rows: pd.DataFrame) -> list[list[str]]:
         return [[
-            html.escape(str(r.geo_name or r.geo_code)), html.escape(str(r.acronyms)),
+            html.escape(text_or(r.geo_name, r.geo_code)), html.escape(str(r.acronyms)),
             html.escape(format_eur(r.budget_eur)),
             html.escape(str(r.grp) if isinstance(r.grp, str) else NO_GROUP),
         ] for r in rows.itertuples()]

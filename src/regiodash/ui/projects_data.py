@@ -39,7 +39,7 @@ def projects_version() -> str:
 
 def clear_caches() -> None:
     for fn in (portfolio, partner_budgets, innovation_groups, region_indicators,
-               indicator_ids):
+               indicator_ids, groups_are_demo):
         fn.clear()
 
 
@@ -60,6 +60,11 @@ def partner_budgets(version: str) -> pd.DataFrame:
 @st.cache_data(show_spinner=False)
 def innovation_groups(version: str) -> pd.DataFrame | None:
     return queries.load_innovation_groups(load_settings().data_dir)
+
+
+@st.cache_data(show_spinner=False)
+def groups_are_demo(version: str) -> bool:
+    return queries.innovation_groups_are_demo(load_settings().data_dir)
 
 
 @st.cache_data(show_spinner=False)
