@@ -198,8 +198,12 @@ def parse_numbers(
     if not ok.all():
         return np.empty(0), int(np.flatnonzero(~ok)[0])
     numbers = pc.if_else(missing, pa.scalar(None, pa.string()), arr)
-    values = pc.cast(numbers, pa.float64()).to_numpy(zero_copy_only=False)
-    return values.astype("float64"), None
+    values = pc.cast(numbers, pa.float64()).to_numpy(zero_copy_only=False).astype("float64")
+    # Digits that overflow a double (1e309) parse as infinity: not a measurement.
+    infinite = np.isinf(values)
+    if infinite.any():
+        return np.empty(0), int(np.flatnonzero(infinite)[0])
+    return values, None
 
 
 def raise_on_duplicate_keys(
