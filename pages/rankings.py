@@ -37,6 +37,26 @@ indicator = cols[0].selectbox(
 level = cols[1].selectbox("NUTS level", list(LEVELS), key="w_rank_level")
 spec = catalog.loc[indicator]
 frame = data.level_year_values(version, indicator, level, "T")
+weights: tuple[tuple[str, float], ...] = ()
+if indicator == "regional_innovation_index":
+    with st.expander("Reweight the innovation components", expanded=bool(view.weights),
+                     icon=":material/tune:"):
+        st.caption("Equal weights (1) reproduce the published method; 0 drops a component. "
+                   "Changed weights go into the link.")
+        given = dict(view.weights)
+        wcols = st.columns(3)
+        chosen = {}
+        for i, component in enumerate(sorted(ctx.weight_ids)):
+            chosen[component] = wcols[i % 3].number_input(
+                str(catalog.loc[component, "title"]) if component in catalog.index
+                else component, min_value=0.0, max_value=10.0, step=0.5,
+                value=float(given.get(component, 1.0)), key=f"w_weight_{component}")
+        weights = tuple(sorted((k, v) for k, v in chosen.items() if v != 1.0))
+    if weights:
+        full = tuple(sorted({**dict.fromkeys(ctx.weight_ids, 1.0), **dict(weights)}.items()))
+        frame = data.reweighted_index(version, level, full).merge(
+            frame[["geo_code", "geo_name", "country_code"]].drop_duplicates(), on="geo_code")
+        st.info("Showing the index recomputed with your weights.", icon=":material/tune:")
 if frame.empty:
     st.warning("No values for this indicator at this level.")
     st.stop()
@@ -45,7 +65,7 @@ lo, hi = (view.year, view.year_to or view.year) if view.year in years else (year
 span = st.select_slider("Years (change is measured between them)", options=years,
                         value=(lo, hi if hi in years else years[-1]), key="w_rank_years")
 view = ViewState(indicator=indicator, level=level, year=span[0],
-                 year_to=span[1] if span[1] != span[0] else None)
+                 year_to=span[1] if span[1] != span[0] else None, weights=weights)
 query = write_view(PAGE, view, ViewState(indicator=default_id, level=2, year=years[0],
                                          year_to=years[-1]))
 render_copy_link(query)

@@ -111,3 +111,18 @@ def test_overview_country_in_url(make_app):
     at.run()
     assert not at.exception, at.exception
     assert at.selectbox(key="w_ov_country").value == "PL"
+
+
+def test_reweighting_goes_into_the_url_and_changes_the_ranking(make_app):
+    at = make_app("pages/rankings.py")
+    at.run()
+    before = at.dataframe[0].value.head(5)[["geo_code", "value"]].to_dict("records")
+    at.number_input(key="w_weight_gerd_business_pct_gdp").set_value(5.0).run()
+    assert not at.exception, at.exception
+    assert qp(at, "weights") == "gerd_business_pct_gdp:5"
+    after = at.dataframe[0].value.head(5)[["geo_code", "value"]].to_dict("records")
+    assert after != before
+    # the link restores the weights
+    again = make_app("pages/rankings.py", weights="gerd_business_pct_gdp:5")
+    again.run()
+    assert again.number_input(key="w_weight_gerd_business_pct_gdp").value == 5.0

@@ -91,3 +91,23 @@ def load_level_values(wh: Warehouse, level: int, year: int, indicator_ids: list[
     if long.empty:
         return pd.DataFrame(columns=indicator_ids)
     return long.pivot(index="geo_code", columns="indicator_id", values="value")
+
+
+def load_reweighted_index(wh: Warehouse, level: int, weights: dict[str, float]
+                          ) -> pd.DataFrame:
+    """Regional Innovation Index at one level recomputed with user weights.
+
+    One row per region and year: geo_code, year, value (EU = 100), flag, source. Components
+    are read from the warehouse; the computation is the innovation-gap module's.
+    """
+    from indicators import innovation_gap
+
+    ids = [*innovation_gap.COMPONENT_IDS, innovation_gap.POPULATION_ID]
+    inputs = run_named(wh, "component_inputs", level=level, indicator_ids=ids)
+    if inputs.empty:
+        return pd.DataFrame(columns=["geo_code", "year", "value", "flag", "source"])
+    inputs = inputs.astype({"nuts_level": "int64", "year": "int64"})
+    result = innovation_gap.compute_innovation_index(inputs, weights=weights)
+    out = result.values
+    out = out[(out["indicator_id"] == innovation_gap.INDEX_ID) & (out["nuts_level"] == level)]
+    return out[["geo_code", "year", "value", "flag", "source"]].reset_index(drop=True)

@@ -119,7 +119,9 @@ def view_context(version: str) -> ViewContext:
     """Everything URL parameters are validated against (catalog ids, region codes...)."""
     cat = catalog(version)
     regs = regions(version)
-    weight_ids = frozenset(cat.loc[cat["domain"] == "innovation", "indicator_id"])
+    from indicators.innovation_gap import COMPONENT_IDS
+
+    weight_ids = frozenset(COMPONENT_IDS) & frozenset(cat["indicator_id"])
     return ViewContext(
         indicators=frozenset(cat["indicator_id"]),
         regions=frozenset(regs["geo_code"]),
@@ -138,3 +140,9 @@ def innovation_groups(version: str, level: int) -> pd.DataFrame:
 def level_values(version: str, level: int, year: int, indicator_ids: tuple[str, ...]
                  ) -> pd.DataFrame:
     return queries.load_level_values(get_warehouse(version), level, year, list(indicator_ids))
+
+
+@st.cache_data(show_spinner="Recomputing the index with your weights...", max_entries=32)
+def reweighted_index(version: str, level: int, weights: tuple[tuple[str, float], ...]
+                     ) -> pd.DataFrame:
+    return queries.load_reweighted_index(get_warehouse(version), level, dict(weights))

@@ -38,7 +38,7 @@ def projects_version() -> str:
 
 
 def clear_caches() -> None:
-    for fn in (portfolio, partner_budgets, innovation_groups, region_indicators,
+    for fn in (portfolio, partner_budgets, overview, innovation_groups, region_indicators,
                indicator_ids, groups_are_demo):
         fn.clear()
 
@@ -55,6 +55,12 @@ def partner_budgets(version: str) -> pd.DataFrame:
     regions = queries.load_region_names(settings.reference_dir)
     frame = queries.load_partner_budgets(portfolio(version), regions)
     return queries.attach_groups(frame, innovation_groups(version))
+
+
+@st.cache_data(show_spinner=False)
+def overview(version: str, programme: str | None) -> pd.DataFrame:
+    """One row per project of the programme (None = all), with KPI status counts."""
+    return queries.portfolio_overview(queries.filter_portfolio(portfolio(version), programme))
 
 
 @st.cache_data(show_spinner=False)
