@@ -8,7 +8,13 @@ import streamlit as st
 from regiodash.errors import RegiodashError
 from regiodash.ingest.flags import describe_flag
 from regiodash.ui import data
-from regiodash.ui.maps import MAP_CONFIG, MapSpec, build_choropleth, gap_values
+from regiodash.ui.maps import (
+    MAP_CONFIG,
+    MapSpec,
+    build_choropleth,
+    build_group_map,
+    gap_values,
+)
 from regiodash.ui.state import ViewState
 from regiodash.ui.url import read_view, render_copy_link, write_view
 from regiodash.ui.widgets import (
@@ -115,8 +121,17 @@ spec = MapSpec(
     unit=f"points ({unit}), men - women" if sex == "gap" else unit,
     decimals=int(spec_row["decimals"]), direction=str(spec_row["direction"]),
     diverging=sex == "gap")
-fig, missing = build_choropleth(data.geojson(version, level, "2021"), values, spec,
-                                describe_flag=describe_flag)
+if indicator == "regional_innovation_index" and sex == "T":
+    groups = data.innovation_groups(version, level)
+    values = values.merge(groups.loc[groups["year"] == year, ["geo_code", "grp", "subgroup"]],
+                          on="geo_code", how="left")
+    fig, missing = build_group_map(data.geojson(version, level, "2021"), values,
+                                   describe_flag=describe_flag)
+    st.caption("Colours (Okabe-Ito, colour-blind safe): Leader dark blue, Strong light blue, "
+               "Moderate orange, Emerging vermilion, grey = no index.")
+else:
+    fig, missing = build_choropleth(data.geojson(version, level, "2021"), values, spec,
+                                    describe_flag=describe_flag)
 head = st.columns([5, 1])
 head[0].caption(
     f"**{spec.title}** ({spec.unit}), NUTS {level}, {year}, {SEX_LABELS[sex]}. "

@@ -7,11 +7,11 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
+from regiodash.ui.maps import GROUP_COLOURS  # noqa: F401 - one palette for groups, re-exported
+
 # Okabe-Ito: a categorical palette readable with the common colour-vision deficiencies.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
              "#000000"]
-GROUP_COLOURS = {"Leader": "#0072B2", "Strong": "#56B4E9", "Moderate": "#E69F00",
-                 "Emerging": "#D55E00"}
 WOMEN, MEN = "#CC79A7", "#009E73"
 
 

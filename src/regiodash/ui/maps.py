@@ -121,6 +121,49 @@ def build_choropleth(
     return fig, missing[["geo_code", "geo_name"]].reset_index(drop=True)
 
 
+GROUP_COLOURS = {"Leader": "#0072B2", "Strong": "#56B4E9", "Moderate": "#E69F00",
+                 "Emerging": "#D55E00"}  # Okabe-Ito: safe for common colour-vision deficiencies
+
+
+def build_group_map(geojson: dict, values: pd.DataFrame, describe_flag=lambda f: f or "none"
+                    ) -> tuple[go.Figure, pd.DataFrame]:
+    """Categorical choropleth of innovation groups: one trace (one colour) per group.
+
+    `values` as for build_choropleth plus grp and subgroup (null when no index)."""
+    frame = values[~values["is_overseas"].fillna(False).astype(bool)].copy()
+    missing = frame[frame["grp"].isna()]
+    fig = go.Figure()
+    hover = ("<b>%{customdata[0]}</b> (%{location})<br>%{customdata[1]}<br>"
+             "Index (EU = 100): %{customdata[2]}<br>Flag: %{customdata[3]}<br>"
+             "Source: %{customdata[4]} · NUTS %{customdata[5]}<extra></extra>")
+
+    def trace(rows: pd.DataFrame, name: str, colour: str) -> go.Choropleth:
+        custom = [[html.escape(str(r.geo_name or r.geo_code)),
+                   html.escape(f"{r.grp} {r.subgroup}".strip() if isinstance(r.grp, str)
+                               else "no index (insufficient data)"),
+                   html.escape(format_value(r.value, 1, "")),
+                   html.escape(describe_flag(r.flag) if isinstance(r.flag, str) else "none"),
+                   html.escape(str(r.source) if isinstance(r.source, str) else "-"),
+                   html.escape(str(r.nuts_version))] for r in rows.itertuples()]
+        return go.Choropleth(
+            geojson=geojson, featureidkey="id", locations=rows["geo_code"].tolist(),
+            z=[1] * len(rows), colorscale=[[0, colour], [1, colour]], showscale=False,
+            customdata=custom, hovertemplate=hover, name=name, showlegend=False,
+            marker_line_color="white", marker_line_width=0.4)
+
+    if len(missing):
+        fig.add_trace(trace(missing, "no data", MISSING_COLOUR))
+    for grp, colour in GROUP_COLOURS.items():
+        rows = frame[frame["grp"] == grp]
+        if len(rows):
+            fig.add_trace(trace(rows, grp, colour))
+    fig.update_geos(visible=False, fitbounds="locations", projection_type="conic equal area",
+                    projection_parallels=[35, 65], bgcolor="rgba(0,0,0,0)")
+    fig.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=620, dragmode=False,
+                      clickmode="event+select")
+    return fig, missing[["geo_code", "geo_name"]].reset_index(drop=True)
+
+
 def gap_values(women: pd.DataFrame, men: pd.DataFrame) -> pd.DataFrame:
     """Men minus women per region (points), from two map_values frames of the same view.
 
