@@ -15,6 +15,8 @@ PAGES = [
             url_path="compare"),
     st.Page("pages/rankings.py", title="Rankings & trends", icon=":material/leaderboard:",
             url_path="rankings"),
+    st.Page("pages/projects.py", title="Projects & KPIs", icon=":material/work:",
+            url_path="projects"),
     st.Page("pages/methodology.py", title="Data & methodology", icon=":material/menu_book:",
             url_path="methodology"),
 ]

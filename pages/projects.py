@@ -8,9 +8,13 @@ import streamlit as st
 from regiodash.config import load_settings
 from regiodash.errors import RegiodashError
 from regiodash.projects import queries
-from regiodash.projects.importers import commit_import, current_user, prepare_kpi_values_upload
-from regiodash.projects.importers import template_text
-from regiodash.projects.model import TABLE_ORDER
+from regiodash.projects.importers import (
+    commit_import,
+    current_user,
+    prepare_kpi_values_upload,
+    template_text,
+)
+from regiodash.projects.model import SOURCES, TABLE_ORDER, split_list
 from regiodash.ui import data
 from regiodash.ui import projects_data as pdata
 from regiodash.ui.maps import MAP_CONFIG
@@ -26,7 +30,9 @@ from regiodash.ui.projects_charts import (
     format_share,
     profile_link,
     status_label,
+    text_or,
 )
+from regiodash.ui.widgets import render_demo_banner
 
 ALL = "All programmes"
 UPLOAD_ENV = "REGIODASH_ALLOW_KPI_UPLOAD"
@@ -44,7 +50,8 @@ except RegiodashError as exc:
     st.stop()
 
 projects = portfolio.projects.set_index("project_id")
-labels = {pid: f"{r.acronym} – {r.title}" for pid, r in projects.iterrows()}
+labels = dict(sorted(((pid, f"{r.acronym} – {r.title}") for pid, r in projects.iterrows()),
+                    key=lambda item: item[1].lower()))
 programmes = sorted(projects["programme"].unique())
 indicator_options = [i for i in queries.REGION_INDICATORS if i in indicator_ids] + [
     i for i in indicator_ids if i not in queries.REGION_INDICATORS]
@@ -63,7 +70,9 @@ if st.session_state.get("pj_last_query") != params:
     st.session_state["pj_indicator"] = view.indicator or default_indicator
     st.session_state["pj_open_project"] = view.project is not None
 
+groups_demo = groups is not None and pdata.groups_are_demo(version)
 st.title("Projects & KPIs")
+render_demo_banner(groups_demo)
 for note in notes:
     st.info(escape_markdown(note), icon=":material/link_off:")
 if portfolio.origin == "sample":
@@ -86,16 +95,17 @@ with tabs[0]:
     shares = queries.group_shares(sub_located, groups is not None)
     budgets = sub.projects["total_budget_eur"]
 
-    cols = st.columns(5)
+    cols = st.columns(3)
     cols[0].metric("Projects", len(sub.projects))
     cols[1].metric("Partners", len(sub.partners))
     cols[2].metric("Known total budget", format_eur(budgets.sum(min_count=1)),
                    help=f"{budgets.notna().sum()} of {len(budgets)} projects have a known "
                         "budget; unknown budgets are not counted as zero")
-    cols[3].metric("Partners in Moderate/Emerging regions", format_share(shares.partners_share),
+    cols = st.columns(2)
+    cols[0].metric("Partners in Moderate/Emerging regions", format_share(shares.partners_share),
                    help="Share of partners with an innovation group whose region is a "
                         "Moderate or Emerging Innovator")
-    cols[4].metric("Budget in Moderate/Emerging regions", format_share(shares.budget_share),
+    cols[1].metric("Budget in Moderate/Emerging regions", format_share(shares.budget_share),
                    help="Allocated budget (share x budget, else an equal split) in Moderate "
                         "or Emerging Innovator regions, of the budget with a known group")
     if not shares.available:
@@ -104,6 +114,9 @@ with tabs[0]:
                 "The map is coloured by partner count meanwhile.", icon=":material/hourglass:")
     else:
         st.caption(f"Innovation groups: {shares.message} (latest year {shares.year}).")
+        if groups_demo:
+            st.caption("The innovation groups come from the synthetic demo panel: shares and "
+                       "map colours show how the page works, not real groups.")
 
     regions = queries.region_map_frame(sub_located)
     colour_by = "group" if groups is not None else "partners"
@@ -130,7 +143,7 @@ with tabs[0]:
                        width="stretch")
 
     st.subheader("Projects")
-    overview = queries.portfolio_overview(sub)
+    overview = pdata.overview(version, chosen).copy()
     overview["illustrative"] = overview["illustrative_fields"].fillna("").str.replace(";", ", ")
     st.dataframe(
         overview.drop(columns=["project_id", "illustrative_fields"]), hide_index=True,
@@ -140,9 +153,11 @@ with tabs[0]:
             "on_track": "KPIs on track", "at_risk": "at risk", "off_track": "off track",
             "illustrative": "illustrative fields",
         })
-    st.caption("Budget per region: the project budget x the partner's budget share when known, "
-               "otherwise an equal split of the rest among the partners. KPI status uses each "
-               "KPI's latest value (see the Project detail tab).")
+    st.caption("Bar labels: the known total budget (programmes) and the allocated budget "
+               "(regions). Budget per region: the project budget x the partner's budget share "
+               "when known, otherwise an equal split of the rest among the partners; unknown "
+               "budgets count as unknown, not zero. KPI status uses each KPI's latest value "
+               "(see the Project detail tab).")
     by_region["region"] = by_region["geo_code"].map(profile_link)
     with st.expander("Regions table", expanded=False):
         st.dataframe(
@@ -172,25 +187,22 @@ with tabs[1]:
         st.write("Choose a project to see its KPIs, partners and partner regions.")
     else:
         p = projects.loc[project_id]
-        illustrative_fields = [f for f in str(p["illustrative_fields"] or "").split(";") if f]
+        illustrative_fields = split_list(p["illustrative_fields"])
         st.subheader(escape_markdown(f"{p['acronym']}: {p['title']}"))
-        badges = st.columns([1, 1, 4])
-        with badges[0]:
-            st.badge(f"source: {p['source']}", color="blue" if p["source"] != "illustrative"
-                     else "orange")
+        source = p["source"] if p["source"] in SOURCES else "unknown"  # fixed vocabulary only
+        badges = [f":{'orange' if source == 'illustrative' else 'blue'}-badge[source: {source}]"]
         if illustrative_fields or p["source"] == "illustrative":
-            with badges[1]:
-                st.badge("contains illustrative values", color="orange",
-                         icon=":material/science:")
-        facts = st.columns(4)
-        facts[0].metric("Programme", str(p["programme"]))
-        facts[1].metric("Period", f"{p['start_date']} – {p['end_date']}")
+            badges.append(":orange-badge[:material/science: contains illustrative values]")
+        st.markdown(" ".join(badges))
+        facts = st.columns([2, 2, 1, 1])
+        facts[0].markdown(f"**Programme**  \n{escape_markdown(p['programme'])}")
+        facts[1].markdown(f"**Period**  \n{p['start_date']} to {p['end_date']}")
         facts[2].metric("Total budget", format_eur(p["total_budget_eur"]))
         facts[3].metric("EU co-financing", format_share(p["cofinancing_rate"]),
                         help=f"EU co-financing {format_eur(p['eu_cofinancing_eur'])}")
-        lead = p["lead_partner"] if isinstance(p["lead_partner"], str) else "not given"
-        st.caption(escape_markdown(f"Lead partner: {lead}. Funding period: "
-                                   f"{p['funding_period'] or 'not given'}."))
+        st.caption(escape_markdown(
+            f"Lead partner: {text_or(p['lead_partner'], 'not given')}. Funding period: "
+            f"{text_or(p['funding_period'], 'not given')}."))
         if illustrative_fields:
             st.warning("Illustrative (not from the project's sources): "
                        + escape_markdown(", ".join(f.replace("_", " ")
@@ -220,7 +232,7 @@ with tabs[1]:
                     with head[2]:
                         st.badge("illustrative values", color="orange", icon=":material/science:")
                 fig = build_kpi_chart(k, progress[progress["kpi_id"] == k["kpi_id"]],
-                                      p["start_date"])
+                                      p["start_date"], show_title=False)
                 st.plotly_chart(fig, key=f"pj_kpi_{project_id}_{k['kpi_id']}",
                                 width="stretch")
                 if isinstance(k["note"], str):
@@ -289,8 +301,7 @@ with tabs[1]:
                              column_config={"region": st.column_config.LinkColumn(
                                  "region", display_text=PROFILE_LINK_PATTERN)})
                 if (values["source"] == "demo").any():
-                    st.warning("Some of these values are synthetic demo data.",
-                               icon=":material/science:")
+                    st.caption("Some of these values come from the synthetic demo panel.")
 
         if os.environ.get(UPLOAD_ENV) == "1":
             st.markdown("#### Upload KPI values")

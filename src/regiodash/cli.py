@@ -163,6 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None)
     p.add_argument("--headless", action="store_true", help="do not open a browser")
     p.set_defaults(func=cmd_serve)
+
+    from regiodash.projects.cli import add_projects_parser
+
+    add_projects_parser(sub)
     return parser
 
 

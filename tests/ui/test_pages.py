@@ -9,7 +9,7 @@ from regiodash.config import REPO_ROOT
 
 APP = str(REPO_ROOT / "app.py")
 PAGES = ["pages/overview.py", "pages/map.py", "pages/profile.py", "pages/compare.py",
-         "pages/rankings.py", "pages/methodology.py"]
+         "pages/rankings.py", "pages/methodology.py", "pages/projects.py"]
 
 
 @pytest.fixture()

@@ -35,8 +35,9 @@ import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -266,11 +267,11 @@ def _build(path: str, location: str, digest: str, fmt: str, header: Sequence[obj
             line=1,
         )
     shown = {n: _text(c) for n, c in zip(names, header, strict=True)}
-    for pos, column in enumerate(names, start=1):
+    for position, column in enumerate(names, start=1):
         if not column:
-            if any(_text(r[pos - 1]) for r in rows):
+            if any(_text(r[position - 1]) for r in rows):
                 raise InputFileError(path, "a column with data has no header", line=1,
-                                     column=pos)
+                                     column=position)
             continue
         if column not in spec.columns:
             raise InputFileError(
@@ -304,7 +305,7 @@ def _build(path: str, location: str, digest: str, fmt: str, header: Sequence[obj
 
 
 def _parse_cell(table: ParsedTable, i: int, column: str, cell: object,
-                decimal_comma: bool) -> object:
+                decimal_comma: bool) -> Any:
     kind = str(COLUMNS[column][0])
     if isinstance(cell, str):
         cell = cell.strip()
@@ -355,9 +356,9 @@ def _parse_cell(table: ParsedTable, i: int, column: str, cell: object,
 
 
 def _parse_row(table: ParsedTable, i: int, cells: dict[str, object],
-               decimal_comma: bool) -> dict[str, object]:
+               decimal_comma: bool) -> dict[str, Any]:
     spec = table.spec
-    row: dict[str, object] = {}
+    row: dict[str, Any] = {}
     for column in spec.columns:
         if column in spec.derived:
             continue
@@ -425,7 +426,7 @@ def _check_rows(table: ParsedTable, known: dict[str, set[str]] | None) -> None:
                                  "when lower is better")
 
 
-def _known(value: object) -> bool:
+def _known(value: Any) -> bool:
     return value is not None and not pd.isna(value)
 
 
@@ -599,7 +600,7 @@ def check_references(by_name: dict[str, list[ParsedTable]], merged: dict[str, pd
                     raise t.fail(i, "project_id", f"unknown project {pid!r} (not {where})")
     for t in by_name["kpis"]:
         for i, row in enumerate(t.frame.itertuples(index=False)):
-            start = projects.at[row.project_id, "start_date"]
+            start: Any = projects.at[row.project_id, "start_date"]
             if row.target_date <= start:
                 raise t.fail(i, "target_date", f"target_date {row.target_date} must be after "
                              f"the project's start_date {start}")
@@ -768,6 +769,10 @@ def template_text(name: str) -> str:
     return out.getvalue()
 
 
+def _write_text(tmp: Path, text: str) -> None:
+    tmp.write_text(text, encoding="utf-8")
+
+
 def write_templates(out_dir: str | Path) -> list[Path]:
     """Write projects.csv, partners.csv, kpis.csv and kpi_values.csv templates to `out_dir`."""
     from regiodash.storage.files import write_with
@@ -776,7 +781,6 @@ def write_templates(out_dir: str | Path) -> list[Path]:
     written = []
     for name in TABLE_ORDER:
         target = out / f"{name}.csv"
-        text = template_text(name)
-        write_with(target, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
+        write_with(target, partial(_write_text, text=template_text(name)))
         written.append(target)
     return written

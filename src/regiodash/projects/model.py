@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -189,7 +190,7 @@ class Portfolio:
         return self.projects["project_id"].tolist()
 
 
-def derive_cofinancing_rate(total_eur: float | None, eu_eur: float | None) -> float | None:
+def derive_cofinancing_rate(total_eur: Any, eu_eur: Any) -> float | None:
     """eu / total, or None when either is unknown or the total is zero."""
     if total_eur is None or eu_eur is None or pd.isna(total_eur) or pd.isna(eu_eur):
         return None

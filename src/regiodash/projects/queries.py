@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -343,21 +344,16 @@ def kpi_progress(portfolio: Portfolio, project_id: str) -> pd.DataFrame:
     value, expected, ratio, status, source, note. KPIs without values have no rows.
     """
     project = portfolio.projects.set_index("project_id").loc[project_id]
-    start = project["start_date"]
+    start: Any = project["start_date"]
     kpis = portfolio.kpis[portfolio.kpis["project_id"] == project_id]
     values = portfolio.kpi_values[portfolio.kpi_values["project_id"] == project_id]
     merged = values.merge(kpis.drop(columns=["source", "note"]), on=["project_id", "kpi_id"])
     rows = []
-    for r in merged.sort_values(["kpi_id", "date"]).itertuples(index=False):
-        result = kpi_status(float(r.value), r.date, float(r.baseline), float(r.target), start,
-                            r.target_date, r.direction)
-        rows.append({
-            "kpi_id": r.kpi_id, "name": r.name, "unit": r.unit, "baseline": r.baseline,
-            "target": r.target, "target_date": r.target_date, "direction": r.direction,
-            "cumulative": r.cumulative, "date": r.date, "value": r.value,
-            "expected": result.expected, "ratio": result.ratio, "status": result.status,
-            "source": r.source, "note": r.note,
-        })
+    for r in merged.sort_values(["kpi_id", "date"]).to_dict("records"):
+        result = kpi_status(float(r["value"]), r["date"], float(r["baseline"]),
+                            float(r["target"]), start, r["target_date"], r["direction"])
+        rows.append({**r, "expected": result.expected, "ratio": result.ratio,
+                     "status": result.status})
     columns = ["kpi_id", "name", "unit", "baseline", "target", "target_date", "direction",
                "cumulative", "date", "value", "expected", "ratio", "status", "source", "note"]
     return pd.DataFrame(rows, columns=columns)
@@ -375,7 +371,7 @@ def kpi_summary(portfolio: Portfolio, project_id: str) -> pd.DataFrame:
     illustrative_values = set(progress.loc[progress["source"] == "illustrative", "kpi_id"])
     out = []
     for r in kpis.sort_values("kpi_id").itertuples(index=False):
-        last = latest.loc[r.kpi_id] if r.kpi_id in latest.index else None
+        last = latest.loc[str(r.kpi_id)] if r.kpi_id in latest.index else None
         out.append({
             "kpi_id": r.kpi_id, "name": r.name, "unit": r.unit, "baseline": r.baseline,
             "target": r.target, "target_date": r.target_date, "direction": r.direction,
@@ -395,7 +391,7 @@ def portfolio_overview(portfolio: Portfolio) -> pd.DataFrame:
     partners = portfolio.partners.groupby("project_id").size()
     rows = []
     for p in portfolio.projects.sort_values("start_date").itertuples(index=False):
-        statuses = kpi_summary(portfolio, p.project_id)["status"] if p.project_id in set(
+        statuses = kpi_summary(portfolio, str(p.project_id))["status"] if p.project_id in set(
             portfolio.kpis["project_id"]) else pd.Series(dtype="str")
         rows.append({
             "project_id": p.project_id, "acronym": p.acronym, "programme": p.programme,

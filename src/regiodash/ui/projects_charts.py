@@ -13,6 +13,7 @@ import datetime as dt
 import html
 import math
 import re
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -63,7 +64,7 @@ def text_or(value: object, fallback: str) -> str:
     return text or fallback
 
 
-def format_eur(value: object) -> str:
+def format_eur(value: Any) -> str:
     if value is None or pd.isna(value):
         return "unknown"
     value = float(value)
@@ -91,7 +92,7 @@ PROFILE_LINK_PATTERN = r"/profile\?region=(.*)"
 # ------------------------------------------------------------------------------- bars ---
 
 def build_programme_chart(by_programme: pd.DataFrame) -> go.Figure:
-    """Horizontal bars: projects per programme, with known budgets in the hover text."""
+    """Horizontal bars: projects per programme; bar labels and hover give the known budget."""
     frame = by_programme.sort_values("projects")
     labels = [html.escape(str(p)) + (" (illustrative)" if ill else "")
               for p, ill in zip(frame["programme"], frame["illustrative"], strict=True)]
@@ -109,7 +110,7 @@ def build_programme_chart(by_programme: pd.DataFrame) -> go.Figure:
     ))
     fig.update_layout(
         height=max(220, 48 * len(frame) + 80), margin={"l": 0, "r": 10, "t": 30, "b": 30},
-        xaxis_title="projects (bar label: known total budget)", yaxis_title=None,
+        xaxis_title="projects", yaxis_title=None,
         title={"text": "Projects by programme", "font": {"size": 14}},
     )
     fig.update_xaxes(dtick=1)
@@ -136,7 +137,7 @@ def build_region_chart(by_region: pd.DataFrame, level: int, top: int = 15) -> go
     what = "NUTS 2 regions" if level == 2 else "countries"
     fig.update_layout(
         height=max(220, 28 * len(frame) + 80), margin={"l": 0, "r": 10, "t": 30, "b": 30},
-        xaxis_title="partners (bar label: allocated budget)",
+        xaxis_title="partners",
         title={"text": f"Partners by {what} (top {min(top, len(by_region))})",
                "font": {"size": 14}},
     )
@@ -178,7 +179,7 @@ def build_partner_map(geojson: dict, regions: pd.DataFrame, colour_by: str = "gr
 
     def hover(rows: pd.DataFrame) -> list[list[str]]:
         return [[
-            html.escape(text_or(r.geo_name, r.geo_code)), html.escape(str(r.acronyms)),
+            html.escape(text_or(r.geo_name, str(r.geo_code))), html.escape(str(r.acronyms)),
             html.escape(format_eur(r.budget_eur)),
             html.escape(str(r.grp) if isinstance(r.grp, str) else NO_GROUP),
         ] for r in rows.itertuples()]
@@ -229,7 +230,7 @@ def build_partner_map(geojson: dict, regions: pd.DataFrame, colour_by: str = "gr
 # ------------------------------------------------------------------------------- KPIs ---
 
 def build_kpi_chart(kpi: dict, values: pd.DataFrame, start: dt.date,
-                    until: dt.date | None = None) -> go.Figure:
+                    until: dt.date | None = None, show_title: bool = True) -> go.Figure:
     """KPI progress: the straight-line expected trajectory, the target, and measured values.
 
     `kpi`: name, unit, baseline, target, target_date, cumulative. `values`: the KPI's rows
@@ -256,8 +257,8 @@ def build_kpi_chart(kpi: dict, values: pd.DataFrame, start: dt.date,
         ordered = values.sort_values("date")
         fig.add_trace(go.Scatter(
             x=ordered["date"].tolist(), y=ordered["value"].tolist(), mode="lines",
-            line={"color": OKABE_ITO["blue"], "width": 2,
-                  "shape": "hv" if kpi.get("cumulative") else "linear"},
+            # straight segments between measurements: the path in between is not known
+            line={"color": OKABE_ITO["blue"], "width": 2},
             name="measured", hoverinfo="skip", showlegend=False,
         ))
         for illustrative in (False, True):
@@ -265,11 +266,11 @@ def build_kpi_chart(kpi: dict, values: pd.DataFrame, start: dt.date,
             if rows.empty:
                 continue
             custom = [[
-                html.escape(str(r.status)),
-                "-" if r.ratio is None or pd.isna(r.ratio) else f"{r.ratio:.2f}",
-                f"{r.expected:,.1f}", html.escape(str(r.source)),
-                html.escape(str(r.note) if isinstance(r.note, str) else ""),
-            ] for r in rows.itertuples()]
+                html.escape(str(r["status"])),
+                "-" if r["ratio"] is None or pd.isna(r["ratio"]) else f"{r['ratio']:.2f}",
+                f"{r['expected']:,.1f}", html.escape(str(r["source"])),
+                html.escape(text_or(r["note"], "")),
+            ] for r in rows.to_dict("records")]
             fig.add_trace(go.Scatter(
                 x=rows["date"].tolist(), y=rows["value"].tolist(), mode="markers",
                 name="measured (illustrative)" if illustrative else "measured",
@@ -281,17 +282,18 @@ def build_kpi_chart(kpi: dict, values: pd.DataFrame, start: dt.date,
                                "<br>%{customdata[0]}, ratio %{customdata[1]}"
                                "<br>source: %{customdata[3]} %{customdata[4]}<extra></extra>"),
             ))
+    title = f"{html.escape(str(kpi['name']))} ({html.escape(str(kpi['unit']))})"
     fig.update_layout(
-        height=300, margin={"l": 0, "r": 10, "t": 36, "b": 10},
-        title={"text": f"{html.escape(str(kpi['name']))} ({html.escape(str(kpi['unit']))})",
-               "font": {"size": 14}},
+        height=300 if show_title else 270,
+        margin={"l": 0, "r": 10, "t": 36 if show_title else 10, "b": 10},
+        title={"text": title if show_title else "", "font": {"size": 14}},
         legend={"orientation": "h", "y": -0.15}, yaxis_title=html.escape(str(kpi["unit"])),
         hovermode="closest",
     )
     return fig
 
 
-def status_label(status: str, ratio: float | None) -> str:
+def status_label(status: str, ratio: Any) -> str:
     if ratio is None or pd.isna(ratio):
         return status
     return f"{status} ({100 * ratio:.0f} % of expected progress)"
