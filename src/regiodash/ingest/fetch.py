@@ -516,7 +516,7 @@ def _retry_after_seconds(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²".isdigit() is True but int() refuses it
         return float(value)
     try:
         when = parsedate_to_datetime(value)
@@ -613,7 +613,8 @@ def _download_once(
             raise FetchError(f"unexpected HTTP {status} from {url} for dataset '{code}'")
         headers = response.headers
         length_header = headers.get("Content-Length")
-        total = int(length_header) if length_header and length_header.isdigit() else None
+        total = (int(length_header) if length_header and length_header.isascii()
+                 and length_header.isdigit() else None)
         if total is not None and total > MAX_DOWNLOAD_BYTES:
             raise _too_big_error(
                 code,

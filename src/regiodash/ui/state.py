@@ -32,8 +32,10 @@ KEY_MIGRATIONS: dict[str, str] = {"ind": "indicator", "nuts": "level", "geo": "r
 KEYS = ("indicator", "level", "year", "sex", "country", "region", "compare", "weights")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,79}$")
 CODE_PATTERN = re.compile(r"^[A-Z]{2}[A-Z0-9]{0,3}$")
-YEAR_PATTERN = re.compile(r"^(\d{4})(?:\.\.(\d{4}))?$")
-WEIGHT_PATTERN = re.compile(r"^([a-z][a-z0-9_]{0,79}):(\d{1,3}(?:\.\d{1,3})?)$")
+# ASCII digits only: str.isdigit() and \d also accept "²" or Arabic-Indic digits.
+YEAR_PATTERN = re.compile(r"^([0-9]{4})(?:\.\.([0-9]{4}))?$")
+WEIGHT_PATTERN = re.compile(r"^([a-z][a-z0-9_]{0,79}):([0-9]{1,3}(?:\.[0-9]{1,3})?)$")
+LEVEL_PATTERN = re.compile(r"^[0-3]$")
 
 
 @dataclass(frozen=True)
@@ -130,17 +132,17 @@ def parse_view_state(
             reject(key, value, f"longer than {MAX_PARAM_LENGTH} characters")
             continue
         if key == "indicator":
-            if ID_PATTERN.match(value) and value in ctx.indicators:
+            if ID_PATTERN.fullmatch(value) and value in ctx.indicators:
                 state = replace(state, indicator=value)
             else:
                 reject(key, value, "unknown indicator")
         elif key == "level":
-            if value.isdigit() and int(value) in LEVELS:
+            if LEVEL_PATTERN.fullmatch(value):
                 state = replace(state, level=int(value))
             else:
                 reject(key, value, "NUTS level must be 0, 1, 2 or 3")
         elif key == "year":
-            m = YEAR_PATTERN.match(value)
+            m = YEAR_PATTERN.fullmatch(value)
             lo, hi = ctx.year_range
             if m and lo <= int(m[1]) <= hi and (m[2] is None or int(m[1]) <= int(m[2]) <= hi):
                 state = replace(state, year=int(m[1]),
@@ -155,14 +157,15 @@ def parse_view_state(
             else:
                 reject(key, value, "sex must be T, F, M or gap")
         elif key == "country":
-            if CODE_PATTERN.match(value) and value in ctx.countries:
+            if CODE_PATTERN.fullmatch(value) and value in ctx.countries:
                 state = replace(state, country=value)
             else:
                 reject(key, value, "unknown country code")
         elif key in ("region", "compare"):
             limit = MAX_REGIONS if key == "region" else MAX_COMPARE
             codes = [c for c in value.split(SEPARATOR) if c]
-            good = [c for c in dict.fromkeys(codes) if CODE_PATTERN.match(c) and c in ctx.regions]
+            good = [c for c in dict.fromkeys(codes)
+                    if CODE_PATTERN.fullmatch(c) and c in ctx.regions]
             if len(codes) > limit:
                 reject(key, value, f"at most {limit} regions")
                 good = good[:limit]
@@ -172,7 +175,7 @@ def parse_view_state(
             state = replace(state, **{"regions" if key == "region" else "compare": tuple(good)})
         elif key == "weights":
             parts = [p for p in value.split(SEPARATOR) if p]
-            parsed = [WEIGHT_PATTERN.match(p) for p in parts]
+            parsed = [WEIGHT_PATTERN.fullmatch(p) for p in parts]
             if parts and all(m and m[1] in ctx.weight_ids and float(m[2]) <= 100
                              for m in parsed):
                 state = replace(state, weights=tuple((m[1], float(m[2]))
