@@ -1,0 +1,65 @@
+"""The websocket load client of bench/load.py against a real `streamlit run` (localhost only).
+
+Three clients speak Streamlit's protocol for a few seconds and must see only successful runs
+that draw the map; a hostile query string must end in a note, not an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlencode
+
+import pytest
+
+from bench import load
+
+
+@pytest.fixture(scope="module")
+def port(demo_settings, tmp_path_factory):
+    port = load.free_port()
+    log = tmp_path_factory.mktemp("load_client") / "server.log"
+    proc = load.start_server(demo_settings.data_dir, port, log=log, wait_s=30)
+    yield port
+    load.stop_server(proc)
+
+
+def test_three_websocket_clients_switch_indicators_without_errors(port):
+    report = asyncio.run(load.run_ws_phase(port, sessions=3, seconds=8, timeout=20))
+    assert report["reruns"] > 0
+    assert report["errors"] == 0, report["error_samples"]
+    assert report["reruns_per_session_min"] > 0
+
+
+def test_a_hostile_query_string_finishes_with_a_note(port):
+    async def one_run() -> load.RunResult:
+        client = load.StreamlitClient(port, timeout=20)
+        await client.connect()
+        try:
+            return await client.rerun(urlencode({"indicator": "<script>"}))
+        finally:
+            await client.close()
+
+    result = asyncio.run(one_run())
+    assert result.status == "FINISHED_SUCCESSFULLY"
+    assert result.ok, result.errors
+    assert result.map_drawn
+    assert any("indicator" in note and "<script>" in note for note in result.notes)
+
+
+def test_exceptions_and_error_alerts_in_deltas_count_as_errors():
+    from streamlit.proto.Alert_pb2 import Alert
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    exc_msg = ForwardMsg()
+    exc_msg.delta.new_element.exception.type = "KeyError"
+    alert_msg = ForwardMsg()
+    alert_msg.delta.new_element.alert.format = Alert.ERROR
+    alert_msg.delta.new_element.alert.body = "The warehouse could not be opened"
+    note_msg = ForwardMsg()
+    note_msg.delta.new_element.alert.format = Alert.INFO
+    note_msg.delta.new_element.alert.body = "Ignored URL parameter"
+
+    assert [kind for kind, _ in load._summarize_msg(exc_msg).errors] == ["exception"]
+    assert [kind for kind, _ in load._summarize_msg(alert_msg).errors] == ["st.error"]
+    assert load._summarize_msg(note_msg).errors == []
+    assert load._summarize_msg(note_msg).notes == ["Ignored URL parameter"]
