@@ -120,8 +120,8 @@ with tabs[0]:
 
     regions = queries.region_map_frame(sub_located)
     colour_by = "group" if groups is not None else "partners"
-    fig = build_partner_map(data.geojson(data.data_version(), 2, "2021"), regions, colour_by,
-                            background={f["id"] for f in data.geojson(
+    fig = build_partner_map(data.geojson_dict(data.data_version(), 2, "2021"), regions, colour_by,
+                            background={f["id"] for f in data.geojson_dict(
                                 data.data_version(), 2, "2021")["features"]})
     st.subheader("Partner regions (NUTS 2)")
     st.plotly_chart(fig, config=MAP_CONFIG, key="pj_portfolio_map", width="stretch")
@@ -264,7 +264,7 @@ with tabs[1]:
         project_regions = queries.region_map_frame(mine)
         if len(project_regions):
             countries = set(mine["nuts0_code"].dropna())
-            geo = data.geojson(data.data_version(), 2, "2021")
+            geo = data.geojson_dict(data.data_version(), 2, "2021")
             background = {f["id"] for f in geo["features"] if f["id"][:2] in countries}
             st.plotly_chart(build_partner_map(geo, project_regions, colour_by, background,
                                               height=420),

@@ -7,14 +7,16 @@ indicator_values.parquet), so a rebuild shows up without a restart.
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
-from regiodash.config import load_settings
+from regiodash.config import REPO_ROOT, load_settings
 from regiodash.storage import queries
 from regiodash.storage.connection import Warehouse, open_warehouse
 from regiodash.storage.warehouse import WarehousePaths
-from regiodash.ui.maps import build_geojson
+from regiodash.ui.maps import build_geojson, write_geojson_file
 from regiodash.ui.state import ViewContext
 
 
@@ -72,10 +74,34 @@ def map_values(version: str, indicator_id: str, level: int, year: int, sex: str
 
 
 @st.cache_resource(show_spinner=False)
-def geojson(version: str, level: int, nuts_version: str) -> dict:
+def geojson_dict(version: str, level: int, nuts_version: str) -> dict:
+    """The simplified geometry as a FeatureCollection (for maps that draw a subset)."""
     frame = queries.load_boundaries(get_warehouse(version), level, nuts_version)
-    frame = frame[~frame["is_overseas"].astype(bool)]
-    return build_geojson(frame)
+    return build_geojson(frame[~frame["is_overseas"].astype(bool)])
+
+
+STATIC_GEO = REPO_ROOT / "static" / "geo"
+STATIC_URL = "/app/static/geo"
+
+
+@st.cache_resource(show_spinner=False)
+def geojson(version: str, level: int, nuts_version: str) -> str:
+    """URL of the simplified geometry of one level and version, as a static GeoJSON file.
+
+    The figure then carries only the URL: plotly.js fetches the geometry once from this
+    server (never a CDN) and the browser caches it, so a rerun sends values, not shapes.
+    The file name holds a fingerprint of the reference data, so a rebuilt reference gets a
+    new URL.
+    """
+    settings = load_settings()
+    ref = settings.reference_dir / "nuts_boundaries.parquet"
+    stat = ref.stat()
+    tag = hashlib.sha1(f"{stat.st_size}-{stat.st_mtime_ns}".encode()).hexdigest()[:10]
+    name = f"nuts_{nuts_version}_level{level}_{tag}.json"
+    target = STATIC_GEO / name
+    if not target.exists():
+        write_geojson_file(geojson_dict(version, level, nuts_version), target)
+    return f"{STATIC_URL}/{name}"
 
 
 @st.cache_data(show_spinner=False)

@@ -12,6 +12,7 @@ import html
 import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -54,6 +55,25 @@ def build_geojson(boundaries: pd.DataFrame) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+def subset_geojson(geojson: dict | str, codes: list[str]) -> dict | str:
+    """The features of `codes` only: each trace carries just its own shapes, so a map with
+    several traces (no-data, groups) sends every shape once, not once per trace. A URL (the
+    geometry served as a static file, fetched once and cached by the browser) is shared."""
+    if isinstance(geojson, str):
+        return geojson
+    wanted = set(codes)
+    return {"type": "FeatureCollection",
+            "features": [f for f in geojson["features"] if f["id"] in wanted]}
+
+
+def write_geojson_file(geojson: dict, target: Path) -> None:
+    """Write a FeatureCollection compactly and atomically (served as a static file)."""
+    from regiodash.storage.files import atomic_path
+
+    with atomic_path(target) as tmp:
+        tmp.write_text(json.dumps(geojson, separators=(",", ":")), encoding="utf-8")
+
+
 def format_value(value: float | None, decimals: int, unit: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "no data"
@@ -61,7 +81,7 @@ def format_value(value: float | None, decimals: int, unit: str) -> str:
 
 
 def build_choropleth(
-    geojson: dict,
+    geojson: dict | str,
     values: pd.DataFrame,
     spec: MapSpec,
     describe_flag=lambda flag: flag or "none",
@@ -93,13 +113,15 @@ def build_choropleth(
     fig = go.Figure()
     if len(missing):
         fig.add_trace(go.Choropleth(
-            geojson=geojson, featureidkey="id", locations=missing["geo_code"].tolist(),
+            geojson=subset_geojson(geojson, missing["geo_code"].tolist()), featureidkey="id",
+            locations=missing["geo_code"].tolist(),
             z=[0] * len(missing), colorscale=[[0, MISSING_COLOUR], [1, MISSING_COLOUR]],
             showscale=False, customdata=customdata(missing), hovertemplate=hover,
             marker_line_color="white", marker_line_width=0.4, name="no data",
         ))
     fig.add_trace(go.Choropleth(
-        geojson=geojson, featureidkey="id", locations=have["geo_code"].tolist(),
+        geojson=subset_geojson(geojson, have["geo_code"].tolist()),
+        featureidkey="id", locations=have["geo_code"].tolist(),
         z=have["value"].round(spec.decimals + 2).tolist(),
         colorscale=DIVERGING_SCALE if spec.diverging else SEQUENTIAL_SCALE,
         zmid=0 if spec.diverging else None,
@@ -125,7 +147,7 @@ GROUP_COLOURS = {"Leader": "#0072B2", "Strong": "#56B4E9", "Moderate": "#E69F00"
                  "Emerging": "#D55E00"}  # Okabe-Ito: safe for common colour-vision deficiencies
 
 
-def build_group_map(geojson: dict, values: pd.DataFrame, describe_flag=lambda f: f or "none"
+def build_group_map(geojson: dict | str, values: pd.DataFrame, describe_flag=lambda f: f or "none"
                     ) -> tuple[go.Figure, pd.DataFrame]:
     """Categorical choropleth of innovation groups: one trace (one colour) per group.
 
@@ -146,7 +168,8 @@ def build_group_map(geojson: dict, values: pd.DataFrame, describe_flag=lambda f:
                    html.escape(str(r.source) if isinstance(r.source, str) else "-"),
                    html.escape(str(r.nuts_version))] for r in rows.itertuples()]
         return go.Choropleth(
-            geojson=geojson, featureidkey="id", locations=rows["geo_code"].tolist(),
+            geojson=subset_geojson(geojson, rows["geo_code"].tolist()), featureidkey="id",
+            locations=rows["geo_code"].tolist(),
             z=[1] * len(rows), colorscale=[[0, colour], [1, colour]], showscale=False,
             customdata=custom, hovertemplate=hover, name=name, showlegend=False,
             marker_line_color="white", marker_line_width=0.4)
