@@ -1,10 +1,11 @@
 """Compare up to 8 regions side by side: lines over time, bars for a year, gender gaps."""
 
+import pandas as pd
 import streamlit as st
 
 from regiodash.errors import RegiodashError
 from regiodash.ui import charts, data
-from regiodash.ui.state import MAX_COMPARE, ViewState
+from regiodash.ui.state import MAX_COMPARE, ViewState, is_valid_area_name
 from regiodash.ui.url import read_view, render_copy_link, write_view
 from regiodash.ui.widgets import DOMAIN_LABELS, render_demo_banner, render_notes
 
@@ -28,6 +29,8 @@ view, fresh = read_view(PAGE, defaults, ctx)
 if fresh:
     st.session_state["w_cmp_indicator"] = view.indicator
     st.session_state["w_compare"] = list(view.compare or start)
+    st.session_state["w_area"] = list(view.area)
+    st.session_state["w_area_name"] = view.area_name
 
 st.title("Compare regions")
 render_notes(view.notes)
@@ -39,15 +42,39 @@ indicator = cols[0].selectbox(
 picked = cols[1].multiselect(
     "Regions (up to 8)", list(regions["geo_code"]), key="w_compare",
     max_selections=MAX_COMPARE, format_func=lambda c: f"{c} · {names[c]}")
-view = ViewState(indicator=indicator, compare=tuple(picked))
+with st.expander("Add a user-defined area (a group of regions of one level)",
+                 expanded=bool(view.area), icon=":material/join:"):
+    area_name = st.text_input("Area name", key="w_area_name", max_chars=40,
+                              placeholder="e.g. SPECTRA partner regions")
+    area = st.multiselect("Member regions", list(regions["geo_code"]), key="w_area",
+                          format_func=lambda c: f"{c} · {names[c]}")
+    st.caption("Members are averaged with population weights when every member has a "
+               "population that year (counts are summed); a year in which a member has no "
+               "value gives no area value.")
+area_ok = bool(area) and is_valid_area_name(area_name.strip())
+view = ViewState(indicator=indicator, compare=tuple(picked),
+                 area=tuple(area) if area_ok else (),
+                 area_name=area_name.strip() if area_ok else "")
 query = write_view(PAGE, view, defaults)
 render_copy_link(query)
-if not picked:
+if area and area_name and not area_ok:
+    st.warning("Area names may hold up to 40 letters, digits, spaces and .,'()- only.")
+if not picked and not view.area:
     st.info("Pick one or more regions to compare.")
     st.stop()
 
 spec = catalog.loc[indicator]
 series = data.indicator_series(version, indicator, tuple(picked))
+if view.area:
+    area_rows, weighting = data.area_series(version, indicator, view.area, view.area_name)
+    if area_rows.empty:
+        st.caption(f"The area '{view.area_name}' has no complete year for this indicator "
+                   "(its members must share one NUTS level and all have values).")
+    else:
+        st.caption(f"Area '{view.area_name}': {len(view.area)} regions, "
+                   f"{weighting.replace('_', ' ')}.")
+        series = pd.concat([series, area_rows.assign(geo_code=f"AREA:{view.area_name}")],
+                           ignore_index=True)
 render_demo_banner(bool((series["source"] == "demo").any()))
 total = series[series["sex"] == "T"]
 missing = [c for c in picked if c not in set(total.dropna(subset=["value"])["geo_code"])]

@@ -126,3 +126,17 @@ def test_reweighting_goes_into_the_url_and_changes_the_ranking(make_app):
     again = make_app("pages/rankings.py", weights="gerd_business_pct_gdp:5")
     again.run()
     assert again.number_input(key="w_weight_gerd_business_pct_gdp").value == 5.0
+
+
+def test_compare_with_a_user_defined_area_round_trips(make_app):
+    at = make_app("pages/compare.py", compare="DE21", area="DE22~DE23~DE24",
+                  area_name="East Bavaria", indicator="gdp_per_capita_pps")
+    at.run()
+    assert not at.exception, at.exception
+    assert at.multiselect(key="w_area").value == ["DE22", "DE23", "DE24"]
+    assert any("Area 'East Bavaria': 3 regions" in c.value for c in at.caption)
+    assert qp(at, "area_name") == "East Bavaria"
+    hostile = make_app("pages/compare.py", area="DE22~DE23", area_name="<img src=x>")
+    hostile.run()
+    assert not hostile.exception
+    assert any("Ignored URL parameter area_name" in i.value for i in hostile.info)

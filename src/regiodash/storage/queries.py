@@ -111,3 +111,28 @@ def load_reweighted_index(wh: Warehouse, level: int, weights: dict[str, float]
     out = result.values
     out = out[(out["indicator_id"] == innovation_gap.INDEX_ID) & (out["nuts_level"] == level)]
     return out[["geo_code", "year", "value", "flag", "source"]].reset_index(drop=True)
+
+
+def load_area_series(wh: Warehouse, indicator_id: str, geo_codes: list[str], name: str
+                     ) -> tuple[pd.DataFrame, str]:
+    """A user-defined area (a list of regions of one level) as one pseudo-region.
+
+    Returns (series with the columns of load_indicator_series, weighting method). Members
+    are averaged with population weights when every member has a population that year
+    (counts are summed); a year in which any member lacks a value gives no area value.
+    """
+    from indicators import innovation_gap
+
+    inputs = run_named(wh, "area_inputs", indicator_id=indicator_id, geo_codes=geo_codes)
+    empty = pd.DataFrame(columns=["geo_code", "geo_name", "year", "sex", "value", "flag",
+                                  "source", "nuts_level"])
+    if inputs.empty or inputs["nuts_level"].nunique() != 1:
+        return empty, "none"
+    inputs = inputs.astype({"nuts_level": "int64", "year": "int64"})
+    try:
+        area = innovation_gap.aggregate_area(inputs, geo_codes, f"AREA:{name}")
+    except ValueError:
+        return empty, "none"
+    out = area.values
+    out = out[out["indicator_id"] == indicator_id].assign(geo_name=name)
+    return out[empty.columns.tolist()].reset_index(drop=True), str(area.weighting)

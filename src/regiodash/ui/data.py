@@ -172,3 +172,9 @@ def level_values(version: str, level: int, year: int, indicator_ids: tuple[str, 
 def reweighted_index(version: str, level: int, weights: tuple[tuple[str, float], ...]
                      ) -> pd.DataFrame:
     return queries.load_reweighted_index(get_warehouse(version), level, dict(weights))
+
+
+@st.cache_data(show_spinner=False)
+def area_series(version: str, indicator_id: str, geo_codes: tuple[str, ...], name: str
+                ) -> tuple[pd.DataFrame, str]:
+    return queries.load_area_series(get_warehouse(version), indicator_id, list(geo_codes), name)

@@ -29,13 +29,20 @@ SEPARATOR = "~"
 # old key -> current key (kept forever so old links keep working)
 KEY_MIGRATIONS: dict[str, str] = {"ind": "indicator", "nuts": "level", "geo": "region",
                                   "regions": "region", "cmp": "compare"}
-KEYS = ("indicator", "level", "year", "sex", "country", "region", "compare", "weights")
+KEYS = ("indicator", "level", "year", "sex", "country", "region", "compare", "weights",
+        "area", "area_name")
+MAX_AREA = 60
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,79}$")
 CODE_PATTERN = re.compile(r"^[A-Z]{2}[A-Z0-9]{0,3}$")
 # ASCII digits only: str.isdigit() and \d also accept "²" or Arabic-Indic digits.
 YEAR_PATTERN = re.compile(r"^([0-9]{4})(?:\.\.([0-9]{4}))?$")
 WEIGHT_PATTERN = re.compile(r"^([a-z][a-z0-9_]{0,79}):([0-9]{1,3}(?:\.[0-9]{1,3})?)$")
 LEVEL_PATTERN = re.compile(r"^[0-3]$")
+AREA_NAME_PATTERN = re.compile(r"^[^\W_][\w .,'()-]{0,39}$")  # letters, digits, basic marks
+
+
+def is_valid_area_name(name: str) -> bool:
+    return bool(AREA_NAME_PATTERN.fullmatch(name))
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,8 @@ class ViewState:
     regions: tuple[str, ...] = ()
     compare: tuple[str, ...] = ()
     weights: tuple[tuple[str, float], ...] = ()
+    area: tuple[str, ...] = ()  # a user-defined group of regions (compare page)
+    area_name: str = ""
     notes: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -91,6 +100,10 @@ class ViewState:
             out["region"] = SEPARATOR.join(self.regions)
         if self.compare and self.compare != defaults.compare:
             out["compare"] = SEPARATOR.join(self.compare)
+        if self.area and self.area != defaults.area:
+            out["area"] = SEPARATOR.join(self.area)
+        if self.area_name and self.area_name != defaults.area_name:
+            out["area_name"] = self.area_name
         if self.weights and self.weights != defaults.weights:
             out["weights"] = SEPARATOR.join(f"{k}:{_fmt_weight(w)}" for k, w in self.weights)
         return out
@@ -161,8 +174,13 @@ def parse_view_state(
                 state = replace(state, country=value)
             else:
                 reject(key, value, "unknown country code")
-        elif key in ("region", "compare"):
-            limit = MAX_REGIONS if key == "region" else MAX_COMPARE
+        elif key == "area_name":
+            if is_valid_area_name(value):
+                state = replace(state, area_name=value)
+            else:
+                reject(key, value, "an area name has up to 40 letters, digits, spaces and .,'()-")
+        elif key in ("region", "compare", "area"):
+            limit = {"region": MAX_REGIONS, "compare": MAX_COMPARE, "area": MAX_AREA}[key]
             codes = [c for c in value.split(SEPARATOR) if c]
             good = [c for c in dict.fromkeys(codes)
                     if CODE_PATTERN.fullmatch(c) and c in ctx.regions]
@@ -172,7 +190,8 @@ def parse_view_state(
             elif len(good) < len(codes):
                 bad = [c for c in codes if c not in good]
                 reject(key, SEPARATOR.join(bad), "unknown region code")
-            state = replace(state, **{"regions" if key == "region" else "compare": tuple(good)})
+            field_name = {"region": "regions", "compare": "compare", "area": "area"}[key]
+            state = replace(state, **{field_name: tuple(good)})
         elif key == "weights":
             parts = [p for p in value.split(SEPARATOR) if p]
             parsed = [WEIGHT_PATTERN.fullmatch(p) for p in parts]
