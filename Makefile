@@ -7,7 +7,7 @@ PORT   ?= $(or $(REGIODASH_PORT),8501)
 DATA   ?= $(or $(REGIODASH_DATA_DIR),data)
 export REGIODASH_DATA_DIR := $(DATA)
 
-.PHONY: install run test test-fast lint chromium demo bench clean
+.PHONY: install run test test-fast lint chromium demo bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check src tests scripts app.py pages
 	$(BIN)/mypy src
+
+# Benchmarks: figures and ratios, never timed tests. Writes BENCHMARKS.md and bench/results.json.
+bench: install chromium
+	$(BIN)/python -m bench.run
+
+bench-quick: install
+	$(BIN)/python -m bench.run --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
