@@ -56,7 +56,10 @@ def _normalize_name(cell: object) -> str:
 
 
 def _split_header(line: str, delimiter: str) -> list[str]:
-    return next(csv.reader([line], delimiter=delimiter), [])
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:  # e.g. a stray carriage return: not a header we can read
+        return []
 
 
 def detect_delimiter(header_line: str) -> str | None:
