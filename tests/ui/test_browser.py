@@ -6,84 +6,14 @@ localhost (no CDN, no tile server, no telemetry). Screenshots go to test-output/
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
-from regiodash.config import REPO_ROOT
+from tests.ui.browser_support import OUTPUT, outside_localhost
 
 pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-OUTPUT = REPO_ROOT / "test-output"
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(demo_settings, tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("Debian chromium is not installed (make test installs it)")
-        pytest.skip("chromium not installed")
-    port = free_port()
-    env = dict(os.environ, REGIODASH_DATA_DIR=str(demo_settings.data_dir))
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
-             "--server.port", str(port), "--server.headless", "true",
-             "--server.address", "127.0.0.1"],
-            cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail(f"streamlit did not start: {log.read_text()[-2000:]}")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-@pytest.fixture(scope="module")
-def chromium_browser(server):
-    """Debian chromium; every test opens its own context (fresh cookies, storage, cache)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture()
 def browser(chromium_browser):
     context = chromium_browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -116,8 +46,7 @@ def test_map_draws_regions_and_stays_on_localhost(server, browser, demo_settings
                        & ~regions.is_overseas]
     # every region on the European frame is drawn (coloured or grey for "no data")
     assert drawn == len(expected)
-    outside = {urlparse(u).hostname for u in requested
-               if urlparse(u).scheme in ("http", "https", "ws", "wss")} - LOCAL_HOSTS
+    outside = outside_localhost(requested)
     assert not outside, f"requests left localhost: {outside}"
     # Streamlit's frontend probes <page>/_stcore/health before falling back to the root path
     # when a deep link like /map is opened; those two 404s are its normal start-up.
@@ -188,6 +117,5 @@ def test_every_page_loads_without_errors_and_offline(server, browser, path):
     assert not page.locator('[data-testid="stException"]').count()
     name = path.split("?")[0]
     page.screenshot(path=str(OUTPUT / f"{name}_page.png"), full_page=True)
-    outside = {urlparse(u).hostname for u in requested
-               if urlparse(u).scheme in ("http", "https", "ws", "wss")} - LOCAL_HOSTS
+    outside = outside_localhost(requested)
     assert not outside and not errors, (outside, errors)
