@@ -346,3 +346,33 @@ def test_cli_parser_registers_template_import_and_list(settings, tmp_path, capsy
     listed = pd.read_csv(io.StringIO(capsys.readouterr().out))
     assert listed["project_id"].tolist() == ["my_cluster_project"]
     assert pq.read_table(ProjectPaths(settings.data_dir).table("projects")).num_rows == 1
+
+
+def test_a_failed_write_midway_leaves_every_table_as_it_was(settings, templates, tmp_path,
+                                                            monkeypatch):
+    """The changed tables are replaced as a set: if writing one fails, none is replaced."""
+    import regiodash.projects.importers as importers
+
+    import_project_files([templates[n] for n in TABLE_ORDER], settings)
+    before = snapshot(settings)
+    manifest_rows = len(read_manifest(WarehousePaths(settings.data_dir)))
+    projects = write_csv(tmp_path / "projects.csv", *with_value("projects", "title", "Renamed"))
+    kpis = write_csv(tmp_path / "kpis.csv", *with_value("kpis", "name", "Renamed KPI"))
+    real_write = pq.write_table
+    calls = []
+
+    def failing_write(table, where, **kwargs):
+        calls.append(where)
+        if len(calls) == 2:
+            raise OSError("No space left on device")
+        real_write(table, where, **kwargs)
+
+    monkeypatch.setattr(importers.pq, "write_table", failing_write)
+    with pytest.raises(OSError, match="No space left"):
+        import_project_files([projects, kpis], settings)
+    assert len(calls) == 2  # the first table was written (to a temporary file) before the failure
+    assert snapshot(settings) == before
+    assert len(read_manifest(WarehousePaths(settings.data_dir))) == manifest_rows
+    leftovers = [p.name for p in ProjectPaths(settings.data_dir).folder.iterdir()
+                 if p.name.endswith(".tmp")]
+    assert leftovers == []

@@ -12,7 +12,9 @@ The rules are those of the indicator importers:
   NUTS codes unknown to data/reference/nuts_regions.parquet, duplicate keys, references to
   projects or KPIs that exist neither in the import nor in the warehouse;
 - every file of one import is parsed and validated before anything is written
-  (`prepare_import`); `commit_import` then writes each changed table atomically;
+  (`prepare_import`); `commit_import` then writes every changed table to a temporary file
+  and moves them into place only once all of them are written, so a failure while writing
+  (disk full, a type error) leaves the stored tables exactly as they were, as a set;
 - rows are upserted by key: a row replaces the stored row with the same key, other stored rows
   stay (nothing is deleted by an import); re-importing the same file changes nothing;
 - each file that changed something gets one record in the warehouse manifest, with the user's
@@ -34,6 +36,7 @@ import math
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
@@ -63,7 +66,7 @@ from regiodash.projects.model import (
     from_arrow,
     to_arrow,
 )
-from regiodash.storage.files import sha256_file, write_parquet_atomic
+from regiodash.storage.files import atomic_path, sha256_file
 from regiodash.storage.warehouse import (
     USER_LICENCE,
     WarehousePaths,
@@ -681,9 +684,13 @@ def commit_import(prepared: PreparedImport, settings: Settings) -> list[FileResu
     if not prepared.will_write:
         return prepared.results
     paths = ProjectPaths(settings.data_dir)
-    for name in prepared.changed:
-        spec = TABLES[name]
-        write_parquet_atomic(to_arrow(spec, prepared.merged[name]), paths.table(name))
+    # Each atomic_path renames its temporary file on exit; leaving the stack only after every
+    # table is written means one failed write renames none of them.
+    with ExitStack() as stack:
+        for name in prepared.changed:
+            tmp = stack.enter_context(atomic_path(paths.table(name)))
+            pq.write_table(to_arrow(TABLES[name], prepared.merged[name]), tmp,
+                           compression="zstd")
     records = []
     if prepared.base_origin == "sample":
         records.append(new_manifest_record(
