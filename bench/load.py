@@ -35,22 +35,19 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
+from regiodash.devserver import CHROMIUM, CHROMIUM_ARGS, start_streamlit, stop_streamlit
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 INDICATORS = ["regional_innovation_index", "employment_rate_pct", "gdp_per_capita_pps",
               "sustainability_index", "gender_inclusion_index", "neet_rate_pct",
               "tertiary_attainment_25_64_pct", "broadband_households_pct"]
@@ -64,49 +61,11 @@ SERVER_LOG = Path(tempfile.gettempdir()) / "regiodash-load-server.log"
 # --------------------------------------------------------------------------- server
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def ensure_demo(data_dir: Path) -> None:
     if (data_dir / "indicator_values.parquet").exists():
         return
     env = dict(os.environ, REGIODASH_DATA_DIR=str(data_dir))
     subprocess.run([sys.executable, "-m", "regiodash.cli", "demo"], env=env, check=True)
-
-
-def start_server(data_dir: Path, port: int, log: Path = SERVER_LOG,
-                 wait_s: float = 60) -> subprocess.Popen:
-    """`streamlit run app.py` on 127.0.0.1:port; returns once /_stcore/health answers."""
-    env = dict(os.environ, REGIODASH_DATA_DIR=str(data_dir))
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
-             str(port), "--server.headless", "true", "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + wait_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            break
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
-            return proc
-        except OSError:
-            time.sleep(0.3)
-    stop_server(proc)
-    raise RuntimeError(f"streamlit did not start; log: {log.read_text()[-2000:]}")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
 
 
 def process_cpu_s(pid: int) -> float | None:
@@ -545,7 +504,7 @@ async def run_browser(base: str, sessions: int, seconds: float, timeout: float) 
     stats = Stats()
     labels = selectbox_labels(INDICATORS)
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True,
                                            args=CHROMIUM_ARGS)
         started = time.perf_counter()
         deadline = started + seconds
@@ -578,8 +537,8 @@ def main(argv: list[str] | None = None) -> dict:
     data_dir = Path(args.data_dir or Path(tempfile.gettempdir()) / "regiodash-load-demo")
     ensure_demo(data_dir)
     load_before = [round(x, 2) for x in os.getloadavg()]
-    port = free_port()
-    proc = start_server(data_dir, port)
+    proc, _url = start_streamlit(data_dir, SERVER_LOG)
+    port = int(_url.rsplit(":", 1)[1])
     try:
         if args.mode == "websocket":
             result = asyncio.run(run_websocket(port, sessions, args.seconds,
@@ -588,7 +547,7 @@ def main(argv: list[str] | None = None) -> dict:
             result = asyncio.run(run_browser(f"http://127.0.0.1:{port}", sessions,
                                              args.seconds, args.timeout))
     finally:
-        stop_server(proc)
+        stop_streamlit(proc)
     log = SERVER_LOG.read_text(errors="replace") if SERVER_LOG.exists() else ""
     result["server_log_tracebacks"] = log.count("Traceback (most recent call last)")
     result["loadavg_before"] = load_before

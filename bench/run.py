@@ -29,14 +29,12 @@ import gc
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import traceback
-import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,13 +42,17 @@ from typing import Any
 
 import numpy as np
 
+from regiodash.devserver import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ServerError,
+    start_streamlit,
+    stop_streamlit,
+)
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
 DATA_ROOT = OUT / "data"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 INDEX_ID = "regional_innovation_index"
 CONTINUOUS_ID = "employment_rate_pct"  # a catalog indicator drawn with build_choropleth
 PROFILE_REGION = "DE21"
@@ -670,12 +672,6 @@ def bench_pages_here(size: str, mode: Mode) -> dict:
 
 # --------------------------------------------------------------------------- 6. browser
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def bench_browser(size: str, mode: Mode) -> dict:
     if not Path(CHROMIUM).exists():
         return {"skipped": f"{CHROMIUM} not installed"}
@@ -683,27 +679,11 @@ def bench_browser(size: str, mode: Mode) -> dict:
         from playwright.sync_api import sync_playwright
     except ImportError:
         return {"skipped": "playwright not installed"}
-    port = _free_port()
-    env = dict(os.environ, REGIODASH_DATA_DIR=str(DATA_ROOT / size))
-    log = OUT / f"streamlit_{size}.log"
-    OUT.mkdir(parents=True, exist_ok=True)
-    with open(log, "w") as fh:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-             "--server.port", str(port), "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            return {"skipped": "streamlit did not start (see bench/out log)"}
+        proc, url = start_streamlit(DATA_ROOT / size, OUT / f"streamlit_{size}.log")
+    except ServerError:
+        return {"skipped": "streamlit did not start (see bench/out log)"}
+    try:
         out: dict[str, Any] = {}
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
@@ -737,11 +717,7 @@ def bench_browser(size: str, mode: Mode) -> dict:
             browser.close()
         return out
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_streamlit(proc)
 
 
 # --------------------------------------------------------------------------- targets, report

@@ -12,15 +12,15 @@ from urllib.parse import urlencode
 import pytest
 
 from bench import load
+from regiodash.devserver import free_port, start_streamlit, stop_streamlit
 
 
 @pytest.fixture(scope="module")
 def port(demo_settings, tmp_path_factory):
-    port = load.free_port()
     log = tmp_path_factory.mktemp("load_client") / "server.log"
-    proc = load.start_server(demo_settings.data_dir, port, log=log, wait_s=30)
-    yield port
-    load.stop_server(proc)
+    proc, url = start_streamlit(demo_settings.data_dir, log, port=free_port())
+    yield int(url.rsplit(":", 1)[1])
+    stop_streamlit(proc)
 
 
 def test_three_websocket_clients_switch_indicators_without_errors(port):

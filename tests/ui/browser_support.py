@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
 from urllib.parse import urlparse
 
 from regiodash.config import REPO_ROOT
+from regiodash.devserver import CHROMIUM, CHROMIUM_ARGS, free_port
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "LOCAL_HOSTS", "OUTPUT", "free_port",
+           "outside_localhost"]
+
 OUTPUT = REPO_ROOT / "test-output"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def outside_localhost(urls: list[str]) -> set[str]:

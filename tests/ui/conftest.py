@@ -4,16 +4,17 @@ shared by every browser test module."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from regiodash.config import REPO_ROOT
-from tests.ui.browser_support import CHROMIUM, CHROMIUM_ARGS, free_port
+from regiodash.devserver import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ServerError,
+    start_streamlit,
+    stop_streamlit,
+)
 
 
 @pytest.fixture(scope="session")
@@ -22,34 +23,14 @@ def server(demo_settings, tmp_path_factory):
         if os.environ.get("CI"):
             pytest.fail("Debian chromium is not installed (make test installs it)")
         pytest.skip("chromium not installed")
-    port = free_port()
-    env = dict(os.environ, REGIODASH_DATA_DIR=str(demo_settings.data_dir))
-    env.pop("REGIODASH_ALLOW_KPI_UPLOAD", None)
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
-             "--server.port", str(port), "--server.headless", "true",
-             "--server.address", "127.0.0.1"],
-            cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail(f"streamlit did not start: {log.read_text()[-2000:]}")
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        proc, url = start_streamlit(demo_settings.data_dir, log,
+                                    env={"REGIODASH_ALLOW_KPI_UPLOAD": None})
+    except ServerError as exc:
+        pytest.fail(str(exc))
+    yield url
+    stop_streamlit(proc)
 
 
 @pytest.fixture(scope="session")
