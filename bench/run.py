@@ -818,6 +818,29 @@ def growth(a: float | None, b: float | None) -> str:
     return f"{b / a:.1f}x"
 
 
+README_START = "<!-- bench:targets:start -->"
+README_END = "<!-- bench:targets:end -->"
+
+
+def update_readme(text: str, results: dict) -> str:
+    """README with the targets table of a full run between its two marker comments."""
+    if README_START not in text or README_END not in text:
+        raise ValueError(f"README.md lacks the markers {README_START} / {README_END}")
+    m = results["machine"]
+    block = "\n".join([
+        README_START,
+        f"Latest full run: {m['date']}, commit {m['git_commit']}, {m['nproc']} cores "
+        f"({m['cpu']}). Written by `make bench`; details in BENCHMARKS.md.",
+        "",
+        table(["target", "value", "limit", "status", "note"],
+              [[t["target"], t["value"], t["limit"], t["status"], t["note"]]
+               for t in results["targets"]]),
+        README_END,
+    ])
+    head, rest = text.split(README_START, 1)
+    return head + block + rest.split(README_END, 1)[1]
+
+
 def render_report(results: dict) -> str:
     m = results["machine"]
     sizes = results["sizes"]
@@ -1132,6 +1155,11 @@ def main(argv: list[str] | None = None) -> int:
     md_path.write_text(report, encoding="utf-8")
     json_path.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
     print(f"wrote {md_path} and {json_path}", file=sys.stderr)
+    if full and not args.out:
+        readme = ROOT / "README.md"
+        readme.write_text(update_readme(readme.read_text(encoding="utf-8"), results),
+                          encoding="utf-8")
+        print(f"updated the benchmark table in {readme}", file=sys.stderr)
     return 0
 
 
