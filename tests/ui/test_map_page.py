@@ -65,3 +65,32 @@ def test_hostile_parameters_fall_back_with_a_note(app, params):
     app.run()
     assert not app.exception
     assert any("Ignored URL parameter" in i.value for i in app.info)
+
+
+def test_a_rebuilt_warehouse_shows_up_without_a_restart(demo_settings, tmp_path, monkeypatch):
+    """Cached figures are keyed on the data version: new values show on the next rerun."""
+    import os
+    import shutil
+
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    data_dir = tmp_path / "data"
+    shutil.copytree(demo_settings.data_dir, data_dir)
+    monkeypatch.setenv("REGIODASH_DATA_DIR", str(data_dir))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["indicator"] = "employment_rate_pct"
+    at.run()
+    assert not at.exception
+    before = at.get("plotly_chart")[0].proto.spec
+    at.run()
+    assert at.get("plotly_chart")[0].proto.spec == before
+    path = data_dir / "indicator_values.parquet"
+    table = pq.read_table(path)
+    table = table.set_column(table.schema.get_field_index("value"), "value",
+                             pc.multiply(table["value"], 2))
+    pq.write_table(table, path.with_suffix(".tmp"))
+    os.replace(path.with_suffix(".tmp"), path)
+    at.run()
+    assert not at.exception
+    assert at.get("plotly_chart")[0].proto.spec != before

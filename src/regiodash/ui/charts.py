@@ -1,4 +1,8 @@
-"""Pure chart builders (plotly) for profile, compare and rankings pages. No Streamlit."""
+"""Pure chart builders (plotly) for profile, compare and rankings pages. No Streamlit.
+
+Every builder returns a frozen figure (ui.figures): pages cache it per view and draw it on
+every rerun without re-serialising its dict.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
+from regiodash.ui.figures import FrozenFigure
 from regiodash.ui.maps import GROUP_COLOURS  # noqa: F401 - one palette for groups, re-exported
 
 # Okabe-Ito: a categorical palette readable with the common colour-vision deficiencies.
@@ -15,18 +20,18 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "
 WOMEN, MEN = "#CC79A7", "#009E73"
 
 
-def _layout(fig: go.Figure, height: int = 380, **kw: object) -> go.Figure:
+def _layout(fig: FrozenFigure, height: int = 380, **kw: object) -> FrozenFigure:
     fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10},
                       legend={"orientation": "h", "y": -0.15}, **kw)
-    return fig
+    return fig.freeze()
 
 
-def build_strengths_chart(components: pd.DataFrame) -> go.Figure:
+def build_strengths_chart(components: pd.DataFrame) -> FrozenFigure:
     """Horizontal bars: a region's normalised components (0-1) next to EU and country.
 
     `components`: one row per component with columns title, region, eu, country.
     """
-    fig = go.Figure()
+    fig = FrozenFigure()
     names = [html.escape(t) for t in components["title"]]
     for col, label, colour in (("region", "This region", OKABE_ITO[0]),
                                ("country", "Country", OKABE_ITO[1]),
@@ -39,9 +44,9 @@ def build_strengths_chart(components: pd.DataFrame) -> go.Figure:
     return _layout(fig, height=max(300, 40 * len(components) + 100), barmode="group")
 
 
-def build_trend_chart(series: pd.DataFrame, unit: str, title: str = "") -> go.Figure:
+def build_trend_chart(series: pd.DataFrame, unit: str, title: str = "") -> FrozenFigure:
     """Lines over time, one per region (columns geo_code, geo_name, year, value)."""
-    fig = go.Figure()
+    fig = FrozenFigure()
     for i, (code, rows) in enumerate(series.groupby("geo_code", sort=False)):
         name = html.escape(f"{rows['geo_name'].iloc[0] or code} ({code})")
         fig.add_trace(go.Scatter(x=rows["year"], y=rows["value"], mode="lines+markers",
@@ -54,9 +59,9 @@ def build_trend_chart(series: pd.DataFrame, unit: str, title: str = "") -> go.Fi
     return _layout(fig, title=html.escape(title))
 
 
-def build_dumbbell_chart(gaps: pd.DataFrame) -> go.Figure:
+def build_dumbbell_chart(gaps: pd.DataFrame) -> FrozenFigure:
     """Women vs men per indicator (columns title, F, M, unit): a dumbbell per row."""
-    fig = go.Figure()
+    fig = FrozenFigure()
     names = [html.escape(f"{t} ({u})") for t, u in zip(gaps["title"], gaps["unit"],
                                                         strict=True)]
     for (_, row), name in zip(gaps.iterrows(), names, strict=True):
@@ -70,11 +75,11 @@ def build_dumbbell_chart(gaps: pd.DataFrame) -> go.Figure:
     return _layout(fig, height=max(260, 45 * len(gaps) + 100))
 
 
-def build_bar_chart(frame: pd.DataFrame, unit: str) -> go.Figure:
+def build_bar_chart(frame: pd.DataFrame, unit: str) -> FrozenFigure:
     """Bars for one year, one per region (columns geo_code, geo_name, value)."""
     names = [html.escape(f"{n or c} ({c})") for c, n in zip(frame["geo_code"],
                                                              frame["geo_name"], strict=True)]
-    fig = go.Figure(go.Bar(x=names, y=frame["value"],
+    fig = FrozenFigure(go.Bar(x=names, y=frame["value"],
                            marker_color=[OKABE_ITO[i % 8] for i in range(len(frame))],
                            hovertemplate="%{x}: %{y:,.2f} " + html.escape(unit)
                            + "<extra></extra>"))
@@ -82,9 +87,9 @@ def build_bar_chart(frame: pd.DataFrame, unit: str) -> go.Figure:
     return _layout(fig)
 
 
-def build_strip_chart(frame: pd.DataFrame, unit: str) -> go.Figure:
+def build_strip_chart(frame: pd.DataFrame, unit: str) -> FrozenFigure:
     """Distribution strip per country (columns country_code, geo_code, geo_name, value)."""
-    fig = go.Figure(go.Box(
+    fig = FrozenFigure(go.Box(
         x=frame["country_code"], y=frame["value"], boxpoints="all", jitter=0.4, pointpos=0,
         fillcolor="rgba(0,0,0,0)", line={"color": "rgba(0,0,0,0)"},
         marker={"color": OKABE_ITO[0], "size": 5},
@@ -95,9 +100,9 @@ def build_strip_chart(frame: pd.DataFrame, unit: str) -> go.Figure:
     return _layout(fig, showlegend=False)
 
 
-def build_convergence_chart(frame: pd.DataFrame, start: int, end: int) -> go.Figure:
+def build_convergence_chart(frame: pd.DataFrame, start: int, end: int) -> FrozenFigure:
     """Initial level vs annual growth (columns geo_code, geo_name, initial, growth)."""
-    fig = go.Figure(go.Scatter(
+    fig = FrozenFigure(go.Scatter(
         x=frame["initial"], y=frame["growth"], mode="markers",
         marker={"color": OKABE_ITO[0], "size": 7, "opacity": 0.75},
         text=[html.escape(f"{n} ({c})") for c, n in zip(frame["geo_code"], frame["geo_name"],

@@ -3,32 +3,61 @@
 `st.cache_resource` holds the connection and the per-level GeoJSON; `st.cache_data` holds query
 results. Every cache key includes the warehouse's data version (modification time and size of
 indicator_values.parquet), so a rebuild shows up without a restart.
+
+What a page needs on every rerun but never changes within a data version (the widget options
+and their labels, the URL validation context) is computed once and held by `st.cache_resource`
+as immutable objects (frozen dataclasses, tuples, read-only mappings): `st.cache_data` would
+unpickle a fresh copy on every rerun, and a `format_func` doing a DataFrame lookup per option
+costs more than the widget itself.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from regiodash.config import REPO_ROOT, load_settings
+from regiodash.config import REPO_ROOT, Settings, load_settings
 from regiodash.storage import queries
 from regiodash.storage.connection import Warehouse, open_warehouse
 from regiodash.storage.warehouse import WarehousePaths
 from regiodash.ui.maps import build_geojson, write_geojson_file
 from regiodash.ui.state import ViewContext
+from regiodash.ui.widgets import DOMAIN_LABELS
+
+# Per-version resources kept: old data versions drop out after a few rebuilds.
+VERSIONS_KEPT = 4
+
+
+def current_settings() -> Settings:
+    """`load_settings()` of the current environment, computed once per distinct REGIODASH_*
+    environment and working directory: it resolves paths on the file system, and the data
+    version is read on every rerun of every page."""
+    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("REGIODASH_")))
+    return _settings_for(env, os.getcwd())
+
+
+@functools.lru_cache(maxsize=16)
+def _settings_for(env: tuple[tuple[str, str], ...], cwd: str) -> Settings:
+    return load_settings(dict(env))
 
 
 def data_version() -> str:
     """Changes whenever the warehouse is rebuilt; part of every cache key."""
-    settings = load_settings()
+    settings = current_settings()
     if settings.data_url:
         return remote_data_version(settings.data_url)
-    path = WarehousePaths(settings.data_dir).indicator_values
-    if not path.exists():
+    try:
+        stat = WarehousePaths(settings.data_dir).indicator_values.stat()
+    except FileNotFoundError:
         return "empty"
-    stat = path.stat()
     return f"{settings.data_dir}:{stat.st_mtime_ns}-{stat.st_size}"
 
 
@@ -140,9 +169,11 @@ def manifest(version: str) -> pd.DataFrame:
     return queries.load_manifest(get_warehouse(version))
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=VERSIONS_KEPT)
 def view_context(version: str) -> ViewContext:
-    """Everything URL parameters are validated against (catalog ids, region codes...)."""
+    """Everything URL parameters are validated against (catalog ids, region codes...).
+
+    A frozen dataclass of frozensets: shared (cache_resource), never copied."""
     cat = catalog(version)
     regs = regions(version)
     from indicators.innovation_gap import COMPONENT_IDS
@@ -178,3 +209,66 @@ def reweighted_index(version: str, level: int, weights: tuple[tuple[str, float],
 def area_series(version: str, indicator_id: str, geo_codes: tuple[str, ...], name: str
                 ) -> tuple[pd.DataFrame, str]:
     return queries.load_area_series(get_warehouse(version), indicator_id, list(geo_codes), name)
+
+
+@dataclass(frozen=True)
+class IndicatorChoices:
+    """The catalog as widget options, one entry per indicator id (read-only).
+
+    `ids`: catalog order (domain id, then title); `by_domain`: the domains in DOMAIN_LABELS
+    order (indices first), then title; `labels`: "Domain · Title"; `rows`: every catalog column
+    of an indicator (title, unit, decimals, direction, has_sex, source_dataset, licence...).
+    """
+
+    ids: tuple[str, ...]
+    by_domain: tuple[str, ...]
+    labels: Mapping[str, str]
+    rows: Mapping[str, Mapping[str, Any]]
+
+    def default(self, *preferred: str, order: tuple[str, ...] | None = None) -> str:
+        """The first of `preferred` in the catalog, else the first of `order` (default: ids)."""
+        return next((i for i in preferred if i in self.labels), (order or self.ids)[0])
+
+
+@st.cache_resource(show_spinner=False, max_entries=VERSIONS_KEPT)
+def indicator_choices(version: str) -> IndicatorChoices:
+    cat = catalog(version)
+    order = list(DOMAIN_LABELS)
+    rank = {d: order.index(d) if d in order else len(order) for d in cat["domain"].unique()}
+    rows: dict[str, Mapping[str, Any]] = {
+        str(r["indicator_id"]): MappingProxyType({str(k): v for k, v in r.items()})
+        for r in cat.to_dict("records")}
+    by_domain = sorted(rows, key=lambda i: (rank[rows[i]["domain"]], rows[i]["title"]))
+    labels = {i: f"{DOMAIN_LABELS.get(r['domain'], r['domain'])} · {r['title']}"
+              for i, r in rows.items()}
+    return IndicatorChoices(ids=tuple(rows), by_domain=tuple(by_domain),
+                            labels=MappingProxyType(labels), rows=MappingProxyType(rows))
+
+
+@dataclass(frozen=True)
+class RegionChoices:
+    """The regions as widget options (read-only), NUTS version 2021.
+
+    `codes`: every region, by level then code; `names`, `labels` ("DE21 · Oberbayern") and
+    `levels` per code; `countries`: the NUTS 0 codes sorted; `country_labels`: "DE · Germany"
+    (names title-cased)."""
+
+    codes: tuple[str, ...]
+    names: Mapping[str, str]
+    labels: Mapping[str, str]
+    levels: Mapping[str, int]
+    countries: tuple[str, ...]
+    country_labels: Mapping[str, str]
+
+
+@st.cache_resource(show_spinner=False, max_entries=VERSIONS_KEPT)
+def region_choices(version: str) -> RegionChoices:
+    regs = regions(version)
+    names = dict(zip(regs["geo_code"], regs["geo_name"], strict=True))
+    levels = dict(zip(regs["geo_code"], (int(x) for x in regs["nuts_level"]), strict=True))
+    countries = tuple(sorted(regs.loc[regs["nuts_level"] == 0, "geo_code"]))
+    return RegionChoices(
+        codes=tuple(regs["geo_code"]), names=MappingProxyType(names),
+        labels=MappingProxyType({c: f"{c} · {n}" for c, n in names.items()}),
+        levels=MappingProxyType(levels), countries=countries,
+        country_labels=MappingProxyType({c: f"{c} · {str(names[c]).title()}" for c in countries}))

@@ -4,6 +4,7 @@ Geometry comes as WKB from the `boundaries` view and is turned into a GeoJSON
 FeatureCollection keyed by geo_code once per (NUTS level, version); values come per view.
 Overseas regions are left off the default European frame (they would zoom the map out to the
 Caribbean) and listed separately. Regions without a value are drawn grey and listed.
+The builders return frozen figures (ui.figures): cached once per view, drawn on every rerun.
 """
 
 from __future__ import annotations
@@ -11,12 +12,17 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 import shapely
+
+from regiodash.ui.figures import FrozenFigure
 
 # Colour-blind-safe sequential scale (viridis); reversed for "lower is better" so that the
 # better end always has the same colour.
@@ -80,12 +86,55 @@ def format_value(value: float | None, decimals: int, unit: str) -> str:
     return f"{value:,.{decimals}f} {unit}".strip()
 
 
+def compact_hover(template: str, columns: dict[str, list[str]]) -> dict[str, Any]:
+    """`hovertemplate` and `customdata` of one trace from per-row tooltip columns.
+
+    `template` names the columns as {{name}}. A column with the same value on every row is
+    written into the template once instead of into every row: the same tooltip in fewer
+    bytes (a NUTS 3 map sends ~1,500 rows, most with the same flag, source and NUTS version).
+    Values must be HTML-escaped already; one holding plotly's own `%{` stays in customdata.
+    """
+    rows = len(next(iter(columns.values()), []))
+    varying: list[list[str]] = []
+
+    def fill(match: re.Match[str]) -> str:
+        values = columns[match.group(1)]
+        if rows and "%{" not in values[0] and values.count(values[0]) == rows:
+            return values[0]
+        varying.append(values)
+        return f"%{{customdata[{len(varying) - 1}]}}"
+
+    hovertemplate = PLACEHOLDER.sub(fill, template)
+    customdata = [list(row) for row in zip(*varying, strict=True)] if varying else None
+    return {"hovertemplate": hovertemplate, "customdata": customdata}
+
+
+PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+
+
+def _names(rows: pd.DataFrame) -> list[str]:
+    """The region's name, or its code when the name is missing (None or NaN)."""
+    return [html.escape(name if isinstance(name, str) and name else str(code))
+            for name, code in zip(rows["geo_name"], rows["geo_code"], strict=True)]
+
+
+def _provenance(rows: pd.DataFrame, describe_flag: Callable[[str], str]
+                ) -> dict[str, list[str]]:
+    """Tooltip columns flag (described; "none"), source ("-" when unknown), NUTS version."""
+    return {
+        "flag": [html.escape(describe_flag(f) if isinstance(f, str) else "none")
+                 for f in rows["flag"]],
+        "source": [html.escape(str(x) if isinstance(x, str) else "-") for x in rows["source"]],
+        "nuts": [html.escape(str(x)) for x in rows["nuts_version"]],
+    }
+
+
 def build_choropleth(
     geojson: dict | str,
     values: pd.DataFrame,
     spec: MapSpec,
     describe_flag=lambda flag: flag or "none",
-) -> tuple[go.Figure, pd.DataFrame]:
+) -> tuple[FrozenFigure, pd.DataFrame]:
     """Choropleth of `values` (one row per region: geo_code, geo_name, value, flag, source,
     nuts_version, is_overseas). Returns the figure and the frame of regions with no value
     (on the European frame)."""
@@ -93,30 +142,23 @@ def build_choropleth(
     have = frame[frame["value"].notna()]
     missing = frame[frame["value"].isna()]
 
-    def customdata(rows: pd.DataFrame) -> list[list[str]]:
-        return [
-            [
-                html.escape(str(r.geo_name or r.geo_code)),
-                html.escape(format_value(r.value, spec.decimals, spec.unit)),
-                html.escape(describe_flag(r.flag) if isinstance(r.flag, str) else "none"),
-                html.escape(str(r.source) if isinstance(r.source, str) else "-"),
-                html.escape(str(r.nuts_version)),
-            ]
-            for r in rows.itertuples()
-        ]
+    hover = ("<b>{{name}}</b> (%{location})<br>{{value}}<br>Flag: {{flag}}<br>"
+             "Source: {{source}} · NUTS {{nuts}}<extra></extra>")
 
-    hover = (
-        "<b>%{customdata[0]}</b> (%{location})<br>%{customdata[1]}<br>"
-        "Flag: %{customdata[2]}<br>Source: %{customdata[3]} · NUTS %{customdata[4]}"
-        "<extra></extra>"
-    )
-    fig = go.Figure()
+    def tooltip(rows: pd.DataFrame) -> dict[str, Any]:
+        return compact_hover(hover, {
+            "name": _names(rows),
+            "value": [html.escape(format_value(v, spec.decimals, spec.unit))
+                      for v in rows["value"]],
+            **_provenance(rows, describe_flag)})
+
+    fig = FrozenFigure()
     if len(missing):
         fig.add_trace(go.Choropleth(
             geojson=subset_geojson(geojson, missing["geo_code"].tolist()), featureidkey="id",
             locations=missing["geo_code"].tolist(),
             z=[0] * len(missing), colorscale=[[0, MISSING_COLOUR], [1, MISSING_COLOUR]],
-            showscale=False, customdata=customdata(missing), hovertemplate=hover,
+            showscale=False, **tooltip(missing),
             marker_line_color="white", marker_line_width=0.4, name="no data",
         ))
     fig.add_trace(go.Choropleth(
@@ -127,7 +169,7 @@ def build_choropleth(
         zmid=0 if spec.diverging else None,
         reversescale=spec.direction == "lower" and not spec.diverging,
         colorbar={"title": {"text": html.escape(spec.unit)}, "thickness": 14, "len": 0.75},
-        customdata=customdata(have), hovertemplate=hover,
+        **tooltip(have),
         marker_line_color="white", marker_line_width=0.4, name=html.escape(spec.title),
     ))
     fig.update_geos(
@@ -140,7 +182,7 @@ def build_choropleth(
         margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=620, dragmode=False,
         clickmode="event+select",
     )
-    return fig, missing[["geo_code", "geo_name"]].reset_index(drop=True)
+    return fig.freeze(), missing[["geo_code", "geo_name"]].reset_index(drop=True)
 
 
 GROUP_COLOURS = {"Leader": "#0072B2", "Strong": "#56B4E9", "Moderate": "#E69F00",
@@ -148,31 +190,29 @@ GROUP_COLOURS = {"Leader": "#0072B2", "Strong": "#56B4E9", "Moderate": "#E69F00"
 
 
 def build_group_map(geojson: dict | str, values: pd.DataFrame, describe_flag=lambda f: f or "none"
-                    ) -> tuple[go.Figure, pd.DataFrame]:
+                    ) -> tuple[FrozenFigure, pd.DataFrame]:
     """Categorical choropleth of innovation groups: one trace (one colour) per group.
 
     `values` as for build_choropleth plus grp and subgroup (null when no index)."""
     frame = values[~values["is_overseas"].fillna(False).astype(bool)].copy()
     missing = frame[frame["grp"].isna()]
-    fig = go.Figure()
-    hover = ("<b>%{customdata[0]}</b> (%{location})<br>%{customdata[1]}<br>"
-             "Index (EU = 100): %{customdata[2]}<br>Flag: %{customdata[3]}<br>"
-             "Source: %{customdata[4]} · NUTS %{customdata[5]}<extra></extra>")
+    fig = FrozenFigure()
+    hover = ("<b>{{name}}</b> (%{location})<br>{{group}}<br>Index (EU = 100): {{value}}<br>"
+             "Flag: {{flag}}<br>Source: {{source}} · NUTS {{nuts}}<extra></extra>")
 
     def trace(rows: pd.DataFrame, name: str, colour: str) -> go.Choropleth:
-        custom = [[html.escape(str(r.geo_name or r.geo_code)),
-                   html.escape(f"{r.grp} {r.subgroup}".strip() if isinstance(r.grp, str)
-                               else "no index (insufficient data)"),
-                   html.escape(format_value(r.value, 1, "")),
-                   html.escape(describe_flag(r.flag) if isinstance(r.flag, str) else "none"),
-                   html.escape(str(r.source) if isinstance(r.source, str) else "-"),
-                   html.escape(str(r.nuts_version))] for r in rows.itertuples()]
+        groups = [html.escape(f"{g} {sub}".strip()) if isinstance(g, str)
+                  else "no index (insufficient data)"
+                  for g, sub in zip(rows["grp"], rows["subgroup"], strict=True)]
         return go.Choropleth(
             geojson=subset_geojson(geojson, rows["geo_code"].tolist()), featureidkey="id",
             locations=rows["geo_code"].tolist(),
             z=[1] * len(rows), colorscale=[[0, colour], [1, colour]], showscale=False,
-            customdata=custom, hovertemplate=hover, name=name, showlegend=False,
-            marker_line_color="white", marker_line_width=0.4)
+            **compact_hover(hover, {
+                "name": _names(rows), "group": groups,
+                "value": [html.escape(format_value(v, 1, "")) for v in rows["value"]],
+                **_provenance(rows, describe_flag)}),
+            name=name, showlegend=False, marker_line_color="white", marker_line_width=0.4)
 
     if len(missing):
         fig.add_trace(trace(missing, "no data", MISSING_COLOUR))
@@ -184,7 +224,7 @@ def build_group_map(geojson: dict | str, values: pd.DataFrame, describe_flag=lam
                     projection_parallels=[35, 65], bgcolor="rgba(0,0,0,0)")
     fig.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=620, dragmode=False,
                       clickmode="event+select")
-    return fig, missing[["geo_code", "geo_name"]].reset_index(drop=True)
+    return fig.freeze(), missing[["geo_code", "geo_name"]].reset_index(drop=True)
 
 
 def gap_values(women: pd.DataFrame, men: pd.DataFrame) -> pd.DataFrame:

@@ -4,7 +4,8 @@ Colours: the Okabe-Ito palette, which stays distinguishable with the common colo
 deficiencies; innovation groups and KPI statuses are categorical and get one fixed colour each.
 Partner counts are sequential and use Viridis like the other maps. Text from data reaches
 plotly only HTML-escaped (hover labels render a subset of HTML) and reaches Streamlit markdown
-only through `escape_markdown`.
+only through `escape_markdown`. Builders return frozen figures (ui.figures): the page caches
+them per view and draws them on every rerun.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from regiodash.projects.queries import GROUP_ORDER, NO_GROUP
+from regiodash.ui.figures import FrozenFigure
 
 OKABE_ITO = {
     "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73",
@@ -91,7 +93,7 @@ PROFILE_LINK_PATTERN = r"/profile\?region=(.*)"
 
 # ------------------------------------------------------------------------------- bars ---
 
-def build_programme_chart(by_programme: pd.DataFrame) -> go.Figure:
+def build_programme_chart(by_programme: pd.DataFrame) -> FrozenFigure:
     """Horizontal bars: projects per programme; bar labels and hover give the known budget."""
     frame = by_programme.sort_values("projects")
     labels = [html.escape(str(p)) + (" (illustrative)" if ill else "")
@@ -103,7 +105,7 @@ def build_programme_chart(by_programme: pd.DataFrame) -> go.Figure:
                                  frame["projects_with_budget"], frame["total_budget_eur"],
                                  frame["eu_cofinancing_eur"], strict=True)
     ]
-    fig = go.Figure(go.Bar(
+    fig = FrozenFigure(go.Bar(
         x=frame["projects"].tolist(), y=labels, orientation="h",
         marker_color=OKABE_ITO["blue"], hovertext=hover, hoverinfo="text",
         text=[format_eur(b) for b in frame["total_budget_eur"]], textposition="auto",
@@ -114,10 +116,10 @@ def build_programme_chart(by_programme: pd.DataFrame) -> go.Figure:
         title={"text": "Projects by programme", "font": {"size": 14}},
     )
     fig.update_xaxes(dtick=1)
-    return fig
+    return fig.freeze()
 
 
-def build_region_chart(by_region: pd.DataFrame, level: int, top: int = 15) -> go.Figure:
+def build_region_chart(by_region: pd.DataFrame, level: int, top: int = 15) -> FrozenFigure:
     """Horizontal bars: partners per region (NUTS 2 or country), budget in the hover."""
     frame = by_region.head(top).iloc[::-1]
     names = [f"{html.escape(text_or(n, c))} ({c})" for n, c in
@@ -129,7 +131,7 @@ def build_region_chart(by_region: pd.DataFrame, level: int, top: int = 15) -> go
                                     frame["budget_eur"], frame["illustrative_partners"],
                                     strict=True)
     ]
-    fig = go.Figure(go.Bar(
+    fig = FrozenFigure(go.Bar(
         x=frame["partners"].tolist(), y=names, orientation="h",
         marker_color=OKABE_ITO["green"], hovertext=hover, hoverinfo="text",
         text=[format_eur(b) for b in frame["budget_eur"]], textposition="auto",
@@ -142,7 +144,7 @@ def build_region_chart(by_region: pd.DataFrame, level: int, top: int = 15) -> go
                "font": {"size": 14}},
     )
     fig.update_xaxes(dtick=1)
-    return fig
+    return fig.freeze()
 
 
 # -------------------------------------------------------------------------------- map ---
@@ -153,7 +155,7 @@ def _subset(geojson: dict, codes: set[str]) -> dict:
 
 
 def build_partner_map(geojson: dict, regions: pd.DataFrame, colour_by: str = "group",
-                      background: set[str] | None = None, height: int = 560) -> go.Figure:
+                      background: set[str] | None = None, height: int = 560) -> FrozenFigure:
     """Choropleth of partner regions (NUTS 2).
 
     `regions`: one row per region with geo_code, geo_name, partners, projects, budget_eur,
@@ -164,7 +166,7 @@ def build_partner_map(geojson: dict, regions: pd.DataFrame, colour_by: str = "gr
     """
     ids = {f["id"] for f in geojson["features"]}
     frame = regions[regions["geo_code"].isin(ids)]
-    fig = go.Figure()
+    fig = FrozenFigure()
     shapes: list[dict] = []  # each trace's own features, attached after the traces (below)
     rest = (background or set()) & ids - set(frame["geo_code"])
     if rest:
@@ -224,13 +226,13 @@ def build_partner_map(geojson: dict, regions: pd.DataFrame, colour_by: str = "gr
         margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=height, dragmode=False,
         legend={"title": {"text": "Innovation group"}, "orientation": "h", "y": -0.02},
     )
-    return fig
+    return fig.freeze()
 
 
 # ------------------------------------------------------------------------------- KPIs ---
 
 def build_kpi_chart(kpi: dict, values: pd.DataFrame, start: dt.date,
-                    until: dt.date | None = None, show_title: bool = True) -> go.Figure:
+                    until: dt.date | None = None, show_title: bool = True) -> FrozenFigure:
     """KPI progress: the straight-line expected trajectory, the target, and measured values.
 
     `kpi`: name, unit, baseline, target, target_date, cumulative. `values`: the KPI's rows
@@ -242,7 +244,7 @@ def build_kpi_chart(kpi: dict, values: pd.DataFrame, start: dt.date,
     end = max(last, until or last)
     xs = [start, target_date] + ([end] if end > target_date else [])
     ys = [kpi["baseline"], kpi["target"]] + ([kpi["target"]] if end > target_date else [])
-    fig = go.Figure()
+    fig = FrozenFigure()
     fig.add_trace(go.Scatter(
         x=xs, y=ys, mode="lines", name="expected (straight line to target)",
         line={"color": "#6b6b6b", "dash": "dash", "width": 2},
@@ -290,7 +292,7 @@ def build_kpi_chart(kpi: dict, values: pd.DataFrame, start: dt.date,
         legend={"orientation": "h", "y": -0.15}, yaxis_title=html.escape(str(kpi["unit"])),
         hovermode="closest",
     )
-    return fig
+    return fig.freeze()
 
 
 def status_label(status: str, ratio: Any) -> str:

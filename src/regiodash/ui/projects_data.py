@@ -21,13 +21,14 @@ from regiodash.config import load_settings
 from regiodash.projects import queries
 from regiodash.projects.model import Portfolio, ProjectPaths
 from regiodash.storage.warehouse import WarehousePaths
+from regiodash.ui.data import current_settings
 
 MAX_PARAM_LENGTH = 200
 URL_KEYS = ("project", "programme", "indicator")
 
 
 def projects_version() -> str:
-    settings = load_settings()
+    settings = current_settings()
     parts = [str(settings.data_dir), ProjectPaths(settings.data_dir).version()]
     for path in (settings.data_dir / queries.GROUPS_FILE,
                  WarehousePaths(settings.data_dir).indicator_values):

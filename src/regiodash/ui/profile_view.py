@@ -1,0 +1,242 @@
+"""The region profile's view: the region (kept in the URL) and everything shown for it.
+
+pages/profile.py reads the region with `select_region()` and draws `region_profile(...)` with
+`render_profile`.
+A profile depends only on the data version and the region, so it is built once (tiles,
+component, gender and trend charts, peers, the table and its CSV) and shared by every rerun
+and session (st.cache_resource: read-only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import pandas as pd
+import pyarrow as pa
+import streamlit as st
+
+from indicators.peers import PEER_CONTEXT, find_peers
+from regiodash.errors import RegiodashError
+from regiodash.ui import charts, data
+from regiodash.ui.data import VERSIONS_KEPT
+from regiodash.ui.figures import FrozenFigure
+from regiodash.ui.profile import (
+    Tile,
+    build_component_table,
+    build_gender_table,
+    build_tiles,
+    format_tile_value,
+)
+from regiodash.ui.state import ViewState
+from regiodash.ui.url import read_view, render_copy_link, write_view
+from regiodash.ui.widgets import arrow_table, render_demo_banner, render_notes
+
+PAGE = "profile"
+INDEX_ID = "regional_innovation_index"
+TREND_DEFAULTS = (INDEX_ID, "gender_inclusion_index", "sustainability_index")
+MAX_CACHED_PROFILES = 64
+
+
+@dataclass(frozen=True)
+class ProfileChoice:
+    version: str
+    region: str
+    query: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class RegionOptions:
+    """Regions of NUTS levels 0-3, by level then code, labelled "DE21 · Oberbayern (NUTS 2)"."""
+
+    codes: tuple[str, ...]
+    labels: Mapping[str, str]
+
+
+@st.cache_resource(show_spinner=False, max_entries=VERSIONS_KEPT)
+def region_options(version: str) -> RegionOptions:
+    regs = data.region_choices(version)
+    codes = sorted((c for c in regs.codes if regs.levels[c] <= 3),
+                   key=lambda c: (regs.levels[c], c))
+    return RegionOptions(codes=tuple(codes), labels=MappingProxyType({
+        c: f"{c} · {regs.names[c]} (NUTS {regs.levels[c]})" for c in codes}))
+
+
+def select_region() -> ProfileChoice:
+    """Read the region from the URL, render the title and the region picker, write it back."""
+    try:
+        version = data.data_version()
+        ctx = data.view_context(version)
+        options = region_options(version)
+    except RegiodashError as exc:
+        st.error(f"The warehouse could not be opened: {exc}")
+        st.stop()
+    defaults = ViewState(indicator=INDEX_ID,
+                         regions=("DE21",) if "DE21" in options.labels else ())
+    view, fresh = read_view(PAGE, defaults, ctx)
+    if fresh:
+        st.session_state["w_region"] = view.region or defaults.region
+    st.title("Region profile")
+    render_notes(view.notes)
+    region = st.selectbox("Region", options.codes, key="w_region",
+                          format_func=options.labels.__getitem__,
+                          help="Type a code or a name to search")
+    query = write_view(PAGE, ViewState(indicator=view.indicator, regions=(region,)), defaults)
+    return ProfileChoice(version=version, region=region, query=MappingProxyType(query))
+
+
+@dataclass(frozen=True)
+class Peer:
+    code: str
+    label: str
+    better: bool  # a higher Regional Innovation Index than the profiled region
+
+
+@dataclass(frozen=True)
+class RegionProfile:
+    """Everything the profile shows for one region (read-only: shared by every session).
+
+    `values`: every value of the region (all indicators, years, sexes) with catalog columns;
+    None fields mean "nothing to show" (the page says why)."""
+
+    region: str
+    name: str
+    level: int
+    values: pd.DataFrame
+    is_demo: bool
+    tiles: tuple[Tile, ...]
+    latest: int
+    strengths: FrozenFigure | None
+    trend_options: tuple[str, ...]
+    trend_defaults: tuple[str, ...]
+    titles: Mapping[str, str]
+    gender: FrozenFigure | None
+    peers: tuple[Peer, ...] | None
+    table: pa.Table | pd.DataFrame  # ui.widgets.arrow_table
+    csv: bytes
+
+
+@st.cache_resource(show_spinner=False, max_entries=MAX_CACHED_PROFILES)
+def region_profile(version: str, region: str) -> RegionProfile | None:
+    """The profile of one region, or None when the region has no values."""
+    values = data.region_values(version, region)
+    if values.empty:
+        return None
+    regs = data.region_choices(version)
+    name, level = regs.names[region], regs.levels[region]
+    groups = data.innovation_groups(version, level)
+    level_index = data.level_year_values(version, INDEX_ID, level, "T")
+    tiles = build_tiles(values, groups, level_index, region)
+    ids = set(values["indicator_id"])
+    latest = (int(values.loc[values["indicator_id"] == INDEX_ID, "year"].max())
+              if INDEX_ID in ids else int(values["year"].max()))
+
+    components = data.level_values(version, level, latest, tuple(sorted(
+        i for i in ids if i.startswith("innovation_component_"))))
+    table = build_component_table(components, region, data.catalog(version))
+    strengths = None if table.empty else charts.build_strengths_chart(table)
+
+    catalog = data.indicator_choices(version).rows
+    gaps = build_gender_table(values, latest)
+    gender = None if gaps.empty else charts.build_dumbbell_chart(gaps)
+
+    context = data.level_values(version, level, latest, PEER_CONTEXT)
+    found = find_peers(context, region, k=8)
+    peers = None
+    if not found.empty:
+        idx = groups[groups["year"] == latest].set_index("geo_code")["relative_index"]
+        own = idx.get(region)
+        peer_list = []
+        for row in found.itertuples():
+            code = str(row.geo_code)
+            index = idx.get(code)
+            better = own is not None and pd.notna(index) and index > own
+            peer_list.append(Peer(code=code, better=bool(better), label=(
+                f"{code} · {regs.names.get(code)} (distance "
+                f"{row.distance:.2f}; index {format_tile_value(index)})"
+                + (" ▲ performs better" if better else ""))))
+        peers = tuple(peer_list)
+
+    shown = values.drop(columns=["nuts_version"]).sort_values(
+        ["domain", "indicator_id", "year", "sex"])
+    return RegionProfile(
+        region=region, name=name, level=level, values=values,
+        is_demo=bool((values["source"] == "demo").any()), tiles=tuple(tiles), latest=latest,
+        strengths=strengths, trend_options=tuple(sorted(ids & set(catalog))),
+        trend_defaults=tuple(i for i in TREND_DEFAULTS if i in ids),
+        titles=MappingProxyType({i: str(r["title"]) for i, r in catalog.items()}),
+        gender=gender, peers=peers, table=arrow_table(shown),
+        csv=shown.to_csv(index=False).encode())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4 * MAX_CACHED_PROFILES)
+def trend_chart(version: str, region: str, indicator_id: str) -> FrozenFigure:
+    """The region's values of one indicator over time (sex T)."""
+    profile = region_profile(version, region)
+    assert profile is not None
+    values = profile.values
+    series = values[(values["indicator_id"] == indicator_id) & (values["sex"] == "T")]
+    series = series.assign(geo_code=region, geo_name=profile.name)
+    row = data.indicator_choices(version).rows[indicator_id]
+    return charts.build_trend_chart(series, str(row["unit"]), str(row["title"]))
+
+
+def render_profile(choice: ProfileChoice, profile: RegionProfile) -> None:
+    """Draw a region's profile: headline tiles and the five tabs."""
+    render_demo_banner(profile.is_demo)
+    head = st.columns([5, 1])
+    head[0].subheader(f"{profile.name} ({profile.region}), NUTS {profile.level}")
+    with head[1]:
+        render_copy_link(dict(choice.query))
+
+    for col, tile in zip(st.columns(len(profile.tiles)), profile.tiles, strict=True):
+        col.metric(tile.label, format_tile_value(tile), delta=tile.delta, help=tile.help,
+                   delta_color="off" if tile.neutral_delta else "normal")
+
+    tab_strength, tab_trend, tab_gender, tab_peers, tab_table = st.tabs(
+        ["Strengths & weaknesses", "Trends", "Gender gaps", "Peer regions", "All values"])
+
+    with tab_strength:
+        if profile.strengths is None:
+            st.info("No normalised innovation components for this region and year.")
+        else:
+            st.caption(f"Normalised innovation components in {profile.latest} (0 = weakest "
+                       "region, 1 = strongest over the reference window), next to the mean of all "
+                       "regions at this level and of the region's country.")
+            st.plotly_chart(profile.strengths, key="strengths")
+
+    with tab_trend:
+        picked = st.selectbox("Indicator", profile.trend_options, index=None,
+                              placeholder="Choose an indicator (default: the indices)",
+                              format_func=profile.titles.__getitem__, key="w_trend")
+        for indicator_id in [picked] if picked else profile.trend_defaults:
+            st.plotly_chart(trend_chart(choice.version, profile.region, indicator_id),
+                            key=f"trend_{indicator_id}")
+
+    with tab_gender:
+        if profile.gender is None:
+            st.info("No indicators with values for both women and men in this region.")
+        else:
+            st.caption(f"Women and men, latest year with both values (up to {profile.latest}).")
+            st.plotly_chart(profile.gender, key="dumbbell")
+
+    with tab_peers:
+        if profile.peers is None:
+            st.info("Not enough context indicators to find structurally similar regions.")
+        else:
+            st.caption("The structurally most similar regions (GDP per head, population density "
+                       "and size, high-tech and knowledge-intensive employment, tertiary "
+                       "attainment; standardised distance). Those with a higher Regional "
+                       "Innovation Index are the ones to learn from.")
+            for peer in profile.peers:
+                st.page_link("pages/profile.py", label=peer.label,
+                             query_params={"region": peer.code},
+                             icon=":material/trending_up:" if peer.better
+                             else ":material/place:")
+
+    with tab_table:
+        st.dataframe(profile.table, hide_index=True, column_config={
+            "value": st.column_config.NumberColumn(format="%.3f")})
+        st.download_button("Download CSV", profile.csv, file_name=f"regiodash_{profile.region}.csv",
+                           mime="text/csv", icon=":material/download:")

@@ -1,0 +1,181 @@
+"""The rankings page's view: indicator, NUTS level, index weights and years (kept in the
+URL), and the ranking of a view, built once per data version and view.
+
+pages/rankings.py runs `select_ranking()` (URL -> widgets -> URL), then draws `ranking(...)`
+with `render_ranking`.
+A rerun with an unchanged view runs no query, ranking, CSV export or chart build.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import streamlit as st
+
+from regiodash.errors import RegiodashError
+from regiodash.ui import charts, data
+from regiodash.ui.figures import FrozenFigure
+from regiodash.ui.state import LEVELS, ViewState
+from regiodash.ui.url import read_view, render_copy_link, write_view
+from regiodash.ui.widgets import arrow_table, render_demo_banner, render_notes
+
+PAGE = "rankings"
+INDEX_ID = "regional_innovation_index"
+MAX_CACHED_VIEWS = 64
+
+Weights = tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class RankingView:
+    version: str
+    indicator: str
+    level: int
+    weights: Weights  # every component's weight when any differs from 1, else ()
+    span: tuple[int, int]
+
+
+def ranking_frame(version: str, indicator: str, level: int, weights: Weights) -> pd.DataFrame:
+    """One row per region and year (sex T) of the indicator at the level: geo_code, geo_name,
+    country_code, year, value, flag, source. With weights, the index recomputed with them.
+    (Not cached itself: its queries are, and the years and rankings built from it are.)"""
+    frame = data.level_year_values(version, indicator, level, "T")
+    if weights:
+        frame = data.reweighted_index(version, level, weights).merge(
+            frame[["geo_code", "geo_name", "country_code"]].drop_duplicates(), on="geo_code")
+    return frame
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def ranking_years(version: str, indicator: str, level: int, weights: Weights
+                  ) -> tuple[int, ...]:
+    return tuple(sorted(int(y) for y in ranking_frame(
+        version, indicator, level, weights)["year"].unique()))
+
+
+def select_ranking() -> RankingView:
+    """Read the view from the URL, render the title and the widgets, write the view back.
+
+    Stops the page when the indicator has no values at the level."""
+    try:
+        version = data.data_version()
+        ctx = data.view_context(version)
+        indicators = data.indicator_choices(version)
+    except RegiodashError as exc:
+        st.error(f"The warehouse could not be opened: {exc}")
+        st.stop()
+    default_id = indicators.default(INDEX_ID)
+    defaults = ViewState(indicator=default_id, level=2)
+    view, fresh = read_view(PAGE, defaults, ctx)
+    if fresh:
+        st.session_state["w_rank_indicator"] = view.indicator
+        st.session_state["w_rank_level"] = view.level
+
+    st.title("Rankings & trends")
+    render_notes(view.notes)
+    cols = st.columns([4, 1])
+    indicator = cols[0].selectbox("Indicator", indicators.ids, key="w_rank_indicator",
+                                  format_func=indicators.labels.__getitem__)
+    level = cols[1].selectbox("NUTS level", list(LEVELS), key="w_rank_level")
+    weights: Weights = ()
+    full: Weights = ()
+    if indicator == INDEX_ID:
+        with st.expander("Reweight the innovation components", expanded=bool(view.weights),
+                         icon=":material/tune:"):
+            st.caption("Equal weights (1) reproduce the published method; 0 drops a "
+                       "component. Changed weights go into the link.")
+            given = dict(view.weights)
+            wcols = st.columns(3)
+            chosen = {}
+            for i, component in enumerate(sorted(ctx.weight_ids)):
+                row = indicators.rows.get(component)
+                chosen[component] = wcols[i % 3].number_input(
+                    str(row["title"]) if row is not None else component, min_value=0.0,
+                    max_value=10.0, step=0.5, value=float(given.get(component, 1.0)),
+                    key=f"w_weight_{component}")
+            weights = tuple(sorted((k, v) for k, v in chosen.items() if v != 1.0))
+        if weights:
+            full = tuple(sorted({**dict.fromkeys(ctx.weight_ids, 1.0), **dict(weights)}.items()))
+            st.info("Showing the index recomputed with your weights.", icon=":material/tune:")
+    years = ranking_years(version, indicator, level, full)
+    if not years:
+        st.warning("No values for this indicator at this level.")
+        st.stop()
+    lo, hi = ((view.year, view.year_to or view.year) if view.year in years
+              else (years[0], years[-1]))
+    span = st.select_slider("Years (change is measured between them)", options=years,
+                            value=(lo, hi if hi in years else years[-1]), key="w_rank_years")
+    shown = ViewState(indicator=indicator, level=level, year=span[0],
+                      year_to=span[1] if span[1] != span[0] else None, weights=weights)
+    query = write_view(PAGE, shown, ViewState(indicator=default_id, level=2, year=years[0],
+                                              year_to=years[-1]))
+    render_copy_link(query)
+    return RankingView(version=version, indicator=indicator, level=level, weights=full,
+                       span=(int(span[0]), int(span[1])))
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """What the rankings page shows for one view (read-only: shared by every session).
+
+    `table`: one row per region with a row in the end year: geo_code, geo_name, country_code,
+    value, flag, rank (1 = best; missing value = no rank) and the change since the start."""
+
+    table: pa.Table | pd.DataFrame  # ui.widgets.arrow_table
+    csv: bytes
+    caption: str
+    is_demo: bool
+    strip: FrozenFigure
+    convergence: FrozenFigure | None  # the index over more than one year only
+
+
+@st.cache_resource(show_spinner=False, max_entries=MAX_CACHED_VIEWS)
+def ranking(version: str, indicator: str, level: int, weights: Weights, span: tuple[int, int]
+            ) -> Ranking:
+    frame = ranking_frame(version, indicator, level, weights)
+    row = data.indicator_choices(version).rows[indicator]
+    start, end_year = span
+    end = frame[frame["year"] == end_year].set_index("geo_code")
+    begin = frame[frame["year"] == start].set_index("geo_code")["value"]
+    ascending = row["direction"] == "lower"
+    table = end[["geo_name", "country_code", "value", "flag"]].copy()
+    table["rank"] = table["value"].rank(ascending=ascending, method="min").astype("Int64")
+    table[f"change since {start}"] = table["value"] - begin.reindex(table.index)
+    table = table.sort_values("rank").reset_index()
+    caption = (f"{row['title']} ({row['unit']}), NUTS {level}, {end_year}. Rank 1 = best "
+               f"({'lowest' if ascending else 'highest'}). Click a column to sort.")
+    convergence = None
+    if indicator == INDEX_ID and start < end_year:
+        both = begin.to_frame("initial").join(end[["value", "geo_name"]], how="inner")
+        both = both[(both["initial"] > 0) & (both["value"] > 0)]
+        both["growth"] = (np.power(both["value"] / both["initial"], 1 / (end_year - start))
+                          - 1) * 100
+        convergence = charts.build_convergence_chart(both.reset_index(), start, end_year)
+    return Ranking(table=arrow_table(table), csv=table.to_csv(index=False).encode(),
+                   caption=caption,
+                   is_demo=bool((frame["source"] == "demo").any()),
+                   strip=charts.build_strip_chart(end.reset_index(), str(row["unit"])),
+                   convergence=convergence)
+
+
+def render_ranking(view: RankingView, shown: Ranking) -> None:
+    """Draw the ranking table (with its CSV), the country strips and the convergence chart."""
+    start, end = view.span
+    render_demo_banner(shown.is_demo)
+    st.caption(shown.caption)
+    st.dataframe(shown.table, hide_index=True, column_config={
+        "value": st.column_config.NumberColumn(format="%.2f"),
+        f"change since {start}": st.column_config.NumberColumn(format="%+.2f")})
+    st.download_button("Download CSV", shown.csv,
+                       file_name=f"ranking_{view.indicator}_nuts{view.level}_{end}.csv",
+                       mime="text/csv", icon=":material/download:")
+    st.subheader("Distribution per country")
+    st.plotly_chart(shown.strip, key="strip")
+    if shown.convergence is not None:
+        st.subheader("Convergence: initial level vs growth")
+        st.caption("Each dot is a region. A downward slope (weaker regions growing faster) means "
+                   "beta convergence.")
+        st.plotly_chart(shown.convergence, key="convergence")

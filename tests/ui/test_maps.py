@@ -1,0 +1,84 @@
+"""Map builders: tooltips written compactly mean the same; the figures come frozen."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+
+from regiodash.ui.maps import MapSpec, build_choropleth, build_group_map, compact_hover
+
+
+def render_tooltips(fig) -> dict[str, str]:
+    """What plotly shows on hover per location (customdata and location substituted)."""
+    out = {}
+    for trace in json.loads(fig.to_json())["data"]:
+        rows = trace.get("customdata")
+        for i, loc in enumerate(trace["locations"]):
+            def sub(m: re.Match, i=i, loc=loc, rows=rows) -> str:
+                if m.group(1) == "location":
+                    return loc
+                return rows[i][int(re.fullmatch(r"customdata\[(\d+)\]", m.group(1)).group(1))]
+            out[loc] = re.sub(r"%\{([^}]+)\}", sub, trace["hovertemplate"])
+    return out
+
+
+def values(**overrides) -> pd.DataFrame:
+    frame = pd.DataFrame({
+        "geo_code": ["DE21", "DE22", "FR10", "PL91"],
+        "geo_name": ["Oberbayern", "Niederbayern", "Île-de-France <i>", None],
+        "country_code": ["DE", "DE", "FR", "PL"],
+        "is_overseas": [False, False, False, False],
+        "value": [1.234, None, 3.5, 4.0],
+        "flag": ["p", None, "p", "p"],
+        "source": ["eurostat", "eurostat", "eurostat", "eurostat"],
+        "nuts_version": ["2021"] * 4,
+    })
+    return frame.assign(**overrides)
+
+
+def test_constant_columns_go_into_the_template_once():
+    out = compact_hover("<b>{{name}}</b> {{source}} · {{flag}}",
+                        {"name": ["A", "B"], "source": ["demo", "demo"], "flag": ["p", "e"]})
+    assert out["hovertemplate"] == "<b>%{customdata[0]}</b> demo · %{customdata[1]}"
+    assert out["customdata"] == [["A", "p"], ["B", "e"]]
+
+
+def test_template_syntax_in_a_value_stays_in_customdata():
+    out = compact_hover("{{name}}", {"name": ["%{x}", "%{x}"]})
+    assert out["hovertemplate"] == "%{customdata[0]}"
+    assert out["customdata"] == [["%{x}"], ["%{x}"]]
+
+
+def test_no_rows_keep_the_placeholders():
+    out = compact_hover("{{name}} {{flag}}", {"name": [], "flag": []})
+    assert out["hovertemplate"] == "%{customdata[0]} %{customdata[1]}"
+    assert out["customdata"] == []
+
+
+def test_choropleth_tooltips_read_as_one_row_per_region():
+    spec = MapSpec(title="Employment", unit="%", decimals=1, direction="higher")
+    fig, missing = build_choropleth("/app/static/geo/x.json", values(), spec,
+                                    describe_flag=lambda f: {"p": "provisional"}[f])
+    tips = render_tooltips(fig)
+    assert tips["DE21"] == ("<b>Oberbayern</b> (DE21)<br>1.2 %<br>Flag: provisional<br>"
+                            "Source: eurostat · NUTS 2021<extra></extra>")
+    assert tips["DE22"] == ("<b>Niederbayern</b> (DE22)<br>no data<br>Flag: none<br>"
+                            "Source: eurostat · NUTS 2021<extra></extra>")
+    assert tips["FR10"].startswith("<b>Île-de-France &lt;i&gt;</b> (FR10)")
+    assert tips["PL91"].startswith("<b>PL91</b> (PL91)")  # no name: the code
+    assert list(missing["geo_code"]) == ["DE22"]
+    assert fig.is_frozen
+
+
+def test_group_map_tooltips_and_missing_groups():
+    frame = values(grp=["Leader", None, "Strong", "Strong"], subgroup=["+", None, "", "-"])
+    fig, missing = build_group_map("/app/static/geo/x.json", frame)
+    tips = render_tooltips(fig)
+    assert tips["DE21"] == ("<b>Oberbayern</b> (DE21)<br>Leader +<br>Index (EU = 100): 1.2<br>"
+                            "Flag: p<br>Source: eurostat · NUTS 2021<extra></extra>")
+    assert "no index (insufficient data)" in tips["DE22"]
+    assert "Strong -" in tips["PL91"] and "Strong<br>" in tips["FR10"]
+    assert list(missing["geo_code"]) == ["DE22"]
+    assert fig.is_frozen
