@@ -74,7 +74,7 @@ class Mode:
         self.cold_reps = 2 if quick else 5
         self.baseline_reps = {"1x": 2, "10x": 2, "100x": 2} if quick else {
             "1x": 5, "10x": 5, "100x": 3}
-        self.page_reps = 3 if quick else 7
+        self.page_reps = 5 if quick else 21
         self.page_warmup = 1 if quick else 2
         self.paint_loads = 3
         self.figure_reps = 1 if quick else 3
@@ -569,6 +569,40 @@ def _timed_runs(at, warmup: int, reps: int) -> tuple[float, list[float]]:
     return first, [_timed(at.run) for _ in range(reps)]
 
 
+def _routed_empty_app(tmp: Path):
+    """AppTest of app.py's router with one more page that only has a title: what any page of
+    this app pays for st.navigation, the sidebar and page config before its own content."""
+    from streamlit.testing.v1 import AppTest
+
+    app = (ROOT / "app.py").read_text()
+    marker = "PAGES = ["
+    if marker not in app:
+        return None
+    (tmp / "pages").symlink_to(ROOT / "pages")
+    (tmp / "bench_empty.py").write_text('import streamlit as st\n\nst.title("Empty page")\n')
+    (tmp / "app.py").write_text(app.replace(
+        marker, f'{marker}\n    st.Page("bench_empty.py", title="Empty", url_path="bench_empty"),'))
+    at = AppTest.from_file(str(tmp / "app.py"), default_timeout=600)
+    at.switch_page("bench_empty.py")
+    return at
+
+
+def _interleaved_runs(at, empty, warmup: int, reps: int
+                      ) -> tuple[float, list[float], list[float]]:
+    """(first run, page reruns, empty-page reruns) with the two alternating, so both samples
+    see the same background load and their ratio is not skewed by a busy moment."""
+    started = time.perf_counter()
+    at.run()
+    first = time.perf_counter() - started
+    for _ in range(warmup - 1):
+        at.run()
+    page_runs, empty_runs = [], []
+    for _ in range(reps):
+        empty_runs.append(_timed(empty.run))
+        page_runs.append(_timed(at.run))
+    return first, page_runs, empty_runs
+
+
 def _timed(fn: Callable[[], Any]) -> float:
     started = time.perf_counter()
     fn()
@@ -624,49 +658,62 @@ def bench_pages_here(size: str, mode: Mode) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         empty = Path(tmp) / "empty_page.py"
         empty.write_text('import streamlit as st\n\nst.title("Empty page")\n')
-        at = _apptest(str(empty), {}, routed=False)
-        _, runs = _timed_runs(at, mode.page_warmup, mode.page_reps)
-        empty_p50 = float(np.median(runs))
+        empty_at = _apptest(str(empty), {}, routed=False)
+        _, all_empty = _timed_runs(empty_at, mode.page_warmup, mode.page_reps)
+        routed_empty = _routed_empty_app(Path(tmp))
+        if routed_empty is not None:
+            first, runs, empties = _interleaved_runs(routed_empty, empty_at, mode.page_warmup,
+                                                     mode.page_reps)
+            p50, e50 = float(np.median(runs)), float(np.median(empties))
+            out["empty page routed through app.py (navigation + sidebar)"] = {
+                "first_run_ms": ms(first), "rerun_p50_ms": ms(p50), "empty_p50_ms": ms(e50),
+                "ratio_to_empty": round(p50 / e50, 1), "exception": bool(routed_empty.exception)}
         for level in (2, 3):
             floor = Path(tmp) / f"floor_nuts{level}.py"
             floor.write_text(FLOOR_PAGE.format(level=level, index_id=INDEX_ID))
+            label = f"floor: cached map figure only, NUTS {level}"
             try:
                 at = _apptest(str(floor), {}, routed=False)
-                first, runs = _timed_runs(at, mode.page_warmup, mode.page_reps)
+                first, runs, empties = _interleaved_runs(at, empty_at, mode.page_warmup,
+                                                         mode.page_reps)
             except Exception as exc:  # noqa: BLE001
-                out[f"floor: cached map figure only, NUTS {level}"] = {
-                    "error": f"{type(exc).__name__}: {str(exc)[:300]}"}
+                out[label] = {"error": f"{type(exc).__name__}: {str(exc)[:300]}"}
                 continue
-            p50 = float(np.median(runs))
+            all_empty += empties
+            p50, e50 = float(np.median(runs)), float(np.median(empties))
             charts = at.get("plotly_chart")
-            out[f"floor: cached map figure only, NUTS {level}"] = {
-                "first_run_ms": ms(first), "rerun_p50_ms": ms(p50),
-                "ratio_to_empty": round(p50 / empty_p50, 1), "exception": bool(at.exception),
+            out[label] = {
+                "first_run_ms": ms(first), "rerun_p50_ms": ms(p50), "empty_p50_ms": ms(e50),
+                "ratio_to_empty": round(p50 / e50, 1), "exception": bool(at.exception),
                 "plotly_spec_bytes": [len(c.proto.spec.encode()) for c in charts]}
-    app = (ROOT / "app.py").read_text()
-    for label, script, params in page_list():
-        routed = script in app
-        try:
-            at = _apptest(script, params, routed)
-            first, runs = _timed_runs(at, mode.page_warmup, mode.page_reps)
-        except Exception as exc:  # noqa: BLE001 - one broken page must not stop the run
-            out[label] = {"error": f"{type(exc).__name__}: {str(exc)[:300]}"}
-            continue
-        p50 = float(np.median(runs))
-        row: dict[str, Any] = {"first_run_ms": ms(first), "rerun_p50_ms": ms(p50),
-                               "ratio_to_empty": round(p50 / empty_p50, 1),
-                               "exception": bool(at.exception)}
-        if at.exception:
-            row["exception_text"] = str(at.exception[0].value)[:300]
-        charts = at.get("plotly_chart")
-        if charts:
-            row["plotly_spec_bytes"] = [len(c.proto.spec.encode()) for c in charts]
-        level = at.query_params.get("level")
-        if isinstance(level, list):
-            level = level[0] if level else None
-        if "level" in params:
-            row["level_shown"] = level or "2 (default)"
-        out[label] = row
+        app = (ROOT / "app.py").read_text()
+        for label, script, params in page_list():
+            routed = script in app
+            try:
+                at = _apptest(script, params, routed)
+                first, runs, empties = _interleaved_runs(at, empty_at, mode.page_warmup,
+                                                         mode.page_reps)
+            except Exception as exc:  # noqa: BLE001 - one broken page must not stop the run
+                out[label] = {"error": f"{type(exc).__name__}: {str(exc)[:300]}"}
+                continue
+            all_empty += empties
+            p50, e50 = float(np.median(runs)), float(np.median(empties))
+            row: dict[str, Any] = {"first_run_ms": ms(first), "rerun_p50_ms": ms(p50),
+                                   "empty_p50_ms": ms(e50),
+                                   "ratio_to_empty": round(p50 / e50, 1),
+                                   "exception": bool(at.exception)}
+            if at.exception:
+                row["exception_text"] = str(at.exception[0].value)[:300]
+            charts = at.get("plotly_chart")
+            if charts:
+                row["plotly_spec_bytes"] = [len(c.proto.spec.encode()) for c in charts]
+            level = at.query_params.get("level")
+            if isinstance(level, list):
+                level = level[0] if level else None
+            if "level" in params:
+                row["level_shown"] = level or "2 (default)"
+            out[label] = row
+    empty_p50 = float(np.median(all_empty))
     return {"empty_page_rerun_p50_ms": ms(empty_p50), "pages": out, "reps": mode.page_reps}
 
 
@@ -993,11 +1040,11 @@ def render_report(results: dict) -> str:
             pg = sizes[s].get("pages")
             if not pg:
                 continue
-            rows.append([s, "empty page (st.title only)", None, pg["empty_page_rerun_p50_ms"],
-                         "1.0", None, ""])
+            rows.append([s, "empty page (st.title only)", None, None,
+                         pg["empty_page_rerun_p50_ms"], "1.0", None, ""])
             for label, r in pg["pages"].items():
                 if "error" in r:
-                    rows.append([s, label, None, None, None, None, r["error"]])
+                    rows.append([s, label, None, None, None, None, None, r["error"]])
                     continue
                 spec = r.get("plotly_spec_bytes")
                 note = []
@@ -1006,16 +1053,20 @@ def render_report(results: dict) -> str:
                 if "level_shown" in r:
                     note.append(f"level shown: {r['level_shown']}")
                 rows.append([s, label, r["first_run_ms"], r["rerun_p50_ms"],
-                             f"{r['ratio_to_empty']}x",
+                             r.get("empty_p50_ms"), f"{r['ratio_to_empty']}x",
                              ", ".join(f"{b / 1000:.0f}" for b in spec) if spec else None,
                              "; ".join(note)])
         parts += ["", "## 5. Page cost (AppTest, server side)", "",
                   f"Median of {results['reps']['pages']} `at.run()` reruns after a warm-up, "
-                  "next to an empty page's in the same process; Streamlit's caches are warm "
+                  "each alternating with a rerun of an empty page (st.title only) in the same "
+                  "process; / empty = the page's median over the empty page's median of those "
+                  "interleaved runs, so both see the same background load. Empty-page row = "
+                  "median of all its runs. Streamlit's caches are warm "
                   "after the first run, so the rerun is what a widget change costs. First run "
                   "= the page's first run in this process (caches may be partly warm from "
                   "earlier pages). Spec KB = the plotly_chart elements' JSON as sent.", "",
-                  table(["size", "page", "first run ms", "rerun p50 ms", "/ empty",
+                  table(["size", "page", "first run ms", "rerun p50 ms", "empty p50 ms",
+                         "/ empty",
                          "plotly spec KB", "note"], rows)]
     # browser
     if any("browser" in sizes[s] for s in names):
