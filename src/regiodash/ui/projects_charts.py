@@ -14,6 +14,7 @@ import datetime as dt
 import html
 import math
 import re
+from collections.abc import Collection
 from typing import Any
 
 import pandas as pd
@@ -21,6 +22,7 @@ import plotly.graph_objects as go
 
 from regiodash.projects.queries import GROUP_ORDER, NO_GROUP
 from regiodash.ui.figures import FrozenFigure
+from regiodash.ui.maps import subset_geojson
 
 OKABE_ITO = {
     "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73",
@@ -149,14 +151,13 @@ def build_region_chart(by_region: pd.DataFrame, level: int, top: int = 15) -> Fr
 
 # -------------------------------------------------------------------------------- map ---
 
-def _subset(geojson: dict, codes: set[str]) -> dict:
-    return {"type": "FeatureCollection",
-            "features": [f for f in geojson["features"] if f["id"] in codes]}
-
-
-def build_partner_map(geojson: dict, regions: pd.DataFrame, colour_by: str = "group",
-                      background: set[str] | None = None, height: int = 560) -> FrozenFigure:
+def build_partner_map(geojson: dict | str, regions: pd.DataFrame, colour_by: str = "group",
+                      background: set[str] | None = None, height: int = 560,
+                      ids: Collection[str] | None = None) -> FrozenFigure:
     """Choropleth of partner regions (NUTS 2).
+
+    `geojson`: a FeatureCollection, or the URL of the static geometry file (what the pages
+    pass: the browser fetches it once), in which case `ids` lists its region codes.
 
     `regions`: one row per region with geo_code, geo_name, partners, projects, budget_eur,
     grp, acronyms. `colour_by` 'group' colours by innovation group (categorical, one trace and
@@ -164,14 +165,18 @@ def build_partner_map(geojson: dict, regions: pd.DataFrame, colour_by: str = "gr
     `background`: codes drawn light grey behind (e.g. every region, or the partners'
     countries); each trace carries only its own features, so the geometry is sent once.
     """
-    ids = {f["id"] for f in geojson["features"]}
+    if ids is None:
+        if isinstance(geojson, str):
+            raise ValueError("build_partner_map needs the region codes (ids) of a geometry URL")
+        ids = [f["id"] for f in geojson["features"]]
+    ids = set(ids)
     frame = regions[regions["geo_code"].isin(ids)]
     fig = FrozenFigure()
-    shapes: list[dict] = []  # each trace's own features, attached after the traces (below)
+    shapes: list[dict | str] = []  # each trace's own features (or the URL), attached below
     rest = (background or set()) & ids - set(frame["geo_code"])
     if rest:
         codes = sorted(rest)
-        shapes.append(_subset(geojson, rest))
+        shapes.append(subset_geojson(geojson, codes))
         fig.add_trace(go.Choropleth(
             featureidkey="id", locations=codes,
             z=[0] * len(codes), colorscale=[[0, BACKGROUND_COLOUR], [1, BACKGROUND_COLOUR]],
@@ -197,7 +202,7 @@ def build_partner_map(geojson: dict, regions: pd.DataFrame, colour_by: str = "gr
             if rows.empty:
                 continue
             colour = GROUP_COLOURS[group]
-            shapes.append(_subset(geojson, set(rows["geo_code"])))
+            shapes.append(subset_geojson(geojson, rows["geo_code"].tolist()))
             fig.add_trace(go.Choropleth(
                 featureidkey="id",
                 locations=rows["geo_code"].tolist(), z=[1] * len(rows),
@@ -207,7 +212,7 @@ def build_partner_map(geojson: dict, regions: pd.DataFrame, colour_by: str = "gr
                 showlegend=True,
             ))
     elif len(frame):
-        shapes.append(_subset(geojson, set(frame["geo_code"])))
+        shapes.append(subset_geojson(geojson, frame["geo_code"].tolist()))
         fig.add_trace(go.Choropleth(
             featureidkey="id",
             locations=frame["geo_code"].tolist(), z=frame["partners"].astype(int).tolist(),

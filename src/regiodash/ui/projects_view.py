@@ -95,10 +95,12 @@ def projects_model(version: str) -> ProjectsModel:
 
 
 @st.cache_resource(show_spinner=False, max_entries=VERSIONS_KEPT)
-def geometry(data_version: str) -> tuple[dict, frozenset[str]]:
-    """NUTS 2 geometry (FeatureCollection) and its region codes (ui.data.data_version)."""
+def geometry(data_version: str) -> tuple[str, frozenset[str]]:
+    """URL of the NUTS 2 geometry file (served statically, fetched once by the browser) and
+    its region codes (ui.data.data_version)."""
     geo = data.geojson_dict(data_version, 2, NUTS_VERSION)
-    return geo, frozenset(f["id"] for f in geo["features"])
+    return (data.geojson(data_version, 2, NUTS_VERSION),
+            frozenset(f["id"] for f in geo["features"]))
 
 
 @st.cache_resource(show_spinner=False)
@@ -143,7 +145,7 @@ def portfolio_tab(version: str, programme: str | None) -> PortfolioTab:
         budget_help=(f"{budgets.notna().sum()} of {len(budgets)} projects have a known "
                      "budget; unknown budgets are not counted as zero"),
         shares=queries.group_shares(sub_located, model.has_groups), colour_by=colour_by,
-        map=build_partner_map(geo, regions, colour_by, background=set(codes)),
+        map=build_partner_map(geo, regions, colour_by, background=set(codes), ids=codes),
         n_regions=len(regions), n_unlocated=len(queries.unlocated_partners(sub_located, 2)),
         programmes_chart=build_programme_chart(queries.budget_by_programme(sub)),
         overview=arrow_table(overview.drop(columns=["project_id", "illustrative_fields"])))
@@ -292,7 +294,7 @@ def project_detail(version: str, project_id: str) -> ProjectDetail:
         background = {c for c in codes if c[:2] in countries}
         fig = build_partner_map(geo, project_regions,
                                 "group" if model.has_groups else "partners",
-                                background, height=420)
+                                background, height=420, ids=codes)
     return ProjectDetail(
         project=MappingProxyType(p),
         illustrative_fields=tuple(split_list(p["illustrative_fields"])), kpis=kpis,
