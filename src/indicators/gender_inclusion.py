@@ -125,8 +125,19 @@ def check_columns(values: pd.DataFrame) -> None:
         raise ValueError(f"values is missing column(s) {', '.join(missing)}")
 
 
+def take_rows(values: pd.DataFrame, keep: pd.Series, columns: Iterable[str]) -> pd.DataFrame:
+    """`values.loc[keep, columns]` with a fresh RangeIndex, without copying rows when every
+    row is kept (the build hands each module only the rows it reads)."""
+    keep_rows = np.asarray(keep, dtype=bool)
+    if keep_rows.all():
+        return values[list(columns)].reset_index(drop=True)
+    return values.loc[keep_rows, list(columns)].reset_index(drop=True)
+
+
 def check_unique(frame: pd.DataFrame, keys: list[str]) -> None:
-    """Refuse duplicate observations: a derived value must come from one value per key."""
+    """Refuse duplicate observations: a derived value must come from one value per key.
+
+    Cheapest on categorical keys: callers check after converting text keys to categories."""
     dup = frame.duplicated(keys, keep=False)
     if dup.any():
         first = frame.loc[dup, keys].iloc[0].to_dict()
@@ -181,7 +192,7 @@ def finish(frame: pd.DataFrame) -> pd.DataFrame:
     level = frame["nuts_level"].to_numpy(dtype=np.int64)
     year = frame["year"].to_numpy(dtype=np.int64)
     id_codes, geo_codes = ids.cat.codes.to_numpy(), geos.cat.codes.to_numpy()
-    order = np.lexsort((geo_codes, year, level, id_codes))  # last key sorts first
+    order = stable_order([id_codes, level, year, geo_codes])
     mask = frame["mask"].to_numpy()[order]
     source_codes = ((mask & DEMO_BIT) > 0).astype(np.int8)  # 0 derived, 1 demo
     out = pd.DataFrame(
@@ -198,6 +209,20 @@ def finish(frame: pd.DataFrame) -> pd.DataFrame:
         }
     )
     return out[list(OUTPUT_COLUMNS)]
+
+
+def stable_order(keys: list[np.ndarray]) -> np.ndarray:
+    """np.lexsort(keys[::-1]) (first key most significant, ties in input order), computed as
+    one stable argsort of the keys packed into an int64 when they fit: several times faster."""
+    parts = [np.asarray(k, dtype=np.int64) for k in keys]
+    parts = [k - k.min() if len(k) else k for k in parts]
+    widths = [int(k.max()).bit_length() if len(k) else 0 for k in parts]
+    if sum(widths) > 63:
+        return np.lexsort(parts[::-1])
+    packed = np.zeros(len(parts[0]), dtype=np.int64)
+    for part, width in zip(parts, widths, strict=True):
+        packed = (packed << width) | part
+    return np.argsort(packed, kind="stable")
 
 
 def _labels(categorical: pd.Series, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
@@ -608,14 +633,14 @@ def _select(values: pd.DataFrame) -> pd.DataFrame:
         & values["nuts_level"].notna()
         & values["year"].notna()
     )
-    obs = values.loc[keep, list(INPUT_COLUMNS)].reset_index(drop=True)
-    check_unique(obs, ["indicator_id", "geo_code", "nuts_level", "year", "sex"])
+    obs = take_rows(values, keep, INPUT_COLUMNS)
     obs["mask"] = encode_provenance(obs["flag"], obs["source"])
     obs = obs.drop(columns=["flag", "source"])
     for col in ("indicator_id", "geo_code", "nuts_version", "sex"):
         obs[col] = as_category(obs[col])  # integer codes make merges, groupbys, sorts cheap
     obs["nuts_level"] = obs["nuts_level"].astype(np.int64)
     obs["year"] = obs["year"].astype(np.int64)
+    check_unique(obs, ["indicator_id", "geo_code", "nuts_level", "year", "sex"])
     return obs
 
 

@@ -391,32 +391,43 @@ def _object_column(values: np.ndarray, index: pd.Index) -> pd.Series:
     return pd.Series(values, index=index, dtype="object")
 
 
-def _tidy(indicator_id: str | np.ndarray, frame: pd.DataFrame) -> pd.DataFrame:
+def _text_array(column: pd.Series) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """A text column's values for a new frame: pandas strings stay as they are (no round trip
+    through Python objects); anything else as a NumPy array, which pandas infers as before."""
+    if isinstance(column.dtype, pd.StringDtype):
+        return column.array
+    return column.to_numpy()
+
+
+def _tidy(
+    indicator_id: str | np.ndarray | pd.api.extensions.ExtensionArray, frame: pd.DataFrame
+) -> pd.DataFrame:
     """Rows in OUTPUT_COLUMNS from a frame with geo_code, nuts_level, nuts_version, year,
     value, has_e, has_p, is_demo; rows with a non-finite value are dropped."""
     finite = np.isfinite(frame["value"].to_numpy(dtype="float64"))
-    if isinstance(indicator_id, np.ndarray):
+    if not isinstance(indicator_id, str):
         indicator_id = indicator_id[finite]
-    frame = frame.loc[finite]
+    frame = _rows(frame, finite)
     if frame.empty:
         return _empty_output()
     out = pd.DataFrame(
         {
             "indicator_id": indicator_id,
-            "geo_code": frame["geo_code"].to_numpy(),
+            "geo_code": _text_array(frame["geo_code"]),
             "nuts_level": frame["nuts_level"].to_numpy(dtype="int64"),
-            "nuts_version": frame["nuts_version"].to_numpy(dtype=object),
             "year": frame["year"].to_numpy(dtype="int64"),
             "sex": frame["sex"].to_numpy() if "sex" in frame.columns else "T",
             "value": frame["value"].to_numpy(dtype="float64"),
         }
     )
-    versions = np.array(out["nuts_version"].to_numpy(dtype=object), dtype=object, copy=True)
+    versions = np.array(frame["nuts_version"].to_numpy(dtype=object), dtype=object, copy=True)
     versions[pd.isna(versions)] = None
     out["nuts_version"] = _object_column(versions, out.index)
     flags = _flag_text(frame["has_e"].to_numpy(bool), frame["has_p"].to_numpy(bool))
     out["flag"] = _object_column(flags, out.index)
-    out["source"] = np.where(frame["is_demo"].to_numpy(bool), "demo", "derived")
+    # 'derived' / 'demo' as pandas strings, taken from two labels rather than inferred per row
+    source = pd.Index(["derived", "demo"]).astype("str")
+    out["source"] = source.take(frame["is_demo"].to_numpy(bool).astype("int64")).array
     return out[list(OUTPUT_COLUMNS)]
 
 
@@ -424,12 +435,23 @@ def _finish(frames: list[pd.DataFrame]) -> pd.DataFrame:
     frames = [f for f in frames if not f.empty]
     if not frames:
         return _empty_output()
-    out = pd.concat(frames, ignore_index=True)
-    out = out.sort_values(["indicator_id", "nuts_level", "geo_code", "year"], kind="stable")
-    out = out.reset_index(drop=True)
-    if out.duplicated(["indicator_id", "geo_code", "nuts_level", "year", "sex"]).any():
+    out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    # Sort by indicator_id, nuts_level, geo_code, year (stable, missing text last, as
+    # sort_values) on integer codes, which also serve the uniqueness check.
+    ids, geos, sexes = (_rank(out[c]) for c in ("indicator_id", "geo_code", "sex"))
+    level, year = out["nuts_level"].to_numpy(), out["year"].to_numpy()
+    order = np.lexsort((year, geos, level, ids))
+    out = out.take(order).reset_index(drop=True)
+    key = pd.DataFrame({"i": ids, "g": geos, "l": level, "y": year, "s": sexes})
+    if key.duplicated().any():
         raise AssertionError("derived rows are not unique per indicator, region, level, year")
     return out
+
+
+def _rank(column: pd.Series) -> np.ndarray:
+    """Integer codes ordering `column` like sort_values (missing values last)."""
+    codes, uniques = pd.factorize(column, sort=True)
+    return np.where(codes < 0, len(uniques), codes)
 
 
 def _resolve_weights(
@@ -487,13 +509,13 @@ def _select_rows(
     """
     _check_columns(values, INPUT_COLUMNS, "values")
     wanted = values["indicator_id"].isin([*ids, POPULATION_ID]).to_numpy(bool)
-    sub = values.loc[wanted, list(INPUT_COLUMNS)]
+    sub = _rows(values, wanted)[list(INPUT_COLUMNS)]
     keep = (sub["sex"] == "T").to_numpy(bool) & sub["nuts_level"].isin(
         [EU_LEVEL, *REGION_LEVELS]
     ).to_numpy(bool)
-    sub = sub.loc[keep]
+    sub = _rows(sub, keep)
     level = sub["nuts_level"].to_numpy(dtype="int64")
-    sub = sub.loc[(level != EU_LEVEL) | (sub["geo_code"] == eu_code).to_numpy(bool)]
+    sub = _rows(sub, (level != EU_LEVEL) | (sub["geo_code"] == eu_code).to_numpy(bool))
     sub = sub.assign(
         nuts_level=sub["nuts_level"].astype("int64"),
         year=sub["year"].astype("int64"),
@@ -514,7 +536,7 @@ def _select_rows(
     has_e, has_p = _flag_letters(rows["flag"])
     kind = np.where(_is_nuts_code(rows["geo_code"]), _REGION, _PSEUDO)
     kind[rows["nuts_level"].to_numpy() == EU_LEVEL] = _EU
-    comp = pd.Categorical(rows["indicator_id"], categories=list(ids)).codes
+    comp = _positions(rows["indicator_id"], ids)
     rows = rows.assign(
         comp=comp.astype("int64"),
         kind=kind,
@@ -523,6 +545,20 @@ def _select_rows(
         is_demo=(rows["source"] == "demo").to_numpy(bool),
     )
     return rows, population.reset_index(drop=True)
+
+
+def _positions(values: pd.Series, ids: tuple[str, ...]) -> np.ndarray:
+    """Position of each value in `ids` (-1 when absent or missing), looked up once per
+    distinct value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    lookup = {v: i for i, v in enumerate(ids)}
+    found = np.array([lookup.get(u, -1) for u in uniques] + [-1], dtype="int64")
+    return found[codes]  # code -1 (missing) picks the trailing -1
+
+
+def _rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """frame.loc[keep] (index labels kept), without copying rows when every row is kept."""
+    return frame if keep.all() else frame.loc[keep]
 
 
 def _group(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -746,7 +782,8 @@ def _scores(normed: pd.DataFrame, weights: Mapping[str, float]) -> pd.DataFrame:
     # Sorting by component inside each region-year fixes the summation order, so identical
     # inputs (e.g. a region equal to the EU) give bit-identical scores.
     normed = normed.sort_values([*_KEYS, "comp"], kind="stable")
-    w = normed["indicator_id"].map(dict(weights)).to_numpy(dtype="float64")
+    # `comp` numbers the components in the order of `weights` (see _resolve_weights)
+    w = np.array(list(weights.values()), dtype="float64")[normed["comp"].to_numpy()]
     wn = w * normed["norm"].to_numpy(dtype="float64")
     gid, first = _group(normed, _KEYS)
     n = len(first)
@@ -844,11 +881,27 @@ def compute_innovation_index(
     rows; an index also those of the EU27_2020 rows when they are the reference. nuts_version:
     the most common among the region-year's component rows (ties: the greatest).
     """
+    return _innovation_index(
+        values, weights, reference_window, min_coverage, eu_code, eu_members, with_coverage=True
+    )
+
+
+def _innovation_index(
+    values: pd.DataFrame,
+    weights: Mapping[str, float] | None,
+    reference_window: tuple[int, int] | None,
+    min_coverage: float,
+    eu_code: str,
+    eu_members: frozenset[str] | None,
+    with_coverage: bool,
+) -> InnovationIndexResult:
+    """compute_innovation_index; without `with_coverage` the coverage frame is left empty
+    (`compute` does not return it, and it costs a Python list per region-year)."""
     if not 0 < min_coverage <= 1:
         raise ValueError(f"min_coverage must be in (0, 1], got {min_coverage!r}")
     ids, w, directions = _resolve_weights(weights)
     rows, population = _select_rows(values, ids, reference_window, eu_code)
-    coverage = _coverage_frame(rows, ids, min_coverage)
+    coverage = _coverage_frame(rows if with_coverage else rows.iloc[0:0], ids, min_coverage)
     normed = _normalise(rows, directions)
     if normed.empty:
         coverage = coverage.assign(has_index=False)
@@ -893,7 +946,7 @@ def compute_innovation_index(
     reference = reference[
         ["nuts_level", "year", "eu_score", "method", "n_regions", "relative_index"]
     ]
-    tidy = _tidy(parts["out_id"].to_numpy(dtype=object), parts)
+    tidy = _tidy(_text_array(parts["out_id"]), parts)
     return InnovationIndexResult(_finish([tidy]), reference, coverage)
 
 
@@ -907,7 +960,15 @@ def compute(
     regional_innovation_index and innovation_component_<id>. Grain: one row per indicator_id,
     geo_code, nuts_level, year (sex 'T'). Use `compute_innovation_index` for the EU reference
     (method per year) and the coverage."""
-    return compute_innovation_index(values, weights, reference_window, min_coverage).values
+    return _innovation_index(
+        values,
+        weights,
+        reference_window,
+        min_coverage,
+        EU_CODE,
+        EU27_COUNTRY_CODES,
+        with_coverage=False,
+    ).values
 
 
 # --- groups --------------------------------------------------------------------------------

@@ -54,6 +54,7 @@ from indicators.gender_inclusion import (
     group_heads,
     latest_version_by_group,
     or_by_group,
+    take_rows,
 )
 from indicators.normalise import normalise_components
 from indicators.spec import CatalogIndicator, Direction, Domain, IndicatorSpec, Source
@@ -197,14 +198,14 @@ def _select(values: pd.DataFrame, reference_window: tuple[int, int] | None) -> p
         first, last = reference_window
         keep &= (values["year"] >= first) & (values["year"] <= last)
     # reset_index: normalise_components selects rows by index label, so labels must be unique
-    obs = values.loc[keep, list(INPUT_COLUMNS)].reset_index(drop=True)
-    check_unique(obs, ["indicator_id", "geo_code", "nuts_level", "year"])
+    obs = take_rows(values, keep, INPUT_COLUMNS)
     obs["mask"] = encode_provenance(obs["flag"], obs["source"])
     obs = obs.drop(columns=["flag", "source"])
     for col in ("indicator_id", "geo_code", "nuts_version"):
         obs[col] = as_category(obs[col])
     obs["nuts_level"] = obs["nuts_level"].astype(np.int64)
     obs["year"] = obs["year"].astype(np.int64)
+    check_unique(obs, ["indicator_id", "geo_code", "nuts_level", "year"])
     # The normalised value depends on the whole pool (indicator, level): demo anywhere in it
     # makes the score demo-dependent.
     demo = pd.Series((obs["mask"].to_numpy() & DEMO_BIT) > 0)
@@ -234,14 +235,15 @@ def _dimension_scores(obs: pd.DataFrame, min_coverage: float) -> pd.DataFrame:
     ]:  # at most 4 levels x 3 dimensions
         declared = {e.indicator_id for e in COMPONENTS[str(dim)] if level in e.nuts_levels}
         need[(level, dim)] = required_components(len(declared | set(ids)), min_coverage)
-    required = np.array(
-        [need[k] for k in zip(heads["nuts_level"], heads["dimension"], strict=True)], dtype=float
-    )
+    # one lookup per distinct (level, dimension), not per region-year
+    pair = pd.MultiIndex.from_arrays([heads["nuts_level"], heads["dimension"]])
+    codes, distinct = pair.factorize()
+    required = np.array([need[k] for k in distinct], dtype=float)[codes]
     with np.errstate(invalid="ignore", divide="ignore"):
         value = np.where((count > 0) & (count >= required), 100.0 * total / count, np.nan)
     heads["value"] = value
     heads["mask"] = mask
-    heads["indicator_id"] = heads["dimension"].map(score_id)
+    heads["indicator_id"] = heads["dimension"].map({d: score_id(d) for d in DIMENSION_DOMAINS})
     return heads[heads["value"].notna()].reset_index(drop=True)
 
 

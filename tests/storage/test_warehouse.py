@@ -5,14 +5,24 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from indicators.catalog import CATALOG
 from regiodash.errors import InputFileError
 from regiodash.ingest.demo import DEMO_YEARS, write_demo_panel
+from regiodash.storage.schema import INDICATOR_VALUES_SCHEMA, OBSERVATIONS_SCHEMA
 from regiodash.storage.warehouse import (
+    OBSERVATION_ORDER,
+    ROW_GROUP_SIZE,
+    SOURCE_PRECEDENCE,
     WarehousePaths,
+    _apply_precedence,
+    _sorted_by,
+    _table_from_frame,
     build_warehouse,
     import_files,
     read_manifest,
@@ -185,3 +195,183 @@ def test_build_derives_the_indices_and_innovation_groups(demo_settings):
     merged = groups.merge(index, on=["geo_code", "year"])
     assert len(merged) == len(groups)
     assert (merged.relative_index - merged.value).abs().max() < 1e-9
+
+
+# --------------------------------------------------------------------------- build outputs
+
+VALUE_ORDER = ["indicator_id", "nuts_level", "year", "geo_code", "sex"]
+REGION_ORDER = ["geo_code", "indicator_id", "year", "sex"]
+
+
+def is_sorted(frame: pd.DataFrame, keys: list[str]) -> bool:
+    return frame.reset_index(drop=True).equals(
+        frame.sort_values(keys, kind="stable").reset_index(drop=True))
+
+
+def test_build_writes_the_schemas_sort_orders_and_row_groups(demo_settings):
+    paths = WarehousePaths(demo_settings.data_dir)
+    obs = pq.read_table(paths.observations)
+    values = pq.read_table(paths.indicator_values)
+    by_region = pq.read_table(paths.indicator_values_by_region)
+    assert obs.schema.equals(OBSERVATIONS_SCHEMA, check_metadata=False)
+    assert values.schema.equals(INDICATOR_VALUES_SCHEMA, check_metadata=False)
+    assert by_region.schema.equals(INDICATOR_VALUES_SCHEMA, check_metadata=False)
+    v, r = values.to_pandas(), by_region.to_pandas()
+    assert is_sorted(v, VALUE_ORDER) and is_sorted(r, REGION_ORDER)
+    assert is_sorted(obs.to_pandas(), [*VALUE_ORDER, "source"])
+    pd.testing.assert_frame_equal(
+        r.sort_values(VALUE_ORDER).reset_index(drop=True), v)  # the same rows
+    for path in (paths.indicator_values, paths.indicator_values_by_region):
+        meta = pq.ParquetFile(path).metadata
+        assert meta.num_row_groups > 1
+        assert meta.row_group(0).num_rows == ROW_GROUP_SIZE
+    # row-group statistics let a region query skip the other row groups
+    meta = pq.ParquetFile(paths.indicator_values_by_region).metadata
+    geo = by_region.schema.get_field_index("geo_code")
+    bounds = [(meta.row_group(i).column(geo).statistics.min,
+               meta.row_group(i).column(geo).statistics.max)
+              for i in range(meta.num_row_groups)]
+    assert all(lo <= hi for lo, hi in bounds)
+    assert all(a[1] <= b[0] for a, b in zip(bounds, bounds[1:], strict=False))
+
+
+def test_building_twice_gives_the_same_files(settings, tmp_path):
+    write_demo_panel(settings)
+    tidy = write_tidy(tmp_path / "mine.csv", ["DE21,2020,F,11.5,p", "DE21,2020,M,,"])
+    import_files([tidy], settings, dataset=sex_indicator().indicator_id)  # two sources
+    build_warehouse(settings)
+    first = snapshot(settings.data_dir)
+    build_warehouse(settings)
+    assert snapshot(settings.data_dir) == first
+    # nothing left behind: no temporary files, no DuckDB spill folder
+    assert not [p for p in settings.data_dir.rglob(".*")]
+
+
+def test_a_failed_build_leaves_the_previous_files(settings, monkeypatch):
+    import regiodash.storage.derive as derive
+    import regiodash.storage.warehouse as warehouse
+
+    write_demo_panel(settings)
+    build_warehouse(settings)
+    before = snapshot(settings.data_dir)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("module failed")
+
+    monkeypatch.setattr(derive, "derive_parts", broken)
+    with pytest.raises(RuntimeError, match="module failed"):
+        build_warehouse(settings)
+    assert snapshot(settings.data_dir) == before
+    monkeypatch.undo()
+
+    def disk_full(table, order, path):  # the by-region writer fails half-way
+        path.write_bytes(b"PAR1 half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(warehouse, "_write_in_order", disk_full)
+    with pytest.raises(OSError, match="disk full"):
+        build_warehouse(settings)
+    assert snapshot(settings.data_dir) == before
+
+
+def test_an_empty_warehouse_builds_empty_files(settings):
+    summary = build_warehouse(settings)
+    assert (summary.observations, summary.indicator_values, summary.indicators) == (0, 0, 0)
+    paths = WarehousePaths(settings.data_dir)
+    for path, schema in ((paths.observations, OBSERVATIONS_SCHEMA),
+                         (paths.indicator_values, INDICATOR_VALUES_SCHEMA),
+                         (paths.indicator_values_by_region, INDICATOR_VALUES_SCHEMA)):
+        table = pq.read_table(path)
+        assert table.num_rows == 0 and table.schema.equals(schema, check_metadata=False)
+
+
+def observation_rows(rows: list[tuple]) -> pa.Table:
+    """Observations (as the build holds them) from (indicator, geo, year, sex, source,
+    nuts_version, value) tuples."""
+    frame = pd.DataFrame(rows, columns=["indicator_id", "geo_code", "year", "sex", "source",
+                                        "nuts_version", "value"])
+    frame = frame.assign(dataset="d", nuts_level=frame["geo_code"].str.len() - 2, flag=None,
+                         unit="u")[list(OBSERVATIONS_SCHEMA.names)]
+    table = _table_from_frame(frame, OBSERVATIONS_SCHEMA)
+    return _sorted_by(table, OBSERVATION_ORDER)
+
+
+def test_precedence_user_then_eurostat_then_other_then_demo_then_newest_version():
+    table = observation_rows([
+        ("x", "AT11", 2020, "T", "demo", "2021", 1.0),
+        ("x", "AT11", 2020, "T", "eurostat", "2016", 2.0),
+        ("x", "AT11", 2020, "T", "eurostat", "2021", 3.0),
+        ("x", "AT11", 2020, "T", "user", "2016", 4.0),       # user wins over everything
+        ("x", "AT12", 2020, "T", "demo", "2021", 5.0),
+        ("x", "AT12", 2020, "T", "eurostat", None, 6.0),      # a missing version loses
+        ("x", "AT12", 2020, "T", "eurostat", "2016", 7.0),
+        ("x", "AT13", 2020, "T", "demo", "2021", 8.0),        # alone: kept
+        ("x", "AT13", 2020, "F", "eurostat", "2021", 9.0),    # another sex: another key
+        ("x", "AT14", 2020, "T", "somewhere", "2016", 10.0),  # other sources beat demo
+        ("x", "AT14", 2020, "T", "demo", "2021", 11.0),
+    ])
+    values = _apply_precedence(table).to_pandas()
+    got = dict(zip(zip(values.geo_code, values.sex, strict=True), values.value, strict=True))
+    assert got == {("AT11", "T"): 4.0, ("AT12", "T"): 7.0, ("AT13", "T"): 8.0,
+                   ("AT13", "F"): 9.0, ("AT14", "T"): 10.0}
+    assert list(values.columns) == list(INDICATOR_VALUES_SCHEMA.names)
+
+
+def test_precedence_matches_the_sql_window_it_replaces():
+    """Random overlapping sources and versions: the same winners as the QUALIFY row_number()
+    over (indicator, region, year, sex) ordered by source rank, then nuts_version DESC."""
+    import duckdb
+
+    rng = np.random.default_rng(11)
+    rows, seen = [], set()
+    for _ in range(3000):
+        key = (f"i{rng.integers(3)}", f"AT{rng.integers(1, 4)}{rng.integers(1, 4)}",
+               int(rng.integers(2018, 2021)), str(rng.choice(["F", "M", "T"])))
+        source = str(rng.choice(["user", "eurostat", "demo"]))
+        version = rng.choice(["2013", "2016", "2021", None])
+        if (key, source, version) in seen:
+            continue  # the SQL picks arbitrarily between exact ties; keep none
+        seen.add((key, source, version))
+        rows.append((*key, source, version, float(len(rows))))
+    values = _apply_precedence(observation_rows(rows)).to_pandas()
+    frame = pd.DataFrame(rows, columns=["indicator_id", "geo_code", "year", "sex", "source",
+                                        "nuts_version", "value"])
+    ranks = " ".join(f"WHEN '{s}' THEN {r}" for s, r in SOURCE_PRECEDENCE.items())
+    con = duckdb.connect()
+    con.register("observations", frame)
+    expected = con.sql(
+        "SELECT indicator_id, geo_code, year, sex, value FROM observations "  # noqa: S608
+        "QUALIFY row_number() OVER (PARTITION BY indicator_id, geo_code, year, sex "
+        f"ORDER BY CASE source {ranks} ELSE 5 END, nuts_version DESC) = 1").df()
+    key = ["indicator_id", "geo_code", "year", "sex"]
+    types = {"indicator_id": "str", "geo_code": "str", "sex": "str", "year": "int64"}
+    got = values[[*key, "value"]].astype(types).sort_values(key)
+    expected = expected.astype(types).sort_values(key)
+    assert len(got) < len(rows)
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True),
+                                  check_dtype=False)
+
+
+def test_modules_given_only_the_rows_they_read_give_the_same_result(demo_settings):
+    """The build passes each module only its MODULE_INPUTS rows; passing every catalog row
+    to every module (as before) must give exactly the same derived rows."""
+    from indicators import gender_inclusion, innovation_gap, sustainability
+    from regiodash.storage.derive import DERIVED_COLUMNS, derive_indicators
+
+    values = pd.read_parquet(WarehousePaths(demo_settings.data_dir).indicator_values)
+    values = values[values.indicator_id.isin({s.indicator_id for s in CATALOG})]
+    values = values.reset_index(drop=True).astype({"year": "int64", "nuts_level": "int64"})
+    derived, groups = derive_indicators(values)  # selects each module's rows
+    innovation = innovation_gap.compute(values)
+    index_rows = innovation[innovation["indicator_id"] == innovation_gap.INDEX_ID]
+    expected = pd.concat([p[DERIVED_COLUMNS] for p in (
+        innovation,
+        innovation_gap.compute_gap_to_eu(index_rows),
+        innovation_gap.compute_gap_to_next_group(index_rows),
+        innovation_gap.compute_gap_to_country_best(index_rows),
+        gender_inclusion.compute(values),
+        sustainability.compute(values),
+    )], ignore_index=True)
+    pd.testing.assert_frame_equal(derived, expected)
+    pd.testing.assert_frame_equal(groups, innovation_gap.classify_groups(index_rows)[
+        list(groups.columns)])

@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,31 @@ def atomic_path(target: Path) -> Iterator[Path]:
             tmp.unlink()
 
 
+@contextmanager
+def atomic_paths(targets: Sequence[Path]) -> Iterator[list[Path]]:
+    """Yield one temporary path next to each target; move them all into place (in the order
+    given) only when the block succeeds, else remove them and leave every target untouched.
+
+    Each move is atomic; a reader may see the new first target beside the old last one for
+    the moment between two moves, so put the file readers watch for changes last.
+    """
+    temps: list[Path] = []
+    try:
+        for target in targets:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                        dir=target.parent)
+            os.close(fd)
+            temps.append(Path(name))
+        yield list(temps)
+        for temp, target in zip(temps, targets, strict=True):
+            os.replace(temp, target)
+    finally:
+        for temp in temps:
+            if temp.exists():
+                temp.unlink()
+
+
 def write_parquet_atomic(table: pa.Table, target: Path, row_group_size: int = 64_000) -> None:
     with atomic_path(target) as tmp:
         pq.write_table(table, tmp, compression="zstd", row_group_size=row_group_size)
@@ -46,9 +71,14 @@ def write_with(target: Path, writer: Callable[[Path], None]) -> None:
         writer(tmp)
 
 
+def json_text(obj: Any) -> str:
+    """The warehouse's JSON form: indented, keys sorted (so equal objects give equal files)."""
+    return json.dumps(obj, indent=2, sort_keys=True, default=str)
+
+
 def write_json_atomic(obj: Any, target: Path) -> None:
     with atomic_path(target) as tmp:
-        tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str), encoding="utf-8")
+        tmp.write_text(json_text(obj), encoding="utf-8")
 
 
 def sha256_file(path: Path) -> str:

@@ -6,7 +6,11 @@ Layout under the data dir (all Parquet, all written atomically):
                                      value, flag, plus the detected nuts_version
     raw/demo/demo_panel.parquet      the synthetic demo panel, already in observations shape
     observations.parquet             tidy rows selected per the indicator catalog
-    indicator_values.parquet         what pages read (real values win over demo values)
+    indicator_values.parquet         what pages read (real values win over demo values),
+                                     sorted by indicator, level, year, region, sex
+    indicator_values_by_region.parquet  the same rows sorted by region, indicator, year, sex
+                                     (region profiles and time series prune row groups)
+    innovation_groups.parquet        RIS performance group per region, level and year
     manifest.parquet                 one row per import (location, sha256, time, rows, licence)
     user_indicators.json             indicators defined by the user's own tidy files
 
@@ -19,15 +23,20 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import tempfile
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from indicators.catalog import CATALOG, CATALOG_BY_ID
@@ -36,12 +45,19 @@ from regiodash.config import Settings
 from regiodash.errors import InputFileError, WarehouseError
 from regiodash.ingest.model import RawTable
 from regiodash.nuts import detect_nuts_version, is_extra_regio, load_known_codes, nuts_level_of
-from regiodash.storage.files import sha256_file, write_json_atomic, write_parquet_atomic, write_with
+from regiodash.storage.files import (
+    atomic_paths,
+    json_text,
+    sha256_file,
+    write_parquet_atomic,
+    write_with,
+)
 from regiodash.storage.schema import (
     GROUPS_SCHEMA,
     INDICATOR_VALUE_COLUMNS,
     INDICATOR_VALUES_SCHEMA,
     MANIFEST_SCHEMA,
+    OBSERVATION_COLUMNS,
     OBSERVATIONS_SCHEMA,
 )
 
@@ -51,12 +67,6 @@ SOURCE_BY_FORMAT = {"eurostat-tsv": "eurostat", "sdmx-csv": "eurostat", "jsonsta
 # Lower rank wins when two sources give the same indicator, region, year and sex.
 SOURCE_PRECEDENCE = {"user": 0, "eurostat": 1, "demo": 9}
 USER_LICENCE = "as provided by the user (see the file's own terms)"
-RAW_OBS_DDL = """
-CREATE TEMP TABLE raw_obs (
-    indicator_id VARCHAR, dataset VARCHAR, geo_code VARCHAR, nuts_version VARCHAR,
-    year SMALLINT, sex VARCHAR, value DOUBLE, flag VARCHAR, unit VARCHAR, source VARCHAR
-)
-"""
 
 Progress = Callable[[str], None]
 
@@ -95,6 +105,11 @@ class WarehousePaths:
     @property
     def indicator_values(self) -> Path:
         return self.root / "indicator_values.parquet"
+
+    @property
+    def indicator_values_by_region(self) -> Path:
+        """The rows of indicator_values.parquet sorted by geo_code, indicator_id, year, sex."""
+        return self.root / "indicator_values_by_region.parquet"
 
     @property
     def manifest(self) -> Path:
@@ -274,6 +289,43 @@ def import_files(
 
 
 # --------------------------------------------------------------------------- build
+#
+# How the build handles ten million rows on a two-core machine (`bench/run.py` measures it):
+# - Text stays dictionary-encoded from end to end: the demo panel is read with pyarrow keeping
+#   Parquet's dictionaries; the catalog slices of the raw files are selected by DuckDB (temp
+#   tables, duplicate check per slice) and leave it as ENUMs, i.e. Arrow dictionary arrays. No
+#   string is materialised per row (DuckDB's cast of ten million strings to ENUMs, or its
+#   VARCHAR Parquet writer, each cost several seconds more).
+# - Every dictionary is kept sorted, so a row's codes order it like its text: sorting,
+#   precedence and the selection of the rows the indicator modules read are NumPy operations
+#   on small integers (one packed key per row, a stable sort that is close to linear on input
+#   that is already nearly in order, as the demo panel is).
+# - pyarrow writes the Parquet files from the dictionary arrays directly, on two threads while
+#   the main thread runs the indicator modules, with correct min/max statistics per row group
+#   (DuckDB's ENUM writer stores the whole dictionary's min/max, defeating row-group pruning).
+
+ROW_GROUP_SIZE = 122_880
+"""Rows per Parquet row group of the files the build writes."""
+BUILD_MEMORY_LIMIT = "1200MB"
+"""DuckDB's memory limit during a build; larger intermediate results spill to a temp folder."""
+BUILD_WRITERS = 2
+"""Parquet files written at the same time (the machine this was tuned on has two cores)."""
+OBSERVATION_ORDER = ["indicator_id", "nuts_level", "year", "geo_code", "sex", "source",
+                     "nuts_version", "dataset"]
+"""Sort order of observations.parquet (the last two only make the order total)."""
+VALUE_ORDER = ["indicator_id", "nuts_level", "year", "geo_code", "sex"]
+"""Sort order of indicator_values.parquet (unique key: nuts_level follows from geo_code)."""
+REGION_ORDER = ["geo_code", "indicator_id", "year", "sex", "nuts_level"]
+"""Sort order of indicator_values_by_region.parquet (for region profiles and time series)."""
+STATISTICS_COLUMNS = frozenset({"indicator_id", "dataset", "geo_code", "nuts_level", "year",
+                                "sex", "value", "source"})
+"""Columns with min/max statistics per row group (not flag, unit, nuts_version: unfiltered)."""
+_RAW_COLUMNS = [c for c in OBSERVATION_COLUMNS if c != "nuts_level"]
+_TEXT_COLUMNS = [c for c in _RAW_COLUMNS if OBSERVATIONS_SCHEMA.field(c).type == pa.string()]
+_NO_LEVEL = -128  # marks geo codes that are no region (extra-regio, unknown shape): dropped
+_UNKNOWN_SOURCE_RANK = 5
+MAX_SLICES = 10_000  # a reordering with more runs than this is done with a take
+
 
 @dataclass
 class BuildSummary:
@@ -289,26 +341,6 @@ def load_user_indicators(paths: WarehousePaths) -> list[dict]:
     if not paths.user_indicators.exists():
         return []
     return json.loads(paths.user_indicators.read_text(encoding="utf-8"))
-
-
-def _geo_levels(con: duckdb.DuckDBPyConnection) -> None:
-    """Table geo_levels(geo_code, nuts_level) for every geo code seen in raw_obs.
-
-    Extra-regio codes (..Z, ..ZZ, ..ZZZ) and codes of unknown shape get no row, so they drop
-    out of observations (they stay in the raw layer).
-    """
-    codes = [r[0] for r in con.execute("SELECT DISTINCT geo_code FROM raw_obs").fetchall()]
-    rows = [
-        (code, level)
-        for code in codes
-        if code is not None and not is_extra_regio(code)
-        and (level := nuts_level_of(code)) is not None
-    ]
-    frame = pd.DataFrame(rows, columns=["geo_code", "nuts_level"]).astype(
-        {"geo_code": "string", "nuts_level": "int8"}
-    )
-    con.register("geo_levels_df", frame)
-    con.execute("CREATE OR REPLACE TEMP TABLE geo_levels AS SELECT * FROM geo_levels_df")
 
 
 def _select_indicator(
@@ -349,109 +381,558 @@ def _select_indicator(
     return sql, params
 
 
+def _connect_for_build(temp_dir: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(config={
+        # Nothing relies on DuckDB's row order (every order is made explicitly below), and
+        # dropping it lets scans run in parallel without buffering.
+        "preserve_insertion_order": False,
+        "memory_limit": BUILD_MEMORY_LIMIT,
+        "temp_directory": str(temp_dir),
+    })
+
+
+def _typed_select(relation: str) -> str:
+    """SELECT of the raw observation columns, typed as in OBSERVATIONS_SCHEMA."""
+    types = {"year": "SMALLINT", "value": "DOUBLE"}
+    cols = ", ".join(f"{quote_ident(c)}::{types.get(c, 'VARCHAR')} AS {quote_ident(c)}"
+                     for c in _RAW_COLUMNS)
+    return f"SELECT {cols} FROM {relation}"  # noqa: S608 (identifiers from the schema)
+
+
+def _stage_slices(
+    con: duckdb.DuckDBPyConnection, paths: WarehousePaths, summary: BuildSummary
+) -> tuple[list[str], list[dict]]:
+    """Stage every catalog slice of the raw files except the demo panel.
+
+    One temp table per (raw file, indicator) holds the rows the catalog filters select; a
+    slice whose filters leave two rows for one region, year and sex is refused (and reported
+    in `summary.skipped`) rather than picking a row. Returns (SELECT statements whose UNION
+    ALL is the staged observations, the definitions of user indicators that are not in the
+    catalog).
+    """
+    parts: list[str] = []
+    user_defs: list[dict] = []
+    for source, dataset, path in paths.raw_files():
+        columns = {r[0] for r in con.execute(
+            "SELECT name FROM parquet_schema(?)", [str(path)]).fetchall()}
+        if source == "user" and dataset not in CATALOG_BY_ID:
+            unit = "value"
+            user_defs.append({"indicator_id": dataset, "title": dataset.replace("_", " "),
+                              "unit": unit, "dataset": dataset})
+            targets: list[tuple[CatalogIndicator | None, str, str]] = [(None, dataset, unit)]
+        elif source == "user":
+            entry = CATALOG_BY_ID[dataset]
+            targets = [(None, entry.indicator_id, entry.unit)]
+        else:
+            targets = [(i, i.indicator_id, i.unit) for i in CATALOG if i.dataset == dataset]
+        for ind, indicator_id, unit in targets:
+            selected = _select_indicator(ind, indicator_id, unit, source, dataset, path, columns)
+            if isinstance(selected, str):
+                summary.skipped.append(selected)
+                continue
+            sql, sql_params = selected
+            table = f"slice_{len(parts)}"
+            con.execute(f"CREATE TEMP TABLE {table} AS {sql}", sql_params)  # noqa: S608
+            dup = con.execute(
+                f"SELECT geo_code, year, sex, count(*) AS n FROM {table} "  # noqa: S608
+                "GROUP BY ALL HAVING n > 1 ORDER BY ALL LIMIT 1").fetchone()
+            if dup:
+                # The filters leave a dimension free: refuse rather than pick a row.
+                con.execute(f"DROP TABLE {table}")
+                summary.skipped.append(
+                    f"{indicator_id}: filters on {dataset} leave {dup[3]} rows for "
+                    f"{dup[0]} {dup[1]} {dup[2]} (a dimension is not fixed)")
+                continue
+            parts.append(_typed_select(table))
+    return parts, user_defs
+
+
+def _read_staged(con: duckdb.DuckDBPyConnection, parts: list[str]) -> pa.Table:
+    """The staged observations (_RAW_COLUMNS) as an Arrow table, normalised (see
+    _normalise_column). Text columns leave DuckDB as ENUMs of their sorted distinct values,
+    i.e. as dictionary arrays, without one string per row."""
+    union = " UNION ALL ".join(parts)
+    lists = con.execute(
+        "SELECT " + ", ".join(  # noqa: S608 (identifiers from the schema)
+            f"list(DISTINCT {quote_ident(c)} ORDER BY {quote_ident(c)}) "
+            f"FILTER (WHERE {quote_ident(c)} IS NOT NULL)" for c in _TEXT_COLUMNS)
+        + f" FROM ({union})").fetchone() or [None] * len(_TEXT_COLUMNS)
+    for column, values in zip(_TEXT_COLUMNS, lists, strict=True):
+        con.execute(f"CREATE TYPE {quote_ident('enum_' + column)} AS ENUM "
+                    "(SELECT unnest(?::VARCHAR[]))", [values or []])
+    select = ", ".join(
+        f"{quote_ident(c)}::{quote_ident('enum_' + c)} AS {quote_ident(c)}"
+        if c in _TEXT_COLUMNS else quote_ident(c) for c in _RAW_COLUMNS)
+    table = con.execute(f"SELECT {select} FROM ({union})").to_arrow_table()  # noqa: S608
+    return _normalise_table(table)
+
+
+def _read_demo_panel(path: Path) -> pa.Table:
+    """The demo panel's observations (_RAW_COLUMNS), normalised (see _normalise_column).
+
+    Read with pyarrow, keeping Parquet's own dictionary encoding: for a panel of ten million
+    rows that is several times cheaper than DuckDB casting every text value to an ENUM. One
+    column at a time, so that only one column's wide intermediate codes exist at once.
+    """
+    def read(name: str) -> pa.Array:
+        column = pq.read_table(path, columns=[name],
+                               read_dictionary=[name] if name in _TEXT_COLUMNS else None)
+        column = column.column(name)
+        if name in _TEXT_COLUMNS and not pa.types.is_dictionary(column.type):
+            column = pc.dictionary_encode(column.cast(pa.string()))
+        elif name not in _TEXT_COLUMNS:
+            column = column.cast(OBSERVATIONS_SCHEMA.field(name).type)
+        return _normalise_column(column)
+
+    with ThreadPoolExecutor(BUILD_WRITERS) as pool:  # Arrow reads one column on one thread
+        columns = list(pool.map(read, _RAW_COLUMNS))
+    return pa.table(columns, names=_RAW_COLUMNS)
+
+
+def _read_raw_observations(
+    con: duckdb.DuckDBPyConnection, paths: WarehousePaths, summary: BuildSummary
+) -> tuple[pa.Table, list[dict]]:
+    """Raw observations (_RAW_COLUMNS): the staged catalog slices, then the demo panel.
+
+    Normalised (see _normalise_column); also returns the user indicator definitions.
+    """
+    parts, user_defs = _stage_slices(con, paths, summary)
+    tables = [_read_staged(con, parts)] if parts else []
+    if paths.demo_panel.exists():
+        tables.append(_read_demo_panel(paths.demo_panel))
+    if not tables:
+        return _empty_table(OBSERVATIONS_SCHEMA, _RAW_COLUMNS), user_defs
+    return _concat_tables(tables), user_defs
+
+
+def _empty_table(schema: pa.Schema, columns: list[str]) -> pa.Table:
+    arrays = [
+        pa.DictionaryArray.from_arrays(pa.array([], pa.int8()), pa.array([], pa.string()))
+        if schema.field(c).type == pa.string() else pa.array([], schema.field(c).type)
+        for c in columns
+    ]
+    return pa.table(arrays, names=columns)
+
+
+def _codes(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Dictionary codes of a dictionary column (one dictionary for all chunks), null -1.
+
+    Without nulls, the codes keep their (small) integer type and are not copied.
+    """
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    parts = []
+    for chunk in chunks:
+        indices = chunk.indices
+        if indices.null_count:
+            parts.append(pc.fill_null(indices.cast(pa.int32()), -1).to_numpy())
+        else:
+            parts.append(indices.to_numpy())
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int8)
+
+
+def _index_type(size: int) -> type[np.signedinteger]:
+    """The smallest signed integer type for codes into a dictionary of `size` values."""
+    return np.int8 if size < 2**7 else np.int16 if size < 2**15 else np.int32
+
+
+def _dictionary(codes: np.ndarray, values: Sequence[str]) -> pa.DictionaryArray:
+    """A dictionary array from codes (-1 = null) and its dictionary, smallest index type."""
+    nulls = codes < 0
+    indices = pa.array(codes.astype(_index_type(len(values)), copy=False),
+                       mask=nulls if nulls.any() else None)
+    return pa.DictionaryArray.from_arrays(indices, pa.array(list(values), pa.string()))
+
+
+def _remap(column: pa.ChunkedArray, values: list[str]) -> np.ndarray:
+    """Codes of a dictionary column in the sorted dictionary `values` (a superset of its
+    dictionary; null stays -1). The map is increasing, so the order of codes is kept."""
+    dictionary = column.chunks[0].dictionary.to_pylist() if column.num_chunks else []
+    position = {v: i for i, v in enumerate(values)}
+    codes = _codes(column)
+    if dictionary == values:
+        return codes
+    lut = np.array([position[v] for v in dictionary] + [-1], dtype=_index_type(len(values)))
+    return lut[codes]
+
+
+def _normalise_column(column: pa.ChunkedArray) -> pa.Array:
+    """The column as one chunk; a dictionary column with its dictionary sorted (so that a
+    code orders rows like its text) and the smallest index type."""
+    if not pa.types.is_dictionary(column.type):
+        return column.combine_chunks()
+    column = column.unify_dictionaries()
+    dictionary = column.chunks[0].dictionary.to_pylist() if column.num_chunks else []
+    values = sorted(dictionary)
+    return _dictionary(_remap(column, values), values)
+
+
+def _normalise_table(table: pa.Table) -> pa.Table:
+    """The same rows, every column normalised (_normalise_column)."""
+    return pa.table([_normalise_column(table.column(n)) for n in table.column_names],
+                    names=table.column_names)
+
+
+def _dictionary_from_series(series: pd.Series) -> pa.DictionaryArray:
+    codes, uniques = pd.factorize(series, sort=True)  # missing -> -1
+    return _dictionary(np.asarray(codes), [str(u) for u in uniques])
+
+
+def _table_from_frame(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    """`frame` as an Arrow table of `schema`, text columns dictionary-encoded (sorted)."""
+    arrays = [
+        _dictionary_from_series(frame[f.name]) if f.type == pa.string()
+        else pa.array(frame[f.name].to_numpy(), from_pandas=True).cast(f.type)
+        for f in schema
+    ]
+    return pa.table(arrays, names=schema.names)
+
+
+def _concat_tables(tables: Sequence[pa.Table]) -> pa.Table:
+    """Rows of `tables` one after the other (same columns; each column one chunk with a sorted
+    dictionary for text). The result keeps one chunk per table, without copying: text codes
+    are only rewritten where a table's dictionary differs from the sorted union of all."""
+    first = tables[0]
+    if len(tables) == 1:
+        return first
+    columns = []
+    for name in first.column_names:
+        parts = [t.column(name) for t in tables]
+        if pa.types.is_dictionary(first.column(name).type):
+            values = sorted({v for p in parts for c in p.chunks
+                             for v in c.dictionary.to_pylist()})
+            dictionary = pa.array(values, pa.string())
+            index_type = _index_type(len(values))
+            chunks = [
+                pa.DictionaryArray.from_arrays(_remap_indices(p, values, index_type),
+                                               dictionary)
+                for p in parts
+            ]
+            columns.append(pa.chunked_array(chunks))
+        else:
+            field_type = first.column(name).type
+            columns.append(pa.chunked_array(
+                [c.cast(field_type) for p in parts for c in p.chunks], field_type))
+    return pa.table(columns, names=first.column_names)
+
+
+def _remap_indices(column: pa.ChunkedArray, values: list[str],
+                   index_type: type[np.signedinteger]) -> pa.Array:
+    """Indices of a one-chunk dictionary column into the sorted dictionary `values` (which
+    contains its own), as `index_type`; the column's own indices when nothing changes."""
+    chunk = column.combine_chunks() if column.num_chunks != 1 else column.chunks[0]
+    arrow_type = pa.from_numpy_dtype(index_type)
+    if chunk.dictionary.to_pylist() == values and chunk.indices.type == arrow_type:
+        return chunk.indices
+    codes = _remap(pa.chunked_array([chunk]), values).astype(index_type, copy=False)
+    nulls = codes < 0
+    return pa.array(codes, mask=nulls if nulls.any() else None)
+
+
+def _key_part(column: pa.ChunkedArray) -> np.ndarray:
+    """Non-negative integers per row that order rows like the column (nulls first)."""
+    if pa.types.is_dictionary(column.type):
+        codes = _codes(column)  # dictionaries are sorted: code order is text order
+        return codes + 1 if column.null_count else codes
+    values = column.to_numpy()
+    return values - values.min() if len(values) else values
+
+
+def _stable_order(table: pa.Table, columns: list[str]) -> np.ndarray:
+    """Row positions sorting `table` by `columns` (first most significant), ties kept in order.
+
+    The keys are packed into one int64 per row when they fit in 63 bits (always the case for
+    the warehouse: a few hundred indicators, a few thousand regions, some decades); numpy's
+    stable sort of that key is a timsort, close to linear on input that is nearly in order.
+    """
+    parts = [_key_part(table.column(c)) for c in columns]
+    widths = [int(p.max()).bit_length() if len(p) else 0 for p in parts]
+    if sum(widths) > 63:
+        return _positions(np.lexsort(parts[::-1]))
+    key = np.zeros(table.num_rows, dtype=np.int64)
+    for part, width in zip(parts, widths, strict=True):
+        np.left_shift(key, width, out=key)
+        np.bitwise_or(key, part, out=key, casting="unsafe")
+    del parts
+    return _positions(np.argsort(key, kind="stable"))
+
+
+def _positions(order: np.ndarray) -> np.ndarray:
+    """Row positions as int32 when they fit (half the memory of NumPy's int64 results)."""
+    return order.astype(np.int32) if len(order) < 2**31 else order
+
+
+def _reorder(table: pa.Table, order: np.ndarray) -> pa.Table:
+    """The rows of `table` in `order`: zero-copy slices when `order` is made of a few runs of
+    consecutive rows (e.g. two sorted parts interleaved by indicator), else a take."""
+    breaks = np.flatnonzero(np.diff(order) != 1) + 1
+    if len(breaks) > MAX_SLICES:
+        return _take(table, order)
+    if not len(breaks) and (not len(order) or order[0] == 0):
+        return table
+    starts, ends = np.concatenate([[0], breaks]), np.concatenate([breaks, [len(order)]])
+    return pa.concat_tables([table.slice(int(order[s]), int(e - s))
+                             for s, e in zip(starts, ends, strict=True)])
+
+
+def _take(table: pa.Table, order: np.ndarray) -> pa.Table:
+    """table.take(order) done on the NumPy codes and values (faster than Arrow's take on
+    multi-chunk columns; nulls kept through the validity mask, NaN stays NaN)."""
+    columns = []
+    for name in table.column_names:
+        column = table.column(name)
+        if pa.types.is_dictionary(column.type):
+            dictionary = column.chunks[0].dictionary.to_pylist() if column.num_chunks else []
+            columns.append(_dictionary(_codes(column)[order], dictionary))
+        elif column.null_count:
+            data = column.to_numpy()
+            nulls = column.is_null().to_numpy()
+            columns.append(pa.array(data[order], type=column.type, mask=nulls[order]))
+        else:
+            columns.append(pa.array(column.to_numpy()[order], type=column.type))
+    return pa.table(columns, names=table.column_names)
+
+
+def _sorted_by(table: pa.Table, columns: list[str]) -> pa.Table:
+    return _reorder(table, _stable_order(table, columns))
+
+
+def _nuts_levels(geo: pa.ChunkedArray) -> np.ndarray:
+    """nuts_level per row (int8) from the geo code; _NO_LEVEL for extra-regio codes, codes of
+    unknown shape and missing codes, which drop out of observations (they stay raw)."""
+    dictionary = geo.chunks[0].dictionary.to_pylist() if geo.num_chunks else []
+    lut = np.array([_region_level(code) for code in dictionary] + [_NO_LEVEL], dtype=np.int8)
+    return lut[_codes(geo)]
+
+
+def _region_level(code: str) -> int:
+    level = nuts_level_of(code)
+    return _NO_LEVEL if level is None or is_extra_regio(code) else level
+
+
+def _load_observations(
+    paths: WarehousePaths, summary: BuildSummary
+) -> tuple[pa.Table, list[dict]]:
+    """observations (OBSERVATION_COLUMNS, text dictionary-encoded) in OBSERVATION_ORDER, and
+    the user indicator definitions. Grain: one row per indicator, region, year, sex and source
+    (and NUTS version when a source carries two)."""
+    temp_dir = Path(tempfile.mkdtemp(prefix=".build-", dir=paths.root))
+    con = _connect_for_build(temp_dir)
+    try:
+        raw, user_defs = _read_raw_observations(con, paths, summary)
+    finally:
+        con.close()
+        shutil.rmtree(temp_dir, ignore_errors=True)
+    levels = _nuts_levels(raw.column("geo_code"))
+    regional = levels != _NO_LEVEL
+    if not regional.all():
+        raw, levels = raw.filter(pa.array(regional)), levels[regional]
+    observations = raw.append_column("nuts_level", pa.array(levels, pa.int8()))
+    return _sorted_by(observations.select(OBSERVATION_COLUMNS), OBSERVATION_ORDER), user_defs
+
+
+def _lookup(column: pa.ChunkedArray, table: Mapping[str, int], default: int) -> np.ndarray:
+    """`table[text]` per row of a dictionary column (`default` for other text and null)."""
+    dictionary = column.chunks[0].dictionary.to_pylist() if column.num_chunks else []
+    lut = np.array([table.get(v, default) for v in dictionary] + [default], dtype=np.int8)
+    return lut[_codes(column)]
+
+
+def _apply_precedence(observations: pa.Table) -> pa.Table:
+    """indicator values before derivation: one row per indicator, region, year and sex.
+
+    Where several rows share that key, the source of lowest SOURCE_PRECEDENCE rank wins (user,
+    then eurostat, then any other source, then demo), then the most recent nuts_version (a
+    missing version last), then the first in OBSERVATION_ORDER. Observations
+    are in OBSERVATION_ORDER, so rows of one key are adjacent (nuts_level follows from
+    geo_code): the usual case, no shared key at all, costs one comparison per row.
+    """
+    values = observations.select(INDICATOR_VALUE_COLUMNS)
+    n = observations.num_rows
+    if n < 2:
+        return values
+    same = np.ones(n - 1, dtype=bool)
+    for name in ("indicator_id", "nuts_level", "year", "geo_code", "sex"):
+        part = _key_part(observations.column(name))
+        same &= part[1:] == part[:-1]
+    if not same.any():
+        return values
+    run = np.cumsum(np.concatenate([[True], ~same])) - 1
+    contested = np.flatnonzero(np.bincount(run)[run] > 1)
+    rank = _lookup(observations.column("source"), SOURCE_PRECEDENCE, _UNKNOWN_SOURCE_RANK)
+    version = _codes(observations.column("nuts_version")).astype(np.int64)  # sorted; null -1
+    ranked = contested[np.lexsort((contested, -version[contested], rank[contested],
+                                   run[contested]))]
+    first = np.concatenate([[True], run[ranked][1:] != run[ranked][:-1]])
+    keep = np.ones(n, dtype=bool)
+    keep[contested] = False
+    keep[ranked[first]] = True
+    return values.filter(pa.array(keep))
+
+
+def _derive_inputs(values: pa.Table) -> dict[str, pd.DataFrame]:
+    """The rows each indicator module reads (derive.MODULE_INPUTS), in the order of `values`,
+    with the column types the modules have always been given (text as pandas strings)."""
+    from regiodash.storage.derive import MODULE_INPUTS
+
+    inputs = {}
+    for module, (ids, sexes) in MODULE_INPUTS.items():
+        keep = (_lookup(values.column("indicator_id"), dict.fromkeys(ids, 1), 0)
+                & _lookup(values.column("sex"), dict.fromkeys(sexes, 1), 0))
+        rows = values.filter(pa.array(keep.astype(bool)))
+        rows = pa.table(  # pandas keeps its strings as Arrow large_string: cast straight to it
+            [c.cast(pa.large_string()) if pa.types.is_dictionary(c.type) else c
+             for c in rows.columns],
+            names=rows.column_names,
+        )
+        inputs[module] = rows.to_pandas().astype({"year": "int64", "nuts_level": "int64"})
+    return inputs
+
+
+def _parquet_options(table: pa.Table) -> dict:
+    # store_schema=False: the Arrow schema would record the dictionary encoding and make
+    # readers return categoricals; without it the file's types are those of the schemas in
+    # storage.schema (strings, int8 level, int16 year). Only text is dictionary-encoded:
+    # values are mostly distinct, and plain + zstd is both faster and smaller for them.
+    # Min/max statistics only where queries filter (they cost ~10 % of the write).
+    names = table.column_names
+    return {
+        "compression": "zstd",
+        "use_dictionary": [n for n in names if pa.types.is_dictionary(table.column(n).type)],
+        "write_statistics": [n for n in names if n in STATISTICS_COLUMNS],
+        "store_schema": False,
+    }
+
+
+def _write_parquet(table: pa.Table, path: Path) -> None:
+    pq.write_table(table, path, row_group_size=ROW_GROUP_SIZE, **_parquet_options(table))
+
+
+def _write_in_order(table: pa.Table, order: np.ndarray, path: Path) -> None:
+    """Write the rows of `table` in `order`, gathering a few row groups at a time.
+
+    Same file as `_write_parquet(_take(table, order), path)`, without holding a reordered
+    copy of the whole table: on the machine this was tuned on, touching fresh memory costs
+    about as much as the gather itself.
+    """
+    columns, fields = [], []
+    for name in table.column_names:
+        column = table.column(name)
+        if pa.types.is_dictionary(column.type):
+            dictionary = column.chunks[0].dictionary if column.num_chunks else pa.array(
+                [], pa.string())
+            index_type = _index_type(len(dictionary))
+            columns.append((_codes(column).astype(index_type, copy=False), None, dictionary))
+            fields.append(pa.field(name, pa.dictionary(pa.from_numpy_dtype(index_type),
+                                                       pa.string())))
+        else:
+            nulls = column.is_null().to_numpy() if column.null_count else None
+            columns.append((column.to_numpy(), nulls, column.type))
+            fields.append(pa.field(name, column.type))
+    batch = ROW_GROUP_SIZE * 8
+    with pq.ParquetWriter(path, pa.schema(fields), **_parquet_options(table)) as writer:
+        for start in range(0, len(order), batch):
+            rows = order[start:start + batch]
+            arrays = []
+            for data, nulls, kind in columns:
+                if isinstance(kind, pa.Array):  # text: codes into the shared dictionary
+                    codes = data[rows]
+                    missing = codes < 0
+                    indices = pa.array(codes, mask=missing if missing.any() else None)
+                    arrays.append(pa.DictionaryArray.from_arrays(indices, kind))
+                else:
+                    arrays.append(pa.array(data[rows], type=kind,
+                                           mask=None if nulls is None else nulls[rows]))
+            writer.write_table(pa.table(arrays, names=table.column_names),
+                               row_group_size=ROW_GROUP_SIZE)
+
+
+def _region_order(values: pa.Table, value_order: np.ndarray) -> np.ndarray:
+    """Row positions sorting `values` in REGION_ORDER, given its positions in VALUE_ORDER.
+
+    VALUE_ORDER is (indicator_id, nuts_level, year, geo_code, sex); a stable sort of that
+    order by geo_code alone (a linear radix sort of small integers) gives (geo_code,
+    indicator_id, nuts_level, year, sex), which is REGION_ORDER whenever every geo_code has
+    one nuts_level, as the build makes it. Otherwise the full sort.
+    """
+    geo = _codes(values.column("geo_code"))
+    level = values.column("nuts_level").to_numpy()
+    level_of = np.zeros(int(geo.max()) + 2 if len(geo) else 1, dtype=level.dtype)
+    level_of[geo] = level  # one of the levels of each code (code -1, null, lands last)
+    if not np.array_equal(level_of[geo], level):
+        return _stable_order(values, REGION_ORDER)
+    return value_order[_positions(np.argsort(geo[value_order], kind="stable"))]
+
+
+def _count_codes(column: pa.ChunkedArray, value: str | None = None) -> int:
+    """Rows equal to `value`, or the number of distinct values used when `value` is None."""
+    dictionary = column.chunks[0].dictionary.to_pylist() if column.num_chunks else []
+    counts = np.bincount(_codes(column).astype(np.int64) + 1,
+                         minlength=len(dictionary) + 1)[1:]
+    if value is None:
+        return int((counts > 0).sum())
+    return int(counts[dictionary.index(value)]) if value in dictionary else 0
+
+
 def build_warehouse(
     settings: Settings,
     progress: Progress | None = None,
 ) -> BuildSummary:
-    """Recompute observations.parquet and indicator_values.parquet from the raw layer.
+    """Recompute observations, indicator values (two sort orders) and innovation groups.
 
-    Grain of both outputs: one row per indicator, region, year and sex. Rows from the user's
-    files win over Eurostat's, which win over the demo panel, for the same key. Missing values
-    stay null; nothing is imputed.
+    Grain of observations.parquet: one row per indicator, region, year, sex and source; of
+    indicator_values.parquet and indicator_values_by_region.parquet (the same rows, sorted by
+    VALUE_ORDER and REGION_ORDER): one row per indicator, region, year and sex, where rows
+    from the user's files win over Eurostat's, which win over the demo panel, and derived
+    indicators are added by the indicator modules. Missing values stay null; nothing is
+    imputed. All files are written to temporary names first and moved into place only when
+    every one of them is complete, so a failed build leaves the previous files untouched.
+    Deterministic: building twice gives the same files.
     """
+    from regiodash.storage.derive import derive_parts
+
     require_local(settings, "building")
     paths = WarehousePaths(settings.data_dir)
+    paths.root.mkdir(parents=True, exist_ok=True)
     summary = BuildSummary()
-    con = duckdb.connect()
-    try:
-        con.execute(RAW_OBS_DDL)
-        user_defs: list[dict] = []
-        for source, dataset, path in paths.raw_files():
-            columns = {r[0] for r in con.execute(
-                "SELECT name FROM parquet_schema(?)", [str(path)]).fetchall()}
-            if source == "user" and dataset not in CATALOG_BY_ID:
-                unit = "value"
-                user_defs.append({"indicator_id": dataset, "title": dataset.replace("_", " "),
-                                  "unit": unit, "dataset": dataset})
-                targets: list[tuple[CatalogIndicator | None, str, str]] = [(None, dataset, unit)]
-            elif source == "user":
-                ind = CATALOG_BY_ID[dataset]
-                targets = [(None, ind.indicator_id, ind.unit)]
-            else:
-                targets = [(i, i.indicator_id, i.unit) for i in CATALOG if i.dataset == dataset]
-            for ind, indicator_id, unit in targets:
-                selected = _select_indicator(ind, indicator_id, unit, source, dataset, path,
-                                             columns)
-                if isinstance(selected, str):
-                    summary.skipped.append(selected)
-                    continue
-                sql, params = selected
-                con.execute(f"CREATE OR REPLACE TEMP TABLE slice AS {sql}", params)  # noqa: S608
-                dup = con.execute(
-                    "SELECT geo_code, year, sex, count(*) AS n FROM slice "
-                    "GROUP BY ALL HAVING n > 1 LIMIT 1").fetchone()
-                if dup:
-                    # The filters leave a dimension free: refuse rather than pick a row.
-                    summary.skipped.append(
-                        f"{indicator_id}: filters on {dataset} leave {dup[3]} rows for "
-                        f"{dup[0]} {dup[1]} {dup[2]} (a dimension is not fixed)")
-                    continue
-                con.execute("INSERT INTO raw_obs BY NAME SELECT * FROM slice")
-        if paths.demo_panel.exists():
-            con.execute(
-                "INSERT INTO raw_obs BY NAME SELECT * EXCLUDE (nuts_level) FROM read_parquet(?)",
-                [str(paths.demo_panel)],
-            )
-        _geo_levels(con)
-        con.execute(
-            "CREATE TEMP TABLE obs AS SELECT o.indicator_id, o.dataset, o.geo_code, "
-            "g.nuts_level, o.nuts_version, o.year, o.sex, o.value, o.flag, o.unit, o.source "
-            "FROM raw_obs o JOIN geo_levels g USING (geo_code) "
-            "ORDER BY indicator_id, nuts_level, year, geo_code, sex, source"
-        )
-        obs = con.execute("SELECT * FROM obs").to_arrow_table().cast(OBSERVATIONS_SCHEMA)
-        summary.observations = obs.num_rows
-        if progress:
-            progress(f"observations: {obs.num_rows:,} rows")
-        ranks = " ".join(f"WHEN '{s}' THEN {r}" for s, r in SOURCE_PRECEDENCE.items())
-        con.execute(
-            # `ranks` is built from the constant SOURCE_PRECEDENCE, never from data.
-            "CREATE TEMP TABLE iv AS SELECT indicator_id, geo_code, nuts_level, nuts_version, "  # noqa: S608
-            "year, sex, value, flag, source FROM obs "
-            f"QUALIFY row_number() OVER (PARTITION BY indicator_id, geo_code, year, sex "
-            f"ORDER BY CASE source {ranks} ELSE 5 END, nuts_version DESC) = 1"
-        )
-        values = con.execute("SELECT * FROM iv").to_arrow_table()
-        from regiodash.storage.derive import derive_indicators
 
+    def say(message: str) -> None:
         if progress:
-            progress("deriving the innovation, gender and sustainability indices")
-        derived, groups = derive_indicators(
-            values.to_pandas(types_mapper=None).astype({"year": "int64", "nuts_level": "int64"}))
-        summary.derived_values = len(derived)
-        if len(derived):
-            derived_table = pa.Table.from_pandas(
-                derived.astype({"year": "int16", "nuts_level": "int8"}), preserve_index=False
-            ).select(INDICATOR_VALUE_COLUMNS).cast(INDICATOR_VALUES_SCHEMA)
-            values = pa.concat_tables([values.cast(INDICATOR_VALUES_SCHEMA), derived_table])
+            progress(message)
+
+    targets = [paths.observations, paths.innovation_groups, paths.user_indicators,
+               paths.indicator_values_by_region, paths.indicator_values]  # pages watch the last
+    with atomic_paths(targets) as temp, ThreadPoolExecutor(BUILD_WRITERS) as pool:
+        tmp_obs, tmp_groups, tmp_user, tmp_by_region, tmp_values = temp
+        observations, user_defs = _load_observations(paths, summary)
+        summary.observations = observations.num_rows
+        writes = [pool.submit(_write_parquet, observations, tmp_obs)]
+        say(f"observations: {observations.num_rows:,} rows")
+        values = _apply_precedence(observations)
+        del observations
+        say("deriving the innovation, gender and sustainability indices")
+        parts, groups = derive_parts(_derive_inputs(values))
+        summary.derived_values = sum(len(part) for part in parts)
+        if parts:
+            derived = _concat_tables([_table_from_frame(p, INDICATOR_VALUES_SCHEMA)
+                                      for p in parts])
+            values = _concat_tables([values, _sorted_by(derived, VALUE_ORDER)])
+        del parts
+        pa.default_memory_pool().release_unused()  # the modules' pandas strings live there
+        order = _stable_order(values, VALUE_ORDER)
+        writes.append(pool.submit(_write_parquet, _reorder(values, order), tmp_values))
+        order = _region_order(values, order)
+        writes.append(pool.submit(_write_in_order, values, order, tmp_by_region))
+        del order
         groups_table = pa.Table.from_pandas(groups.astype(
             {"nuts_level": "int8", "year": "int16"}), preserve_index=False).cast(GROUPS_SCHEMA)
-        con.register("all_values", values)
-        values = con.execute(
-            f"SELECT {', '.join(INDICATOR_VALUE_COLUMNS)} FROM all_values "  # noqa: S608
-            "ORDER BY indicator_id, nuts_level, year, geo_code, sex"
-        ).to_arrow_table().cast(INDICATOR_VALUES_SCHEMA)
+        pq.write_table(groups_table, tmp_groups, compression="zstd")
+        tmp_user.write_text(json_text(user_defs), encoding="utf-8")
         summary.indicator_values = values.num_rows
-        summary.indicators = len(set(values.column("indicator_id").to_pylist()))
-        summary.demo_values = con.execute(
-            "SELECT count(*) FROM all_values WHERE source = 'demo'").fetchone()[0]
-        write_json_atomic(user_defs, paths.user_indicators)
-        write_parquet_atomic(obs, paths.observations)
-        write_parquet_atomic(values, paths.indicator_values, row_group_size=32_000)
-        write_parquet_atomic(groups_table, paths.innovation_groups)
-        if progress:
-            progress(f"indicator_values: {values.num_rows:,} rows, "
-                     f"{summary.indicators} indicators")
-    finally:
-        con.close()
+        summary.indicators = _count_codes(values.column("indicator_id"))
+        summary.demo_values = _count_codes(values.column("source"), "demo")
+        for write in writes:
+            write.result()  # re-raises a failed write before anything is moved into place
+    say(f"indicator_values: {summary.indicator_values:,} rows, {summary.indicators} indicators")
     return summary
