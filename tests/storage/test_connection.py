@@ -18,7 +18,7 @@ def wh(demo_settings):
 def test_views_exist(wh):
     names = set(wh.view_names())
     assert {"regions", "boundaries", "indicator_catalog", "observations", "indicator_values",
-            "manifest"} <= names
+            "indicator_values_by_region", "manifest", "innovation_groups"} <= names
 
 
 def test_select_works(wh):

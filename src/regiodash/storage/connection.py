@@ -1,10 +1,19 @@
 """One read-only DuckDB connection over the warehouse's Parquet files.
 
-Views: regions, boundaries (reference data), indicator_catalog, observations,
-indicator_values, manifest and one `raw_<source>_<dataset>` view per raw file. After the views
-are declared, file access is limited to the data and reference folders and the configuration is
-locked, so no query through this connection can read other files or change settings. Callers
-use `cursor()` per query (DuckDB cursors are cheap and safe to use from one thread each).
+Views over Parquet (read at query time): indicator_values (sorted by indicator, level, year:
+map, ranking and peer queries read a few row groups of it), indicator_values_by_region (the
+same rows sorted by region, for region-centred queries; a view over indicator_values when the
+warehouse has no such file), observations, boundaries and one `raw_<source>_<dataset>` view per
+raw file, innovation_groups. Small tables loaded into memory once when the warehouse opens:
+regions, manifest and indicator_catalog (and innovation_groups for a remote warehouse, where
+every read is a round trip). They reflect the files at opening time; the app opens a new
+Warehouse whenever indicator_values.parquet changes (ui.data.data_version).
+
+Parquet footers are cached by DuckDB (re-read only when a file changes), so a point query does
+not parse the whole footer of a large file each time. After the set-up, file access is limited
+to the data and reference folders and the configuration is locked, so no query through this
+connection can read other files or change settings. Callers use `cursor()` per query (DuckDB
+cursors are cheap and safe to use from one thread each).
 """
 
 from __future__ import annotations
@@ -31,13 +40,15 @@ from regiodash.storage.warehouse import WarehousePaths, load_user_indicators, qu
 
 DUCKDB_TYPES = {"string": "VARCHAR", "int8": "TINYINT", "int16": "SMALLINT",
                 "int64": "BIGINT", "double": "DOUBLE"}
+# Same rows as indicator_values.parquet, sorted by geo_code (written by every build).
+BY_REGION_FILE = WarehousePaths(Path(".")).indicator_values_by_region.name
 
 
-def _empty_view_sql(name: str, schema) -> str:
+def _empty_sql(kind: str, name: str, schema) -> str:
     cols = ", ".join(
         f"NULL::{DUCKDB_TYPES[str(f.type)]} AS {f.name}" for f in schema
     )
-    return f"CREATE VIEW {name} AS SELECT {cols} WHERE false"  # noqa: S608
+    return f"CREATE {kind} {name} AS SELECT {cols} WHERE false"  # noqa: S608
 
 
 class Warehouse:
@@ -50,6 +61,10 @@ class Warehouse:
         # No persistent secrets: the locked-down connection may not read ~/.duckdb.
         self.con = duckdb.connect(":memory:", config={"threads": 2,
                                                       "allow_persistent_secrets": False})
+        # Without it every query re-reads and parses the Parquet footers (at the 100x panel
+        # most of a map query's time). Cached footers are dropped when a file changes.
+        # GLOBAL: a plain SET is session-local and would not reach the per-query cursors.
+        self.con.execute("SET GLOBAL parquet_metadata_cache = true")
         if settings.is_remote:
             load_extension(self.con, "httpfs")
             self._declare_remote_views()
@@ -58,29 +73,36 @@ class Warehouse:
         self._lock_down()
 
     # -- set-up ------------------------------------------------------------------------
-    def _view_over(self, name: str, path: Path, empty_schema=None) -> None:
+    def _create_over(self, kind: str, name: str, location: Path | str) -> None:
+        """A VIEW (read at query time) or a TABLE (read once, now) over one Parquet file."""
+        self.con.execute(
+            f"CREATE {kind} {name} AS SELECT * FROM read_parquet('{_literal(location)}')"  # noqa: S608
+        )
+
+    def _over_local(self, kind: str, name: str, path: Path, empty_schema=None) -> None:
         if path.exists():
-            self.con.execute(
-                f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{_literal(path)}')"  # noqa: S608
-            )
+            self._create_over(kind, name, path)
         elif empty_schema is not None:
-            self.con.execute(_empty_view_sql(name, empty_schema))
+            self.con.execute(_empty_sql(kind, name, empty_schema))
 
     def _declare_views(self) -> None:
-        self._declare_reference_views()
-        self._view_over("observations", self.paths.observations, OBSERVATIONS_SCHEMA)
-        self._view_over("indicator_values", self.paths.indicator_values, INDICATOR_VALUES_SCHEMA)
-        self._view_over("manifest", self.paths.manifest, MANIFEST_SCHEMA)
-        self._view_over("innovation_groups", self.paths.innovation_groups, GROUPS_SCHEMA)
+        self._declare_reference()
+        self._over_local("VIEW", "observations", self.paths.observations, OBSERVATIONS_SCHEMA)
+        self._over_local("VIEW", "indicator_values", self.paths.indicator_values,
+                         INDICATOR_VALUES_SCHEMA)
+        by_region = self.paths.indicator_values_by_region
+        self._declare_by_region(by_region if by_region.exists() else None)
+        self._over_local("TABLE", "manifest", self.paths.manifest, MANIFEST_SCHEMA)
+        # innovation_groups stays a view locally: loading it would add ~30 ms to every
+        # opening at the 100x panel, for a query the pages cache per level.
+        self._over_local("VIEW", "innovation_groups", self.paths.innovation_groups,
+                         GROUPS_SCHEMA)
         for source, dataset, path in self.paths.raw_files():
             # quote_ident refuses any file name that is not a plain snake_case identifier.
-            self._view_over(quote_ident(f"raw_{source}_{dataset}"), path)
-        catalog = catalog_frame(load_user_indicators(self.paths))
-        self.con.register("indicator_catalog_df", catalog)
-        self.con.execute("CREATE TABLE indicator_catalog AS SELECT * FROM indicator_catalog_df")
-        self.con.unregister("indicator_catalog_df")
+            self._over_local("VIEW", quote_ident(f"raw_{source}_{dataset}"), path)
+        self._declare_catalog(load_user_indicators(self.paths))
 
-    def _declare_reference_views(self) -> None:
+    def _declare_reference(self) -> None:
         ref = self.settings.reference_dir
         regions = ref / "nuts_regions.parquet"
         boundaries = ref / "nuts_boundaries.parquet"
@@ -89,37 +111,63 @@ class Warehouse:
                 f"reference data missing in {ref}: expected nuts_regions.parquet and "
                 "nuts_boundaries.parquet (run scripts/build_reference.py)"
             )
-        self._view_over("regions", regions)
-        self._view_over("boundaries", boundaries)
+        # regions is joined by most queries: a table spares the Parquet decoding each time.
+        # boundaries (geometry, ~1 MB) stays a view: it is read once per level and cached.
+        self._create_over("TABLE", "regions", regions)
+        self._create_over("VIEW", "boundaries", boundaries)
+
+    def _declare_by_region(self, location: Path | str | None) -> None:
+        """indicator_values_by_region: the by-region copy when it has the same rows.
+
+        A missing or stale copy (row count differs from indicator_values, e.g. left over
+        from an older build) falls back to indicator_values itself: same answers, slower.
+        """
+        if location is not None:
+            try:
+                self._create_over("VIEW", "indicator_values_by_region", location)
+                counts = self.con.execute(
+                    "SELECT (SELECT count(*) FROM indicator_values_by_region), "
+                    "(SELECT count(*) FROM indicator_values)").fetchone()
+                if counts is not None and counts[0] == counts[1]:
+                    return
+            except duckdb.Error:
+                pass  # unreadable (or absent at the URL): use the fallback
+            self.con.execute("DROP VIEW IF EXISTS indicator_values_by_region")
+        self.con.execute("CREATE VIEW indicator_values_by_region AS "
+                         "SELECT * FROM indicator_values")
+
+    def _declare_catalog(self, user_definitions: list[dict]) -> None:
+        catalog = catalog_frame(user_definitions)
+        self.con.register("indicator_catalog_df", catalog)
+        self.con.execute("CREATE TABLE indicator_catalog AS SELECT * FROM indicator_catalog_df")
+        self.con.unregister("indicator_catalog_df")
 
     def _declare_remote_views(self) -> None:
         """Views over a warehouse published at a URL (read through httpfs range requests).
 
-        Only the built files are read remotely (indicator values, observations, groups,
-        manifest); a URL cannot be listed, so raw-layer views are local-only.
+        Only the built files are read remotely (indicator values and their by-region copy,
+        observations, groups, manifest); a URL cannot be listed, so raw-layer views are
+        local-only. Groups and manifest are fetched once, into memory.
         """
         base = self.settings.data_url or ""
-        self._declare_reference_views()
-        for name, file, schema, required in (
-            ("indicator_values", "indicator_values.parquet", INDICATOR_VALUES_SCHEMA, True),
-            ("observations", "observations.parquet", OBSERVATIONS_SCHEMA, False),
-            ("innovation_groups", "innovation_groups.parquet", GROUPS_SCHEMA, False),
-            ("manifest", "manifest.parquet", MANIFEST_SCHEMA, False),
+        self._declare_reference()
+        for kind, name, file, schema, required in (
+            ("VIEW", "indicator_values", "indicator_values.parquet", INDICATOR_VALUES_SCHEMA,
+             True),
+            ("VIEW", "observations", "observations.parquet", OBSERVATIONS_SCHEMA, False),
+            ("TABLE", "innovation_groups", "innovation_groups.parquet", GROUPS_SCHEMA, False),
+            ("TABLE", "manifest", "manifest.parquet", MANIFEST_SCHEMA, False),
         ):
             url = f"{base}/{file}"
             try:
-                self.con.execute(
-                    f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{_literal(url)}')"  # noqa: S608
-                )
+                self._create_over(kind, name, url)
             except duckdb.Error as exc:
                 if required:
                     raise WarehouseError(f"cannot read the remote warehouse at {url}: "
                                          f"{str(exc).splitlines()[0]}") from exc
-                self.con.execute(_empty_view_sql(name, schema))
-        catalog = catalog_frame(fetch_remote_json(f"{base}/user_indicators.json"))
-        self.con.register("indicator_catalog_df", catalog)
-        self.con.execute("CREATE TABLE indicator_catalog AS SELECT * FROM indicator_catalog_df")
-        self.con.unregister("indicator_catalog_df")
+                self.con.execute(_empty_sql(kind, name, schema))
+        self._declare_by_region(f"{base}/{BY_REGION_FILE}")
+        self._declare_catalog(fetch_remote_json(f"{base}/user_indicators.json"))
 
     def _lock_down(self) -> None:
         dirs = [str(self.settings.data_dir) + "/", str(self.settings.reference_dir) + "/"]

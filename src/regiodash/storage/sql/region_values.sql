@@ -1,8 +1,9 @@
 -- One row per indicator, year and sex for one region: every value with flag and source,
--- joined to the catalog for title, unit, domain and direction.
+-- joined to the catalog for title, unit, domain and direction. Read from the by-region copy
+-- of indicator_values, where one region's rows sit in one or two row groups.
 with values_for_region as (
     select indicator_id, year, sex, value, flag, source, nuts_version, nuts_level
-    from indicator_values
+    from indicator_values_by_region
     where geo_code = $geo_code
 ),
 
