@@ -26,6 +26,7 @@ from regiodash.storage.warehouse import (
     build_warehouse,
     import_files,
     read_manifest,
+    region_row_group,
 )
 
 
@@ -221,10 +222,11 @@ def test_build_writes_the_schemas_sort_orders_and_row_groups(demo_settings):
     assert is_sorted(obs.to_pandas(), [*VALUE_ORDER, "source"])
     pd.testing.assert_frame_equal(
         r.sort_values(VALUE_ORDER).reset_index(drop=True), v)  # the same rows
-    for path in (paths.indicator_values, paths.indicator_values_by_region):
+    for path, size in ((paths.indicator_values, ROW_GROUP_SIZE),
+                       (paths.indicator_values_by_region, region_row_group(len(r)))):
         meta = pq.ParquetFile(path).metadata
         assert meta.num_row_groups > 1
-        assert meta.row_group(0).num_rows == ROW_GROUP_SIZE
+        assert meta.row_group(0).num_rows == size
     # row-group statistics let a region query skip the other row groups
     meta = pq.ParquetFile(paths.indicator_values_by_region).metadata
     geo = by_region.schema.get_field_index("geo_code")
@@ -264,7 +266,7 @@ def test_a_failed_build_leaves_the_previous_files(settings, monkeypatch):
     assert snapshot(settings.data_dir) == before
     monkeypatch.undo()
 
-    def disk_full(table, order, path):  # the by-region writer fails half-way
+    def disk_full(table, order, path, *args):  # the by-region writer fails half-way
         path.write_bytes(b"PAR1 half a file")
         raise OSError("disk full")
 
@@ -375,3 +377,11 @@ def test_modules_given_only_the_rows_they_read_give_the_same_result(demo_setting
     pd.testing.assert_frame_equal(derived, expected)
     pd.testing.assert_frame_equal(groups, innovation_gap.classify_groups(index_rows)[
         list(groups.columns)])
+
+
+@pytest.mark.parametrize(("rows", "size"), [
+    (0, 16_384), (738_048, 16_384), (1_994_697, 32_768), (4_000_000, 63_488),
+    (13_167_680, 122_880), (10**9, 122_880)])
+def test_by_region_row_groups_grow_with_the_warehouse_within_bounds(rows, size):
+    assert region_row_group(rows) == size
+    assert size % 2048 == 0
