@@ -572,6 +572,22 @@ def _timed_runs(at, warmup: int, reps: int) -> tuple[float, list[float]]:
     return first, [_timed(at.run) for _ in range(reps)]
 
 
+def _share_script_cache() -> None:
+    """One ScriptCache for every AppTest run in this (child) process, as a server has.
+
+    `streamlit run` keeps one ScriptCache per runtime: a script is compiled (with its "magic"
+    AST rewrite) once, and every rerun reuses the bytecode. AppTest makes a new cache per run,
+    so each rerun recompiles app.py and the page (about 1 ms here), a cost a real rerun does
+    not have. Applies to the empty page and to every page alike.
+    """
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test, local_script_runner
+
+    shared = ScriptCache()
+    app_test.ScriptCache = lambda: shared
+    local_script_runner.ScriptCache = lambda: shared
+
+
 def _routed_empty_app(tmp: Path):
     """AppTest of app.py's router with one more page that only has a title: what any page of
     this app pays for st.navigation, the sidebar and page config before its own content."""
@@ -657,6 +673,7 @@ def bench_pages_here(size: str, mode: Mode) -> dict:
     only draws the default map from a figure built once (st.cache_resource): the least a
     page showing this map can cost, whatever the page does around it."""
     os.environ["REGIODASH_DATA_DIR"] = str(DATA_ROOT / size)
+    _share_script_cache()
     out: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         empty = Path(tmp) / "empty_page.py"
