@@ -88,6 +88,7 @@ def test_template_files_import_and_are_recorded_with_who_and_when(settings, temp
     assert [m["dataset"] for m in manifest] == [f"projects_{n}" for n in TABLE_ORDER]
     for record in manifest:
         assert "imported by Ana" in record["note"]
+        assert record["imported_by"] == "Ana"
         assert re.match(r"\d{4}-\d\d-\d\dT", record["imported_at"])
         assert record["sha256"] and record["source"] == "user"
 

@@ -18,8 +18,7 @@ The rules are those of the indicator importers:
 - rows are upserted by key: a row replaces the stored row with the same key, other stored rows
   stay (nothing is deleted by an import); re-importing the same file changes nothing;
 - each file that changed something gets one record in the warehouse manifest, with the user's
-  name and the time (the manifest has no user column yet, so the name is in `note` as
-  "imported by <name>").
+  name (`imported_by`, also in `note` as "imported by <name>") and the time.
 
 When the warehouse holds no projects yet and the import adds to a project of the sample
 portfolio (e.g. KPI values for SPECTRA), the sample is first copied into the warehouse, so the
@@ -30,7 +29,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import getpass
 import io
 import math
 import re
@@ -71,6 +69,7 @@ from regiodash.storage.warehouse import (
     USER_LICENCE,
     WarehousePaths,
     append_manifest,
+    current_user,
     new_manifest_record,
 )
 
@@ -549,15 +548,6 @@ class PreparedImport:
         return bool(self.changed)
 
 
-def current_user(name: str | None = None) -> str:
-    if name and name.strip():
-        return name.strip()[:80]
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name in some containers
-        return "unknown"
-
-
 def group_tables(tables: list[ParsedTable]) -> dict[str, list[ParsedTable]]:
     by_name: dict[str, list[ParsedTable]] = {n: [] for n in TABLE_ORDER}
     for t in tables:
@@ -698,6 +688,7 @@ def commit_import(prepared: PreparedImport, settings: Settings) -> list[FileResu
             location="regiodash.projects:sample_data", rows=len(prepared.merged["projects"]),
             nuts_version="2021", licence="public project descriptions (seeds) and "
             "illustrative values, see docs/projects.md",
+            imported_by=prepared.user,
             note=f"imported by {prepared.user}; sample portfolio copied into the warehouse "
                  "before adding to it"))
     for t, result in zip(prepared.tables, prepared.results, strict=True):
@@ -707,6 +698,7 @@ def commit_import(prepared: PreparedImport, settings: Settings) -> list[FileResu
             dataset=f"projects_{t.spec.name}", source="user", format=t.format,
             location=t.location, sha256=t.sha256, rows=len(t.frame),
             nuts_version="2021" if t.spec.name == "partners" else None, licence=USER_LICENCE,
+            imported_by=prepared.user,
             note=(f"imported by {prepared.user}; {result.new_rows} new and "
                   f"{result.replaced_rows} replaced rows; upsert by "
                   f"({', '.join(t.spec.key)}); {t.spec.name} now "

@@ -48,6 +48,7 @@ MANIFEST_SCHEMA = pa.schema(
         ("nuts_version", pa.string()),
         ("licence", pa.string()),
         ("note", pa.string()),
+        ("imported_by", pa.string()),  # added later: null in rows of older manifests
     ]
 )
 

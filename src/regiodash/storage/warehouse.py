@@ -21,6 +21,7 @@ layer; it is deterministic, so running it twice gives the same files.
 
 from __future__ import annotations
 
+import getpass
 import json
 import re
 import shutil
@@ -162,10 +163,24 @@ def append_manifest(paths: WarehousePaths, records: Sequence[dict]) -> None:
     write_parquet_atomic(table, paths.manifest)
 
 
+def current_user(name: str | None = None) -> str:
+    """Who an import is recorded as: the name given (trimmed, at most 80 characters), else
+    the login name, else 'unknown'."""
+    if name and name.strip():
+        return name.strip()[:80]
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in some containers
+        return "unknown"
+
+
 def new_manifest_record(**fields: object) -> dict:
+    """One manifest row: a fresh id, the time now (UTC), the login name unless `imported_by`
+    is given, and `fields`; columns not given stay null."""
     record: dict[str, object] = {name: None for name in MANIFEST_SCHEMA.names}
     record["import_id"] = uuid.uuid4().hex[:12]
     record["imported_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    record["imported_by"] = current_user()
     record.update(fields)
     return record
 
