@@ -48,7 +48,14 @@ import numpy as np
 import pandas as pd
 
 from indicators.catalog import CATALOG
-from indicators.spec import CatalogIndicator, Direction, Domain, IndicatorSpec, Source
+from indicators.provenance import (
+    DEMO_BIT,
+    decode_flags,
+    encode_provenance,
+    or_by_group,
+    unique_sources,
+)
+from indicators.spec import CatalogIndicator, Direction, Domain, IndicatorSpec
 
 INPUT_COLUMNS = (
     "indicator_id",
@@ -79,45 +86,6 @@ MONITOR_REFERENCE = (
     "(2019, doi:10.2760/472693); Norlén, Papadimitriou, De Dominicis, Dijkstra, Mapping the "
     "glass ceiling, DG REGIO working paper (2021)"
 )
-
-# --- provenance: flags and source, shared with sustainability.py -----------------------------
-E_BIT, P_BIT, DEMO_BIT = 1, 2, 4
-_FLAG_BY_BITS = np.array([None, "e", "p", "ep"], dtype=object)
-
-
-def encode_provenance(flag: pd.Series, source: pd.Series) -> np.ndarray:
-    """Return an int8 bit mask per row: 1 = flag contains 'e', 2 = contains 'p', 4 = demo.
-
-    Works on the distinct flag values only (there are a handful), so it is cheap on millions
-    of rows. None/NaN flags contribute nothing.
-    """
-    codes, uniques = pd.factorize(flag, use_na_sentinel=True)
-    bits = np.array(
-        [
-            (E_BIT if "e" in str(u).lower() else 0) | (P_BIT if "p" in str(u).lower() else 0)
-            for u in uniques
-        ],
-        dtype=np.int8,
-    )
-    mask = np.where(codes >= 0, bits[np.maximum(codes, 0)] if len(bits) else 0, 0)
-    demo = (source == "demo").to_numpy(dtype=bool, na_value=False)
-    return (mask | np.where(demo, DEMO_BIT, 0)).astype(np.int8)
-
-
-def decode_flags(mask: np.ndarray | pd.Series) -> pd.Series:
-    """Flag column ('e', 'p', 'ep' or None, object dtype) from provenance bit masks."""
-    bits = np.asarray(mask, dtype=np.int64) & (E_BIT | P_BIT)
-    return pd.Series(_FLAG_BY_BITS[bits], dtype=object)
-
-
-def or_by_group(group_ids: np.ndarray, mask: np.ndarray, n_groups: int) -> np.ndarray:
-    """Bitwise OR of `mask` within each group (group_ids in 0..n_groups-1), vectorised."""
-    out = np.zeros(n_groups, dtype=np.int8)
-    for bit in (E_BIT, P_BIT, DEMO_BIT):  # three bits, not a loop over data
-        hit = np.bincount(group_ids, weights=(mask & bit) > 0, minlength=n_groups) > 0
-        out |= np.where(hit, bit, 0).astype(np.int8)
-    return out
-
 
 def check_columns(values: pd.DataFrame) -> None:
     missing = [c for c in INPUT_COLUMNS if c not in values.columns]
@@ -397,20 +365,12 @@ def _indicator_specs(entry: CatalogIndicator) -> list[IndicatorSpec]:
     return specs
 
 
-def _unique_sources(entries: Iterable[IndicatorSpec]) -> tuple[Source, ...]:
-    seen: dict[str, Source] = {}
-    for entry in entries:
-        for source in entry.sources:
-            seen.setdefault(source.dataset, source)
-    return tuple(seen.values())
-
-
 def _composite_specs() -> list[IndicatorSpec]:
     ids = ", ".join(e.indicator_id for e in SCORED_INDICATORS)
     levels = tuple(
         sorted({lv for e in SCORED_INDICATORS for lv in e.nuts_levels} & set(REGION_LEVELS))
     )
-    sources = _unique_sources(SCORED_INDICATORS)
+    sources = unique_sources(SCORED_INDICATORS)
     coverage = (
         "Computed only where at least two thirds (min_coverage) of the expected sex-breakdown "
         "indicators are available for the region and year; expected = the indicators "

@@ -40,7 +40,8 @@ import pandas as pd
 
 from indicators.catalog import CATALOG, CATALOG_BY_ID
 from indicators.normalise import OUTLIER_SD, SKEW_THRESHOLD, normalise_components
-from indicators.spec import CatalogIndicator, Direction, Domain, IndicatorSpec, Source
+from indicators.provenance import E_BIT, P_BIT, decode_flags, flag_bits, unique_sources
+from indicators.spec import CatalogIndicator, Direction, Domain, IndicatorSpec
 
 # --- vocabulary ----------------------------------------------------------------------------
 
@@ -135,16 +136,8 @@ COMPONENTS: tuple[CatalogIndicator, ...] = tuple(CATALOG_BY_ID[i] for i in COMPO
 DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType({i: 1.0 for i in COMPONENT_IDS})
 
 
-def _unique_sources(entries: Iterable[CatalogIndicator]) -> tuple[Source, ...]:
-    seen: dict[str, Source] = {}
-    for entry in entries:
-        for source in entry.sources:
-            seen.setdefault(source.dataset, source)
-    return tuple(seen.values())
-
-
-COMPONENT_SOURCES = _unique_sources(COMPONENTS)
-POPULATION_SOURCES = _unique_sources([CATALOG_BY_ID[POPULATION_ID]])
+COMPONENT_SOURCES = unique_sources(COMPONENTS)
+POPULATION_SOURCES = unique_sources([CATALOG_BY_ID[POPULATION_ID]])
 _LEVELS_ALL = (0, 1, 2, 3)
 _RIS_CAVEAT = (
     "Follows the RIS method (capping, square root for skewed data, min-max over all regions "
@@ -359,20 +352,13 @@ def _check_columns(frame: pd.DataFrame, needed: Iterable[str], what: str) -> Non
 
 
 def _flag_letters(flags: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(has 'e', has 'p') per row; only the distinct flag strings are inspected."""
-    codes, uniques = pd.factorize(flags, use_na_sentinel=True)
-    texts = [str(u).lower() for u in uniques]
-    has_e = np.array([("e" in t) for t in texts] + [False], dtype=bool)
-    has_p = np.array([("p" in t) for t in texts] + [False], dtype=bool)
-    return has_e[codes], has_p[codes]  # code -1 (no flag) picks the trailing False
+    """(has 'e', has 'p') per row (provenance.flag_bits)."""
+    bits = flag_bits(flags)
+    return (bits & E_BIT) > 0, (bits & P_BIT) > 0
 
 
 def _flag_text(has_e: np.ndarray, has_p: np.ndarray) -> np.ndarray:
-    out = np.full(len(has_e), None, dtype=object)
-    out[has_e & has_p] = "ep"
-    out[has_e & ~has_p] = "e"
-    out[~has_e & has_p] = "p"
-    return out
+    return decode_flags(np.where(has_e, E_BIT, 0) | np.where(has_p, P_BIT, 0)).to_numpy()
 
 
 def _is_nuts_code(codes: pd.Series) -> np.ndarray:

@@ -42,22 +42,20 @@ import pandas as pd
 
 from indicators.catalog import CATALOG
 from indicators.gender_inclusion import (
-    DEMO_BIT,
     INPUT_COLUMNS,
     OUTPUT_COLUMNS,
     REGION_LEVELS,
     as_category,
     check_columns,
     check_unique,
-    encode_provenance,
     finish,
     group_heads,
     latest_version_by_group,
-    or_by_group,
     take_rows,
 )
 from indicators.normalise import normalise_components
-from indicators.spec import CatalogIndicator, Direction, Domain, IndicatorSpec, Source
+from indicators.provenance import DEMO_BIT, encode_provenance, or_by_group, unique_sources
+from indicators.spec import CatalogIndicator, Direction, Domain, IndicatorSpec
 
 DIMENSION_DOMAINS: dict[str, Domain] = {
     "environmental": Domain.SUSTAINABILITY,
@@ -91,14 +89,6 @@ def required_components(n_expected: int, min_coverage: float) -> int:
     if n_expected <= 2:
         return n_expected
     return math.ceil(min_coverage * n_expected - 1e-9)
-
-
-def _sources(entries: tuple[CatalogIndicator, ...]) -> tuple[Source, ...]:
-    seen: dict[str, Source] = {}
-    for entry in entries:
-        for source in entry.sources:
-            seen.setdefault(source.dataset, source)
-    return tuple(seen.values())
 
 
 def _levels(entries: tuple[CatalogIndicator, ...]) -> tuple[int, ...]:
@@ -142,7 +132,7 @@ def build_derived_specs() -> tuple[IndicatorSpec, ...]:
             unit="score 0-100",
             direction=Direction.HIGHER,
             domain=Domain.DERIVED,
-            sources=_sources(entries),
+            sources=unique_sources(entries),
             decimals=1,
             nuts_levels=_levels(entries),
             formula=("100 * mean(norm_c) over available components c. " + NORMALISATION),
@@ -164,7 +154,7 @@ def build_derived_specs() -> tuple[IndicatorSpec, ...]:
         unit="score 0-100",
         direction=Direction.HIGHER,
         domain=Domain.DERIVED,
-        sources=_sources(all_entries),
+        sources=unique_sources(all_entries),
         decimals=1,
         nuts_levels=_levels(all_entries),
         formula="mean(sustainability_<dimension>_score) over the dimensions present. "
