@@ -19,8 +19,11 @@ line 1) and the column.
 from __future__ import annotations
 
 import codecs
+import csv
 import gzip
+import io
 import re
+import zipfile
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -107,6 +110,49 @@ def decode_text(data: bytes, path: str | Path) -> str:
     if not text.strip():
         raise InputFileError(path, "file is empty", line=1)
     return text
+
+
+def read_csv_rows(text: str, path: str | Path, delimiter: str
+                  ) -> tuple[list[str], list[list[object]], list[int]]:
+    """(header, data rows, physical line numbers) of delimited text; blank lines skipped.
+
+    A row with more or fewer fields than the header, or text the csv module cannot read, is
+    an InputFileError naming the file, the line and (for a short row) the first missing
+    column.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader, [])
+        rows: list[list[object]] = []
+        lines: list[int] = []
+        for row in reader:
+            if not any(c.strip() for c in row):
+                continue  # blank line
+            if len(row) != len(header):
+                short = len(row) < len(header)
+                raise InputFileError(
+                    path,
+                    f"line has {len(row)} fields separated by {delimiter!r}, the header has "
+                    f"{len(header)}" + (" (truncated line?)" if short else ""),
+                    line=reader.line_num,
+                    column=header[len(row)].strip() if short else len(header) + 1,
+                )
+            rows.append(list(row))
+            lines.append(reader.line_num)
+    except csv.Error as exc:
+        raise InputFileError(path, f"malformed CSV ({exc})", line=reader.line_num) from exc
+    return list(header), rows, lines
+
+
+def open_workbook(data: bytes, path: str | Path):  # noqa: ANN201 - openpyxl types
+    """An .xlsx workbook opened read-only (values, not formulas), or an InputFileError."""
+    from openpyxl import load_workbook
+
+    try:
+        # read_only copes with workbooks whose drawing relations are broken.
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise InputFileError(path, f"not a readable .xlsx workbook ({exc})") from exc
 
 
 def split_lines(text: str) -> list[str]:

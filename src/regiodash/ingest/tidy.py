@@ -17,10 +17,8 @@ time_period is the year as text. The key must be unique.
 from __future__ import annotations
 
 import csv
-import io
 import math
 import re
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -32,8 +30,10 @@ from regiodash.ingest.model import RawTable
 from regiodash.ingest.readers import (
     EXPECTED_FORMATS,
     finish_frame,
+    open_workbook,
     parse_numbers,
     raise_on_duplicate_keys,
+    read_csv_rows,
     resolve_dataset,
     user_dataset_from_filename,
 )
@@ -78,7 +78,6 @@ def has_tidy_header(header_line: str) -> bool:
 
 def parse_tidy_csv(text: str, path: str | Path = "<text>", dataset: str | None = None) -> RawTable:
     """Parse the text of a tidy CSV. Dataset code: `dataset`, else "user_<file stem>"."""
-    reader_lines = io.StringIO(text, newline="")
     first_line = text.split("\n", 1)[0].rstrip("\r")
     delimiter = detect_delimiter(first_line)
     if delimiter is None:
@@ -88,45 +87,15 @@ def parse_tidy_csv(text: str, path: str | Path = "<text>", dataset: str | None =
             f"{', '.join(REQUIRED_COLUMNS)} (expected {EXPECTED_FORMATS})",
             line=1,
         )
-    reader = csv.reader(reader_lines, delimiter=delimiter)
-    header = next(reader)
-    rows: list[list[object]] = []
-    lines: list[int] = []
-    try:
-        for row in reader:
-            if not any(c.strip() for c in row):
-                continue  # blank line
-            if len(row) != len(header):
-                short = len(row) < len(header)
-                raise InputFileError(
-                    path,
-                    f"line has {len(row)} fields separated by {delimiter!r}, the header has "
-                    f"{len(header)}" + (" (truncated line?)" if short else ""),
-                    line=reader.line_num,
-                    column=header[len(row)].strip() if short else len(header) + 1,
-                )
-            rows.append(list(row))
-            lines.append(reader.line_num)
-    except csv.Error as exc:
-        raise InputFileError(path, f"malformed CSV ({exc})", line=reader.line_num) from exc
+    header, rows, lines = read_csv_rows(text, path, delimiter)
     return _build(path, header, rows, lines, dataset, decimal_comma=delimiter == ";")
-
-
-def _open_workbook(data: bytes, path: str | Path):  # noqa: ANN202 - openpyxl types
-    from openpyxl import load_workbook
-
-    try:
-        # read_only copes with workbooks whose drawing relations are broken.
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise InputFileError(path, f"not a readable .xlsx workbook ({exc})") from exc
 
 
 def _xlsx_table(
     data: bytes, path: str | Path
 ) -> tuple[list[object], list[list[object]], list[int]]:
     """(header, data rows, Excel row numbers) of the first sheet with a tidy header."""
-    workbook = _open_workbook(data, path)
+    workbook = open_workbook(data, path)
     try:
         seen: list[str] = []
         for sheet in workbook.worksheets:

@@ -32,7 +32,6 @@ import datetime as dt
 import io
 import math
 import re
-import zipfile
 from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -45,7 +44,7 @@ import pyarrow.parquet as pq
 
 from regiodash.config import Settings
 from regiodash.errors import InputFileError
-from regiodash.ingest.readers import NUMBER_PATTERN, decode_text
+from regiodash.ingest.readers import NUMBER_PATTERN, decode_text, open_workbook, read_csv_rows
 from regiodash.nuts import load_known_codes, nuts_level_of
 from regiodash.projects.model import (
     COLUMNS,
@@ -164,39 +163,14 @@ def _read_csv(data: bytes, path: str) -> tuple[list[object], list[list[object]],
     text = decode_text(data, path)
     first = text.split("\n", 1)[0].rstrip("\r")
     delimiter = _detect_delimiter(first)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader)
-    rows: list[list[object]] = []
-    lines: list[int] = []
-    try:
-        for row in reader:
-            if not any(c.strip() for c in row):
-                continue
-            if len(row) != len(header):
-                short = len(row) < len(header)
-                raise InputFileError(
-                    path,
-                    f"line has {len(row)} fields separated by {delimiter!r}, the header has "
-                    f"{len(header)}" + (" (truncated line?)" if short else ""),
-                    line=reader.line_num,
-                    column=header[len(row)].strip() if short else len(header) + 1,
-                )
-            rows.append(list(row))
-            lines.append(reader.line_num)
-    except csv.Error as exc:
-        raise InputFileError(path, f"malformed CSV ({exc})", line=reader.line_num) from exc
-    return list(header), rows, lines, delimiter
+    header, rows, lines = read_csv_rows(text, path, delimiter)
+    return header, rows, lines, delimiter
 
 
 def _read_xlsx(data: bytes, path: str) -> list[tuple[str, list[object], list[list[object]],
                                                      list[int]]]:
     """(sheet title, header, rows, Excel row numbers) for every non-empty sheet."""
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise InputFileError(path, f"not a readable .xlsx workbook ({exc})") from exc
+    workbook = open_workbook(data, path)
     sheets = []
     try:
         for sheet in workbook.worksheets:
