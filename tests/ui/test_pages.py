@@ -53,6 +53,7 @@ def test_page_renders_on_the_demo_panel(make_app, page):
     {"level": "-1"},
     {"country": "<b>XX</b>"},
     {"weights": "x:1e309"},
+    {"weights": "gerd_business_pct_gdp:50"},  # above the weight inputs' maximum
 ])
 def test_hostile_parameters_fall_back_with_a_note(make_app, page, params):
     at = make_app(page, **params)

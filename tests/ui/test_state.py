@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from regiodash.ui.state import (
     MAX_COMPARE,
+    MAX_WEIGHT,
     ViewContext,
     ViewState,
     parse_view_state,
@@ -67,6 +68,6 @@ def test_any_parameters_give_a_valid_state(params):
     assert view.country is None or view.country in CTX.countries
     assert set(view.regions) <= CTX.regions and set(view.compare) <= CTX.regions
     assert len(view.compare) <= MAX_COMPARE
-    assert all(k in CTX.weight_ids and 0 <= w <= 100 for k, w in view.weights)
+    assert all(k in CTX.weight_ids and 0 <= w <= MAX_WEIGHT for k, w in view.weights)
     # and the state writes back to a URL that parses to itself
     assert parse_view_state(view.to_query(DEFAULTS), DEFAULTS, CTX) == view

@@ -18,7 +18,7 @@ import streamlit as st
 from regiodash.errors import RegiodashError
 from regiodash.ui import charts, data
 from regiodash.ui.figures import FrozenFigure
-from regiodash.ui.state import LEVELS, ViewState
+from regiodash.ui.state import LEVELS, MAX_WEIGHT, ViewState
 from regiodash.ui.url import read_view, render_copy_link, write_view
 from regiodash.ui.widgets import arrow_table, render_demo_banner, render_notes
 
@@ -94,7 +94,7 @@ def select_ranking() -> RankingView:
                 row = indicators.rows.get(component)
                 chosen[component] = wcols[i % 3].number_input(
                     str(row["title"]) if row is not None else component, min_value=0.0,
-                    max_value=10.0, step=0.5, value=float(given.get(component, 1.0)),
+                    max_value=MAX_WEIGHT, step=0.5, value=float(given.get(component, 1.0)),
                     key=f"w_weight_{component}")
             weights = tuple(sorted((k, v) for k, v in chosen.items() if v != 1.0))
         if weights:

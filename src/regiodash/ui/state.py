@@ -32,6 +32,7 @@ KEY_MIGRATIONS: dict[str, str] = {"ind": "indicator", "nuts": "level", "geo": "r
 KEYS = ("indicator", "level", "year", "sex", "country", "region", "compare", "weights",
         "area", "area_name")
 MAX_AREA = 60
+MAX_WEIGHT = 10.0  # the weight inputs' maximum: a larger weight in a URL is refused with a note
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,79}$")
 CODE_PATTERN = re.compile(r"^[A-Z]{2}[A-Z0-9]{0,3}$")
 # ASCII digits only: str.isdigit() and \d also accept "²" or Arabic-Indic digits.
@@ -195,10 +196,11 @@ def parse_view_state(
         elif key == "weights":
             parts = [p for p in value.split(SEPARATOR) if p]
             parsed = [WEIGHT_PATTERN.fullmatch(p) for p in parts]
-            if parts and all(m and m[1] in ctx.weight_ids and float(m[2]) <= 100
+            if parts and all(m and m[1] in ctx.weight_ids and float(m[2]) <= MAX_WEIGHT
                              for m in parsed):
                 state = replace(state, weights=tuple((m[1], float(m[2]))
                                                      for m in parsed if m))
             else:
-                reject(key, value, "weights must look like component:1.5~component:0.5")
+                reject(key, value, "weights must look like component:1.5~component:0.5, "
+                       f"each between 0 and {MAX_WEIGHT:g}")
     return replace(state, notes=tuple(notes))
