@@ -406,3 +406,17 @@ def test_manifest_records_who_imported_and_keeps_older_rows_without_the_column(s
     assert rows[1]["imported_by"]  # the login name (or 'unknown'), never empty
     assert rows[2]["imported_by"] == "Dana"
     assert pq.read_schema(paths.manifest).names == MANIFEST_SCHEMA.names
+
+
+def test_built_files_are_readable_like_plainly_created_files(demo_settings, tmp_path):
+    """Temporary files are owner-only; the renamed files must not stay so (a web server
+    publishing the warehouse reads them)."""
+    import os
+
+    plain = tmp_path / "plain"
+    plain.write_text("x")
+    expected = plain.stat().st_mode & 0o777
+    paths = WarehousePaths(demo_settings.data_dir)
+    for path in (paths.observations, paths.indicator_values,
+                 paths.indicator_values_by_region, paths.innovation_groups, paths.manifest):
+        assert os.stat(path).st_mode & 0o777 == expected, path

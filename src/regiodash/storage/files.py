@@ -20,13 +20,31 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 
+def _read_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# Read once, at import (os.umask can only be read by setting it, which is not thread-safe).
+_FILE_MODE = 0o666 & ~_read_umask()
+
+
+def _temp_next_to(target: Path) -> Path:
+    """An empty temporary file beside `target`, with the permissions a plainly created file
+    would get (mkstemp makes it owner-only, and the rename would keep that: a web server
+    publishing the warehouse could then not read it)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    os.chmod(name, _FILE_MODE)
+    return Path(name)
+
+
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path next to `target`; on success move it over `target`."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = _temp_next_to(target)
     try:
         yield tmp
         os.replace(tmp, target)
@@ -46,11 +64,7 @@ def atomic_paths(targets: Sequence[Path]) -> Iterator[list[Path]]:
     temps: list[Path] = []
     try:
         for target in targets:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                        dir=target.parent)
-            os.close(fd)
-            temps.append(Path(name))
+            temps.append(_temp_next_to(target))
         yield list(temps)
         for temp, target in zip(temps, targets, strict=True):
             os.replace(temp, target)

@@ -21,6 +21,7 @@ from regiodash.config import load_settings
 from regiodash.projects import queries
 from regiodash.projects.model import Portfolio, ProjectPaths
 from regiodash.storage.warehouse import WarehousePaths
+from regiodash.ui import data
 from regiodash.ui.data import current_settings
 
 MAX_PARAM_LENGTH = 200
@@ -29,7 +30,9 @@ URL_KEYS = ("project", "programme", "indicator")
 
 def projects_version() -> str:
     settings = current_settings()
-    parts = [str(settings.data_dir), ProjectPaths(settings.data_dir).version()]
+    # data.data_version() too: a URL warehouse changes without any local file changing.
+    parts = [str(settings.data_dir), ProjectPaths(settings.data_dir).version(),
+             data.data_version()]
     for path in (settings.data_dir / queries.GROUPS_FILE,
                  WarehousePaths(settings.data_dir).indicator_values):
         if path.exists():
