@@ -15,10 +15,12 @@ from http.server import ThreadingHTTPServer
 
 import duckdb
 import pandas as pd
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
 from regiodash.config import load_settings
-from regiodash.storage import queries
+from regiodash.storage import queries, warehouse
 from regiodash.storage.connection import BY_REGION_FILE, open_warehouse
 from tests.storage.test_remote import RangeHandler
 
@@ -39,16 +41,29 @@ def _write_by_region(data_dir, where: str = "true") -> None:
 
 @pytest.fixture(scope="module")
 def copies(demo_settings, tmp_path_factory):
-    """Three copies of the demo warehouse: no by-region file, a good one, a stale one."""
+    """Copies of the demo warehouse: no by-region file, the build's own (stamped), an
+    unstamped copy from an older build (same rows, or fewer), and indicator_values replaced
+    on its own by a newer build (same row count, other values, other stamp)."""
     root = tmp_path_factory.mktemp("read_paths")
     out = {}
-    for name in ("plain", "by_region", "stale"):
+    for name in ("plain", "by_region", "old_build", "stale", "replaced"):
         target = root / name
         shutil.copytree(demo_settings.data_dir, target)
-        (target / BY_REGION_FILE).unlink(missing_ok=True)
+        if name != "by_region":
+            (target / BY_REGION_FILE).unlink(missing_ok=True)
         out[name] = load_settings({"REGIODASH_DATA_DIR": str(target)})
-    _write_by_region(out["by_region"].data_dir)
     _write_by_region(out["stale"].data_dir, where="year < 2015")  # an older build's rows
+    old = out["old_build"].data_dir
+    _write_by_region(old)  # no stamp, and indicator_values without one either
+    table = pq.read_table(old / "indicator_values.parquet").replace_schema_metadata(None)
+    pq.write_table(table, old / "indicator_values.parquet")
+    replaced = out["replaced"].data_dir
+    shutil.copy(demo_settings.data_dir / BY_REGION_FILE, replaced / BY_REGION_FILE)
+    table = pq.read_table(replaced / "indicator_values.parquet")
+    doubled = table.set_column(table.schema.get_field_index("value"), "value",
+                               pc.multiply(table.column("value"), 2.0))
+    warehouse._write_parquet(doubled, replaced / "indicator_values.parquet",
+                             {warehouse.FINGERPRINT_KEY: warehouse.values_fingerprint(doubled)})
     return out
 
 
@@ -58,7 +73,8 @@ def _by_region_source(wh) -> str:
 
 
 def test_by_region_view_uses_the_copy_only_when_it_matches(copies):
-    for name, expect_file in (("plain", False), ("by_region", True), ("stale", False)):
+    for name, expect_file in (("plain", False), ("by_region", True), ("old_build", True),
+                              ("stale", False), ("replaced", False)):
         wh = open_warehouse(copies[name])
         try:
             assert (BY_REGION_FILE in _by_region_source(wh)) is expect_file, name

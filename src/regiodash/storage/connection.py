@@ -36,7 +36,12 @@ from regiodash.storage.schema import (
     MANIFEST_SCHEMA,
     OBSERVATIONS_SCHEMA,
 )
-from regiodash.storage.warehouse import WarehousePaths, load_user_indicators, quote_ident
+from regiodash.storage.warehouse import (
+    FINGERPRINT_KEY,
+    WarehousePaths,
+    load_user_indicators,
+    quote_ident,
+)
 
 DUCKDB_TYPES = {"string": "VARCHAR", "int8": "TINYINT", "int16": "SMALLINT",
                 "int64": "BIGINT", "double": "DOUBLE"}
@@ -91,7 +96,8 @@ class Warehouse:
         self._over_local("VIEW", "indicator_values", self.paths.indicator_values,
                          INDICATOR_VALUES_SCHEMA)
         by_region = self.paths.indicator_values_by_region
-        self._declare_by_region(by_region if by_region.exists() else None)
+        self._declare_by_region(by_region if by_region.exists() else None,
+                                self.paths.indicator_values)
         self._over_local("TABLE", "manifest", self.paths.manifest, MANIFEST_SCHEMA)
         # innovation_groups stays a view locally: loading it would add ~30 ms to every
         # opening at the 100x panel, for a query the pages cache per level.
@@ -116,25 +122,35 @@ class Warehouse:
         self._create_over("TABLE", "regions", regions)
         self._create_over("VIEW", "boundaries", boundaries)
 
-    def _declare_by_region(self, location: Path | str | None) -> None:
-        """indicator_values_by_region: the by-region copy when it has the same rows.
+    def _declare_by_region(self, location: Path | str | None, values: Path | str) -> None:
+        """indicator_values_by_region: the by-region copy when it holds the same values.
 
-        A missing or stale copy (row count differs from indicator_values, e.g. left over
-        from an older build) falls back to indicator_values itself: same answers, slower.
+        The build stamps both value files with one fingerprint of their content
+        (warehouse.FINGERPRINT_KEY); a copy whose stamp differs (one file replaced without
+        the other, e.g. a partial upload) or, for files from builds before the stamp, whose
+        row count differs, falls back to indicator_values itself: same answers, slower.
         """
         if location is not None:
             try:
                 self._create_over("VIEW", "indicator_values_by_region", location)
-                counts = self.con.execute(
-                    "SELECT (SELECT count(*) FROM indicator_values_by_region), "
-                    "(SELECT count(*) FROM indicator_values)").fetchone()
-                if counts is not None and counts[0] == counts[1]:
+                if self._same_values(location, values):
                     return
             except duckdb.Error:
                 pass  # unreadable (or absent at the URL): use the fallback
             self.con.execute("DROP VIEW IF EXISTS indicator_values_by_region")
         self.con.execute("CREATE VIEW indicator_values_by_region AS "
                          "SELECT * FROM indicator_values")
+
+    def _same_values(self, by_region: Path | str, values: Path | str) -> bool:
+        stamps = [self.con.execute(
+            "SELECT decode(value) FROM parquet_kv_metadata(?) WHERE decode(key) = ?",
+            [str(location), FINGERPRINT_KEY]).fetchone() for location in (by_region, values)]
+        if stamps[1] is not None:
+            return stamps[0] == stamps[1]
+        counts = self.con.execute(
+            "SELECT (SELECT count(*) FROM indicator_values_by_region), "
+            "(SELECT count(*) FROM indicator_values)").fetchone()
+        return counts is not None and counts[0] == counts[1]
 
     def _declare_catalog(self, user_definitions: list[dict]) -> None:
         catalog = catalog_frame(user_definitions)
@@ -166,7 +182,7 @@ class Warehouse:
                     raise WarehouseError(f"cannot read the remote warehouse at {url}: "
                                          f"{str(exc).splitlines()[0]}") from exc
                 self.con.execute(_empty_sql(kind, name, schema))
-        self._declare_by_region(f"{base}/{BY_REGION_FILE}")
+        self._declare_by_region(f"{base}/{BY_REGION_FILE}", f"{base}/indicator_values.parquet")
         self._declare_catalog(fetch_remote_json(f"{base}/user_indicators.json"))
 
     def _lock_down(self) -> None:

@@ -22,6 +22,7 @@ layer; it is deterministic, so running it twice gives the same files.
 from __future__ import annotations
 
 import getpass
+import hashlib
 import json
 import re
 import shutil
@@ -837,12 +838,33 @@ def _parquet_options(table: pa.Table) -> dict:
     }
 
 
-def _write_parquet(table: pa.Table, path: Path) -> None:
-    pq.write_table(table, path, row_group_size=ROW_GROUP_SIZE, **_parquet_options(table))
+def _write_parquet(table: pa.Table, path: Path, metadata: dict[str, str] | None = None
+                   ) -> None:
+    with pq.ParquetWriter(path, table.schema, **_parquet_options(table)) as writer:
+        writer.write_table(table, row_group_size=ROW_GROUP_SIZE)
+        if metadata:
+            writer.add_key_value_metadata(metadata)
+
+
+FINGERPRINT_KEY = "regiodash_values_fingerprint"
+"""Footer key naming the build's indicator values in both value files (connection.py checks
+that indicator_values_by_region.parquet matches indicator_values.parquet)."""
+
+
+def values_fingerprint(values: pa.Table) -> str:
+    """A short deterministic digest of the indicator values (row count, value and year sums,
+    value count): equal for equal content in any row order, different after almost any
+    change. Cheap: a few column sums."""
+    value_sum = pc.sum(values.column("value")).as_py() or 0.0
+    year_sum = pc.sum(pc.cast(values.column("year"), pa.int64())).as_py() or 0
+    text = (f"{values.num_rows}:{round(value_sum, 6)!r}:"
+            f"{pc.count(values.column('value')).as_py()}:{year_sum}")
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _write_in_order(table: pa.Table, order: np.ndarray, path: Path,
-                    row_group_size: int = ROW_GROUP_SIZE) -> None:
+                    row_group_size: int = ROW_GROUP_SIZE,
+                    metadata: dict[str, str] | None = None) -> None:
     """Write the rows of `table` in `order`, gathering a few row groups at a time.
 
     Same file as `_write_parquet(_take(table, order), path)`, without holding a reordered
@@ -879,6 +901,8 @@ def _write_in_order(table: pa.Table, order: np.ndarray, path: Path,
                                            mask=None if nulls is None else nulls[rows]))
             writer.write_table(pa.table(arrays, names=table.column_names),
                                row_group_size=row_group_size)
+        if metadata:
+            writer.add_key_value_metadata(metadata)
 
 
 def _region_order(values: pa.Table, value_order: np.ndarray) -> np.ndarray:
@@ -954,10 +978,11 @@ def build_warehouse(
         del parts
         pa.default_memory_pool().release_unused()  # the modules' pandas strings live there
         order = _stable_order(values, VALUE_ORDER)
-        writes.append(pool.submit(_write_parquet, _reorder(values, order), tmp_values))
+        stamp = {FINGERPRINT_KEY: values_fingerprint(values)}
+        writes.append(pool.submit(_write_parquet, _reorder(values, order), tmp_values, stamp))
         order = _region_order(values, order)
         writes.append(pool.submit(_write_in_order, values, order, tmp_by_region,
-                                  region_row_group(len(order))))
+                                  region_row_group(len(order)), stamp))
         del order
         groups_table = pa.Table.from_pandas(groups.astype(
             {"nuts_level": "int8", "year": "int16"}), preserve_index=False).cast(GROUPS_SCHEMA)
