@@ -33,7 +33,6 @@ import io
 import math
 import re
 from collections.abc import Iterable, Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
@@ -63,7 +62,7 @@ from regiodash.projects.model import (
     from_arrow,
     to_arrow,
 )
-from regiodash.storage.files import atomic_path, sha256_file
+from regiodash.storage.files import atomic_paths, sha256_file
 from regiodash.storage.warehouse import (
     USER_LICENCE,
     WarehousePaths,
@@ -648,11 +647,10 @@ def commit_import(prepared: PreparedImport, settings: Settings) -> list[FileResu
     if not prepared.will_write:
         return prepared.results
     paths = ProjectPaths(settings.data_dir)
-    # Each atomic_path renames its temporary file on exit; leaving the stack only after every
-    # table is written means one failed write renames none of them.
-    with ExitStack() as stack:
-        for name in prepared.changed:
-            tmp = stack.enter_context(atomic_path(paths.table(name)))
+    names = list(prepared.changed)
+    # Every table is written before any is moved into place: one failed write moves none.
+    with atomic_paths([paths.table(name) for name in names]) as temps:
+        for name, tmp in zip(names, temps, strict=True):
             pq.write_table(to_arrow(TABLES[name], prepared.merged[name]), tmp,
                            compression="zstd")
     records = []

@@ -90,11 +90,6 @@ def json_text(obj: Any) -> str:
     return json.dumps(obj, indent=2, sort_keys=True, default=str)
 
 
-def write_json_atomic(obj: Any, target: Path) -> None:
-    with atomic_path(target) as tmp:
-        tmp.write_text(json_text(obj), encoding="utf-8")
-
-
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:

@@ -34,6 +34,8 @@ from regiodash.ui.widgets import DOMAIN_LABELS
 
 # Per-version resources kept: old data versions drop out after a few rebuilds.
 VERSIONS_KEPT = 4
+GEOMETRY_ENTRIES = VERSIONS_KEPT * 8  # 4 NUTS levels x 2 NUTS versions per data version
+QUERY_ENTRIES = 512  # per cached query: views differ by indicator, level, year, sex, region
 
 
 def current_settings() -> Settings:
@@ -77,7 +79,7 @@ def remote_data_version(data_url: str) -> str:
     return f"{data_url}:{tag}"
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=VERSIONS_KEPT)
 def get_warehouse(version: str) -> Warehouse:
     return open_warehouse(load_settings())
 
@@ -86,23 +88,23 @@ def warehouse() -> Warehouse:
     return get_warehouse(data_version())
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=QUERY_ENTRIES)
 def catalog(version: str) -> pd.DataFrame:
     return queries.load_catalog(get_warehouse(version))
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=QUERY_ENTRIES)
 def coverage(version: str, indicator_id: str) -> pd.DataFrame:
     return queries.load_indicator_coverage(get_warehouse(version), indicator_id)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=QUERY_ENTRIES)
 def map_values(version: str, indicator_id: str, level: int, year: int, sex: str
                ) -> pd.DataFrame:
     return queries.load_map_values(get_warehouse(version), indicator_id, level, year, sex)
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=GEOMETRY_ENTRIES)
 def geojson_dict(version: str, level: int, nuts_version: str) -> dict:
     """The simplified geometry as a FeatureCollection (for maps that draw a subset)."""
     frame = queries.load_boundaries(get_warehouse(version), level, nuts_version)
@@ -113,7 +115,7 @@ STATIC_GEO = REPO_ROOT / "static" / "geo"
 STATIC_URL = "/app/static/geo"
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=GEOMETRY_ENTRIES)
 def geojson(version: str, level: int, nuts_version: str) -> str:
     """URL of the simplified geometry of one level and version, as a static GeoJSON file.
 
@@ -133,38 +135,38 @@ def geojson(version: str, level: int, nuts_version: str) -> str:
     return f"{STATIC_URL}/{name}"
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=QUERY_ENTRIES)
 def has_demo(version: str) -> bool:
     return queries.has_demo_values(get_warehouse(version))
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=QUERY_ENTRIES)
 def regions(version: str) -> pd.DataFrame:
     return queries.load_regions(get_warehouse(version))
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=QUERY_ENTRIES)
 def region_values(version: str, geo_code: str) -> pd.DataFrame:
     return queries.load_region_values(get_warehouse(version), geo_code)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=QUERY_ENTRIES)
 def indicator_series(version: str, indicator_id: str, geo_codes: tuple[str, ...]
                      ) -> pd.DataFrame:
     return queries.load_indicator_series(get_warehouse(version), indicator_id, list(geo_codes))
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=QUERY_ENTRIES)
 def level_year_values(version: str, indicator_id: str, level: int, sex: str) -> pd.DataFrame:
     return queries.load_level_year_values(get_warehouse(version), indicator_id, level, sex)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=QUERY_ENTRIES)
 def warehouse_summary(version: str) -> pd.DataFrame:
     return queries.load_warehouse_summary(get_warehouse(version))
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=QUERY_ENTRIES)
 def manifest(version: str) -> pd.DataFrame:
     return queries.load_manifest(get_warehouse(version))
 
@@ -188,12 +190,12 @@ def view_context(version: str) -> ViewContext:
     )
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=QUERY_ENTRIES)
 def innovation_groups(version: str, level: int) -> pd.DataFrame:
     return queries.load_innovation_groups(get_warehouse(version), level)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=QUERY_ENTRIES)
 def level_values(version: str, level: int, year: int, indicator_ids: tuple[str, ...]
                  ) -> pd.DataFrame:
     return queries.load_level_values(get_warehouse(version), level, year, list(indicator_ids))
@@ -205,7 +207,7 @@ def reweighted_index(version: str, level: int, weights: tuple[tuple[str, float],
     return queries.load_reweighted_index(get_warehouse(version), level, dict(weights))
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=QUERY_ENTRIES)
 def area_series(version: str, indicator_id: str, geo_codes: tuple[str, ...], name: str
                 ) -> tuple[pd.DataFrame, str]:
     return queries.load_area_series(get_warehouse(version), indicator_id, list(geo_codes), name)

@@ -47,12 +47,12 @@ def clear_caches() -> None:
         fn.clear()
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=64)
 def portfolio(version: str) -> Portfolio:
     return queries.load_portfolio(load_settings())
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=64)
 def partner_budgets(version: str) -> pd.DataFrame:
     """Partners with regions, budgets and innovation groups (see projects.queries)."""
     settings = load_settings()
@@ -61,28 +61,28 @@ def partner_budgets(version: str) -> pd.DataFrame:
     return queries.attach_groups(frame, innovation_groups(version))
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=64)
 def overview(version: str, programme: str | None) -> pd.DataFrame:
     """One row per project of the programme (None = all), with KPI status counts."""
     return queries.portfolio_overview(queries.filter_portfolio(portfolio(version), programme))
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=64)
 def innovation_groups(version: str) -> pd.DataFrame | None:
     return queries.load_innovation_groups(load_settings().data_dir)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=64)
 def groups_are_demo(version: str) -> bool:
     return queries.innovation_groups_are_demo(load_settings().data_dir)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=64)
 def indicator_ids(version: str) -> list[str]:
     return queries.available_indicator_ids(load_settings().data_dir)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=64)
 def region_indicators(version: str, geo_codes: tuple[str, ...],
                       ids: tuple[str, ...]) -> pd.DataFrame:
     return queries.load_region_indicator_values(load_settings().data_dir, geo_codes, ids)
