@@ -207,3 +207,17 @@ def test_remote_warehouse_uses_the_by_region_copy(served_by_region, copies):
     finally:
         remote.close()
         local.close()
+
+
+def test_check_reports_a_by_region_copy_that_does_not_match(copies):
+    from regiodash.storage.check import check_warehouse
+
+    for name, problem in (("by_region", False), ("replaced", True), ("plain", False)):
+        wh = open_warehouse(copies[name])
+        try:
+            report = check_warehouse(wh)
+        finally:
+            wh.close()
+        assert any("does not match" in p for p in report.problems) is problem, name
+        assert report.facts["by_region_copy"] == ("used" if name == "by_region"
+                                                  else "not used (profiles slower)")

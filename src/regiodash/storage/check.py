@@ -52,11 +52,20 @@ def check_warehouse(wh: Warehouse) -> CheckReport:
         "GROUP BY ALL HAVING n > 1 LIMIT 5")
     if dups:
         report.problems.append(f"indicator_values: duplicate keys, e.g. {dups}")
+    # Observations keep one row per source and NUTS version (precedence picks later).
     dups = q(
-        "SELECT indicator_id, geo_code, year, sex, source, count(*) n FROM observations "
-        "GROUP BY ALL HAVING n > 1 LIMIT 5")
+        "SELECT indicator_id, geo_code, year, sex, source, nuts_version, count(*) n "
+        "FROM observations GROUP BY ALL HAVING n > 1 LIMIT 5")
     if dups:
         report.problems.append(f"observations: duplicate keys, e.g. {dups}")
+    by_region_used = paths.indicator_values_by_region.name in q(
+        "SELECT sql FROM duckdb_views() WHERE view_name = 'indicator_values_by_region'")[0][0]
+    report.facts["by_region_copy"] = "used" if by_region_used else "not used (profiles slower)"
+    if paths.indicator_values_by_region.exists() and not by_region_used:
+        report.problems.append(
+            f"{paths.indicator_values_by_region.name} does not match "
+            f"{paths.indicator_values.name} (one replaced without the other): run "
+            "`regiodash build`, or publish both files of one build")
     unknown = q(
         "SELECT DISTINCT v.geo_code, v.nuts_version FROM indicator_values v "
         "ANTI JOIN regions r ON r.geo_code = v.geo_code AND r.nuts_version = v.nuts_version "
