@@ -141,3 +141,11 @@ def test_compare_with_a_user_defined_area_round_trips(make_app):
     hostile.run()
     assert not hostile.exception
     assert any("Ignored URL parameter area_name" in i.value for i in hostile.info)
+
+
+def test_rankings_year_range_without_data_falls_back_with_a_note(make_app):
+    at = make_app("pages/rankings.py", indicator="employment_rate_pct", year="2099..2100")
+    at.run()
+    assert not at.exception, at.exception
+    lo, hi = at.select_slider(key="w_rank_years").value
+    assert any(f"No data for 2099..2100; showing {lo}..{hi}" in i.value for i in at.info)

@@ -106,6 +106,10 @@ def select_ranking() -> RankingView:
         st.stop()
     lo, hi = ((view.year, view.year_to or view.year) if view.year in years
               else (years[0], years[-1]))
+    if fresh and view.year is not None and (view.year not in years
+                                            or (view.year_to or view.year) not in years):
+        asked = f"{view.year}..{view.year_to}" if view.year_to else str(view.year)
+        render_notes((f"No data for {asked}; showing {lo}..{hi if hi in years else years[-1]}.",))
     span = st.select_slider("Years (change is measured between them)", options=years,
                             value=(lo, hi if hi in years else years[-1]), key="w_rank_years")
     shown = ViewState(indicator=indicator, level=level, year=span[0],
