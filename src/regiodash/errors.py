@@ -16,6 +16,18 @@ class RegiodashError(Exception):
     """Base class for errors whose message is meant for the user."""
 
 
+MAX_MESSAGE = 600
+MAX_COLUMN = 80
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text`, or its start and end around a note of how much was cut, if longer than limit."""
+    if len(text) <= limit:
+        return text
+    keep = (limit - 40) // 2
+    return f"{text[:keep]}[... {len(text) - 2 * keep:,} characters cut ...]{text[-keep:]}"
+
+
 @dataclass
 class InputFileError(RegiodashError):
     """A problem in an input file, located as precisely as possible.
@@ -30,6 +42,11 @@ class InputFileError(RegiodashError):
     column: str | int | None = None
 
     def __post_init__(self) -> None:
+        # Messages quote cells and headers of untrusted files: keep them readable however
+        # large the offending field is.
+        self.message = shorten(self.message, MAX_MESSAGE)
+        if isinstance(self.column, str):
+            self.column = shorten(self.column, MAX_COLUMN)
         super().__init__(str(self))
 
     def __str__(self) -> str:

@@ -229,3 +229,14 @@ def test_parse_numbers() -> None:
     assert parse_numbers(["inf"])[1] == 0
     assert parse_numbers(["1,5"], decimal_comma=True)[0].tolist() == [1.5]
     assert parse_numbers(["1,5"])[1] == 0
+
+
+def test_error_messages_about_huge_fields_stay_readable():
+    from regiodash.errors import MAX_COLUMN, MAX_MESSAGE, InputFileError
+
+    err = InputFileError("f.csv", f"sex {'A' * 100_000 + '2020'!r} must be F, M or T", line=3,
+                         column="B" * 5_000)
+    text = str(err)
+    assert len(text) < MAX_MESSAGE + MAX_COLUMN + 40
+    assert text.startswith("f.csv, line 3, column 'BBB")
+    assert "characters cut" in text and text.endswith("2020' must be F, M or T")
