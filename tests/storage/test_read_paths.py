@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
-from functools import partial
-from http.server import ThreadingHTTPServer
 
 import duckdb
 import pandas as pd
@@ -22,7 +19,7 @@ import pytest
 from regiodash.config import load_settings
 from regiodash.storage import queries, warehouse
 from regiodash.storage.connection import BY_REGION_FILE, open_warehouse
-from tests.storage.test_remote import RangeHandler
+from tests.storage.test_remote import serve_directory
 
 REGION = "DE21"
 
@@ -187,12 +184,8 @@ def test_named_results_have_one_string_dtype_also_when_empty_or_all_null(demo_se
 
 @pytest.fixture(scope="module")
 def served_by_region(copies):
-    handler = partial(RangeHandler, directory=str(copies["by_region"].data_dir))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve_directory(copies["by_region"].data_dir) as url:
+        yield url
 
 
 def test_remote_warehouse_uses_the_by_region_copy(served_by_region, copies):

@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -71,14 +74,23 @@ class _Limited:
         self.fh.close()
 
 
-@pytest.fixture(scope="module")
-def served_warehouse(demo_settings):
-    handler = partial(RangeHandler, directory=str(demo_settings.data_dir))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+@contextmanager
+def serve_directory(directory: Path) -> Iterator[str]:
+    """Base URL of a localhost HTTP server (range requests) over `directory`."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(RangeHandler,
+                                                           directory=str(directory)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def served_warehouse(demo_settings):
+    with serve_directory(demo_settings.data_dir) as url:
+        yield url
 
 
 def test_remote_warehouse_answers_like_the_local_one(served_warehouse, demo_settings):
