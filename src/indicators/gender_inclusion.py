@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from indicators.catalog import CATALOG
+from indicators.ordering import stable_order
 from indicators.provenance import (
     DEMO_BIT,
     decode_flags,
@@ -177,20 +178,6 @@ def finish(frame: pd.DataFrame) -> pd.DataFrame:
         }
     )
     return out[list(OUTPUT_COLUMNS)]
-
-
-def stable_order(keys: list[np.ndarray]) -> np.ndarray:
-    """np.lexsort(keys[::-1]) (first key most significant, ties in input order), computed as
-    one stable argsort of the keys packed into an int64 when they fit: several times faster."""
-    parts = [np.asarray(k, dtype=np.int64) for k in keys]
-    parts = [k - k.min() if len(k) else k for k in parts]
-    widths = [int(k.max()).bit_length() if len(k) else 0 for k in parts]
-    if sum(widths) > 63:
-        return np.lexsort(parts[::-1])
-    packed = np.zeros(len(parts[0]), dtype=np.int64)
-    for part, width in zip(parts, widths, strict=True):
-        packed = (packed << width) | part
-    return np.argsort(packed, kind="stable")
 
 
 def _labels(categorical: pd.Series, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:

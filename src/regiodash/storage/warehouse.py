@@ -42,6 +42,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from indicators.catalog import CATALOG, CATALOG_BY_ID
+from indicators.ordering import stable_order
 from indicators.spec import EUROSTAT_LICENCE, CatalogIndicator
 from regiodash.config import Settings
 from regiodash.errors import InputFileError, WarehouseError
@@ -673,22 +674,10 @@ def _key_part(column: pa.ChunkedArray) -> np.ndarray:
 
 
 def _stable_order(table: pa.Table, columns: list[str]) -> np.ndarray:
-    """Row positions sorting `table` by `columns` (first most significant), ties kept in order.
-
-    The keys are packed into one int64 per row when they fit in 63 bits (always the case for
-    the warehouse: a few hundred indicators, a few thousand regions, some decades); numpy's
-    stable sort of that key is a timsort, close to linear on input that is nearly in order.
-    """
-    parts = [_key_part(table.column(c)) for c in columns]
-    widths = [int(p.max()).bit_length() if len(p) else 0 for p in parts]
-    if sum(widths) > 63:
-        return _positions(np.lexsort(parts[::-1]))
-    key = np.zeros(table.num_rows, dtype=np.int64)
-    for part, width in zip(parts, widths, strict=True):
-        np.left_shift(key, width, out=key)
-        np.bitwise_or(key, part, out=key, casting="unsafe")
-    del parts
-    return _positions(np.argsort(key, kind="stable"))
+    """Row positions sorting `table` by `columns` (first most significant), ties kept in order
+    (indicators.ordering.stable_order over each column's integer sort key; the keys always fit
+    in 63 bits here: a few hundred indicators, a few thousand regions, some decades)."""
+    return _positions(stable_order([_key_part(table.column(c)) for c in columns]))
 
 
 def _positions(order: np.ndarray) -> np.ndarray:
