@@ -420,3 +420,17 @@ def test_built_files_are_readable_like_plainly_created_files(demo_settings, tmp_
     for path in (paths.observations, paths.indicator_values,
                  paths.indicator_values_by_region, paths.innovation_groups, paths.manifest):
         assert os.stat(path).st_mode & 0o777 == expected, path
+
+
+def test_a_damaged_raw_file_stops_the_build_with_a_message_and_keeps_the_warehouse(settings):
+    from regiodash.errors import WarehouseError
+
+    write_demo_panel(settings)
+    build_warehouse(settings)
+    paths = WarehousePaths(settings.data_dir)
+    paths.demo_panel.write_bytes(b"PAR1 not really a parquet file PAR1")
+    before = snapshot(settings.data_dir)
+    with pytest.raises(WarehouseError, match="could not read the raw layer"):
+        build_warehouse(settings)
+    assert snapshot(settings.data_dir) == before
+    assert not [p for p in settings.data_dir.iterdir() if p.name.startswith(".build-")]

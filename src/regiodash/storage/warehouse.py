@@ -743,6 +743,14 @@ def _load_observations(
     con = _connect_for_build(temp_dir)
     try:
         raw, user_defs = _read_raw_observations(con, paths, summary)
+    except (duckdb.Error, pa.ArrowException, OSError) as exc:
+        # A damaged raw file (or no memory left even with spilling) ends the build with a
+        # message, not a traceback; the previous warehouse files stay as they were.
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise WarehouseError(
+            f"could not read the raw layer under {paths.raw_dir}: {first[:300]}. Re-import "
+            "the file named there (or `regiodash demo` for the demo panel), then build "
+            "again.") from exc
     finally:
         con.close()
         shutil.rmtree(temp_dir, ignore_errors=True)
