@@ -119,3 +119,29 @@ def test_every_page_loads_without_errors_and_offline(server, browser, path):
     page.screenshot(path=str(OUTPUT / f"{name}_page.png"), full_page=True)
     outside = outside_localhost(requested)
     assert not outside and not errors, (outside, errors)
+
+
+def test_a_shared_link_opened_first_after_a_server_start_goes_through_app_py(
+        demo_settings, chromium_browser, tmp_path):
+    """Streamlit runs a `pages/` script on its own when the first request after a start is a
+    deep link (no page config, no sidebar, a file-name menu); ui.routing reruns it through
+    app.py's navigation, with the link's parameters."""
+    from regiodash.devserver import start_streamlit, stop_streamlit
+
+    proc, url = start_streamlit(demo_settings.data_dir, tmp_path / "server.log",
+                                env={"REGIODASH_ALLOW_KPI_UPLOAD": None})
+    context = chromium_browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{url}/profile?region=FR10", wait_until="domcontentloaded")
+        page.locator("h1").first.wait_for(timeout=60_000)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_text("Regional innovation, gender inclusion").wait_for(timeout=30_000)
+        assert page.title() == "RegioDash: European regional indicators"
+        assert sidebar.get_by_text("Region profile").count() == 1  # app.py's titles
+        assert sidebar.get_by_text("methodology", exact=True).count() == 0  # not file names
+        page.get_by_text("FR10").first.wait_for(timeout=30_000)
+        assert "region=FR10" in page.url
+    finally:
+        context.close()
+        stop_streamlit(proc)

@@ -41,6 +41,11 @@ def test_page_renders_on_the_demo_panel(make_app, page):
     assert at.title, "every page has a title"
     if page != "pages/methodology.py":
         assert any("Synthetic demo data" in w.value for w in at.warning)
+    # Every run goes through app.py (its sidebar text), also the second: AppTest, like a
+    # server's first request for a deep link, would run the `pages/` script alone.
+    at.run()
+    assert any("Regional innovation, gender inclusion" in c.value for c in at.sidebar.caption)
+    assert not at.exception
 
 
 @pytest.mark.parametrize("page", ["pages/map.py", "pages/profile.py", "pages/compare.py",
