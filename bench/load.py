@@ -51,7 +51,10 @@ ROOT = Path(__file__).resolve().parents[1]
 INDICATORS = ["regional_innovation_index", "employment_rate_pct", "gdp_per_capita_pps",
               "sustainability_index", "gender_inclusion_index", "neet_rate_pct",
               "tertiary_attainment_25_64_pct", "broadband_households_pct"]
-MAP_URL_PATH = "map"  # the default page of app.py
+# The map is app.py's default page: a browser opens it at the root URL ("/?indicator=..."),
+# and Streamlit gives the default page an empty url_pathname ("/map" is "page not found").
+MAP_URL_PATH = ""
+APP_SIDEBAR_TEXT = "Regional innovation, gender inclusion"  # app.py's sidebar caption
 SUBPROTOCOLS = ["streamlit", "PLACEHOLDER_AUTH_TOKEN"]  # what the frontend sends, no cookie
 RERUN_TIMEOUT_S = 60.0
 MAX_SAMPLES = 10
@@ -118,6 +121,7 @@ class RunResult:
     errors: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # st.info bodies (URL notes)
     map_drawn: bool = False
+    through_app: bool = False  # app.py ran (its sidebar text came), not the page alone
     query_string: str | None = None  # what the app wrote to the address bar
     bytes_received: int = 0
 
@@ -133,6 +137,7 @@ class _Summary:
     errors: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     map_drawn: bool = False
+    through_app: bool = False  # app.py's sidebar text: the run went through its navigation
 
 
 def _summarize_elements(elements) -> _Summary:
@@ -151,6 +156,8 @@ def _summarize_elements(elements) -> _Summary:
                 out.notes.append(element.alert.body)
         elif kind == "plotly_chart":
             out.map_drawn = True
+        elif kind == "markdown" and APP_SIDEBAR_TEXT in element.markdown.body:
+            out.through_app = True
     return out
 
 
@@ -211,7 +218,7 @@ class StreamlitClient:
         state.query_string = query_string
         if self.page_script_hash:  # later reruns: the page the session is on
             state.page_script_hash = self.page_script_hash
-        else:  # first run: the browser opened /map?...
+        else:  # first run: the browser opened /?...
             state.page_name = MAP_URL_PATH
         state.cached_message_hashes.extend(self._cache)
         state.context_info.CopyFrom(ContextInfo(
@@ -224,6 +231,7 @@ class StreamlitClient:
         result.errors.extend(summary.errors)
         result.notes.extend(summary.notes)
         result.map_drawn |= summary.map_drawn
+        result.through_app |= summary.through_app
 
     async def rerun(self, query_string: str) -> RunResult:
         """Send one rerun_script and read ForwardMsgs until its script_finished."""
@@ -265,13 +273,16 @@ class StreamlitClient:
             elif kind == "navigation":  # the frontend's currentPageScriptHash comes from here
                 self.page_script_hash = msg.navigation.page_script_hash
                 for page in msg.navigation.app_pages:
-                    if page.url_pathname == MAP_URL_PATH:
+                    if page.is_default:
                         self.map_page_hash = page.page_script_hash
             elif kind == "page_info_changed":
                 result.query_string = msg.page_info_changed.query_string
             elif kind == "page_not_found":
                 result.errors.append(("page_not_found", msg.page_not_found.page_name))
             elif kind == "script_finished":
+                if msg.script_finished == ForwardMsg.ScriptFinishedStatus.Value(
+                        "FINISHED_EARLY_FOR_RERUN"):
+                    continue  # st.rerun(): the same request goes on with a new run
                 break
         result.seconds = time.perf_counter() - started
         result.status = ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)
@@ -281,6 +292,8 @@ class StreamlitClient:
         if result.status == "FINISHED_SUCCESSFULLY":
             if not result.map_drawn:
                 result.errors.append(("no map", "the run drew no plotly chart"))
+            if not result.through_app:
+                result.errors.append(("no app.py", "the page ran without app.py's navigation"))
             if self.map_page_hash and self.page_script_hash != self.map_page_hash:
                 result.errors.append(("wrong page", self.page_script_hash))
         return result

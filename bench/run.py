@@ -531,6 +531,9 @@ def bench_figures(size: str, mode: Mode, year: int) -> dict:
 
 # --------------------------------------------------------------------------- 5. pages
 
+APP_SIDEBAR_TEXT = "Regional innovation, gender inclusion"  # app.py's sidebar caption
+
+
 def page_list() -> list[tuple[str, str, dict[str, str]]]:
     """(label, page script, query params) of every page, map at NUTS 2 and NUTS 3."""
     app = (ROOT / "app.py").read_text()
@@ -572,14 +575,22 @@ def _timed_runs(at, warmup: int, reps: int) -> tuple[float, list[float]]:
     return first, [_timed(at.run) for _ in range(reps)]
 
 
-def _share_script_cache() -> None:
-    """One ScriptCache for every AppTest run in this (child) process, as a server has.
+def _like_a_server() -> None:
+    """Make AppTest rerun pages the way a running `streamlit run` server does.
 
-    `streamlit run` keeps one ScriptCache per runtime: a script is compiled (with its "magic"
-    AST rewrite) once, and every rerun reuses the bytecode. AppTest makes a new cache per run,
-    so each rerun recompiles app.py and the page (about 1 ms here), a cost a real rerun does
-    not have. Applies to the empty page and to every page alike.
+    - One ScriptCache for every AppTest run in this (child) process. `streamlit run` keeps
+      one per runtime: a script is compiled (with its "magic" AST rewrite) once, and every
+      rerun reuses the bytecode. AppTest makes a new cache per run, so each rerun would
+      recompile app.py and the page (about 1 ms here), a cost a real rerun does not have.
+    - Navigation through app.py on every rerun. AppTest forgets between runs that app.py
+      calls st.navigation, so from the second run on Streamlit treats the `pages/` folder
+      as an old-style multipage app and runs the page script alone (ui.routing then reruns
+      it through app.py, a second start a server never makes). A server learns it once, on
+      its first run, and keeps it: so does this.
+
+    Applies to the empty page and to every page alike.
     """
+    from streamlit.runtime.pages_manager import PagesManager
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
     from streamlit.testing.v1 import app_test, local_script_runner
 
@@ -587,23 +598,36 @@ def _share_script_cache() -> None:
     app_test.ScriptCache = lambda: shared
     local_script_runner.ScriptCache = lambda: shared
 
+    class NavigationKnown(PagesManager):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            PagesManager.uses_pages_directory = False
+
+    app_test.PagesManager = NavigationKnown
+
 
 def _routed_empty_app(tmp: Path):
-    """AppTest of app.py's router with one more page that only has a title: what any page of
-    this app pays for st.navigation, the sidebar and page config before its own content."""
+    """AppTest of app.py with its Data & methodology page replaced by a page that only has a
+    title: what any page of this app pays for the page config, st.navigation and the
+    sidebar before its own content. app.py itself is copied unchanged."""
     from streamlit.testing.v1 import AppTest
 
-    app = (ROOT / "app.py").read_text()
-    marker = "PAGES = ["
-    if marker not in app:
-        return None
-    (tmp / "pages").symlink_to(ROOT / "pages")
-    (tmp / "bench_empty.py").write_text('import streamlit as st\n\nst.title("Empty page")\n')
-    (tmp / "app.py").write_text(app.replace(
-        marker, f'{marker}\n    st.Page("bench_empty.py", title="Empty", url_path="bench_empty"),'))
+    (tmp / "app.py").write_text((ROOT / "app.py").read_text())
+    (tmp / "pages").mkdir()
+    for script in (ROOT / "pages").glob("*.py"):
+        (tmp / "pages" / script.name).symlink_to(script)
+    (tmp / "pages" / "methodology.py").unlink()
+    (tmp / "pages" / "methodology.py").write_text(
+        'import streamlit as st\n\nst.title("Empty page")\n')
     at = AppTest.from_file(str(tmp / "app.py"), default_timeout=600)
-    at.switch_page("bench_empty.py")
+    at.switch_page("pages/methodology.py")
     return at
+
+
+def _through_app_py(at) -> bool:
+    """Whether the last run went through app.py (its sidebar text is there), not the page
+    script alone."""
+    return any(APP_SIDEBAR_TEXT in c.value for c in at.sidebar.caption)
 
 
 def _interleaved_runs(at, empty, warmup: int, reps: int
@@ -673,21 +697,22 @@ def bench_pages_here(size: str, mode: Mode) -> dict:
     only draws the default map from a figure built once (st.cache_resource): the least a
     page showing this map can cost, whatever the page does around it."""
     os.environ["REGIODASH_DATA_DIR"] = str(DATA_ROOT / size)
-    _share_script_cache()
+    _like_a_server()
     out: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         empty = Path(tmp) / "empty_page.py"
         empty.write_text('import streamlit as st\n\nst.title("Empty page")\n')
         empty_at = _apptest(str(empty), {}, routed=False)
         _, all_empty = _timed_runs(empty_at, mode.page_warmup, mode.page_reps)
-        routed_empty = _routed_empty_app(Path(tmp))
-        if routed_empty is not None:
-            first, runs, empties = _interleaved_runs(routed_empty, empty_at, mode.page_warmup,
-                                                     mode.page_reps)
-            p50, e50 = float(np.median(runs)), float(np.median(empties))
-            out["empty page routed through app.py (navigation + sidebar)"] = {
-                "first_run_ms": ms(first), "rerun_p50_ms": ms(p50), "empty_p50_ms": ms(e50),
-                "ratio_to_empty": round(p50 / e50, 1), "exception": bool(routed_empty.exception)}
+        (Path(tmp) / "routed").mkdir()
+        routed_empty = _routed_empty_app(Path(tmp) / "routed")
+        first, runs, empties = _interleaved_runs(routed_empty, empty_at, mode.page_warmup,
+                                                 mode.page_reps)
+        p50, e50 = float(np.median(runs)), float(np.median(empties))
+        out["empty page routed through app.py (navigation + sidebar)"] = {
+            "first_run_ms": ms(first), "rerun_p50_ms": ms(p50), "empty_p50_ms": ms(e50),
+            "ratio_to_empty": round(p50 / e50, 1), "exception": bool(routed_empty.exception),
+            "through_app_py": _through_app_py(routed_empty)}
         for level in (2, 3):
             floor = Path(tmp) / f"floor_nuts{level}.py"
             floor.write_text(FLOOR_PAGE.format(level=level, index_id=INDEX_ID))
@@ -724,6 +749,8 @@ def bench_pages_here(size: str, mode: Mode) -> dict:
                                    "exception": bool(at.exception)}
             if at.exception:
                 row["exception_text"] = str(at.exception[0].value)[:300]
+            if routed:
+                row["through_app_py"] = _through_app_py(at)
             charts = at.get("plotly_chart")
             if charts:
                 row["plotly_spec_bytes"] = [len(c.proto.spec.encode()) for c in charts]
@@ -821,8 +848,11 @@ def evaluate_targets(results: dict) -> list[dict]:
                 shown = row.get("level_shown")
                 note = ("1x has no NUTS 3 values: the page falls back to NUTS 2"
                         if "NUTS 3" in label and str(shown) != "3" else "")
+                routed = row.get("through_app_py", False)
+                if not routed:
+                    note = "measured without app.py's navigation: does not count"
                 add(f"page {label} rerun / empty page, {size}", f"{row['ratio_to_empty']}x",
-                    f"<= {limit}x", row["ratio_to_empty"] <= limit, note)
+                    f"<= {limit}x", routed and row["ratio_to_empty"] <= limit, note)
     figure_size = big
     if figure_size and "figures" in sizes[figure_size] and "error" not in sizes[figure_size][
             "figures"]:
@@ -1077,6 +1107,8 @@ def render_report(results: dict) -> str:
                     note.append(f"exception: {r.get('exception_text', '')}")
                 if "level_shown" in r:
                     note.append(f"level shown: {r['level_shown']}")
+                if r.get("through_app_py") is False:
+                    note.append("ran without app.py: not what a server does")
                 rows.append([s, label, r["first_run_ms"], r["rerun_p50_ms"],
                              r.get("empty_p50_ms"), f"{r['ratio_to_empty']}x",
                              ", ".join(f"{b / 1000:.0f}" for b in spec) if spec else None,
@@ -1089,7 +1121,10 @@ def render_report(results: dict) -> str:
                   "median of all its runs. Streamlit's caches are warm "
                   "after the first run, so the rerun is what a widget change costs. First run "
                   "= the page's first run in this process (caches may be partly warm from "
-                  "earlier pages). Spec KB = the plotly_chart elements' JSON as sent.", "",
+                  "earlier pages). Spec KB = the plotly_chart elements' JSON as sent. Every "
+                  "page runs through app.py (page config, st.navigation, sidebar) as on a "
+                  "server, checked by its sidebar text; 'empty page routed through app.py' is "
+                  "what that costs by itself. Floor rows run alone.", "",
                   table(["size", "page", "first run ms", "rerun p50 ms", "empty p50 ms",
                          "/ empty",
                          "plotly spec KB", "note"], rows)]
