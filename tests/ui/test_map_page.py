@@ -40,6 +40,28 @@ def test_url_parameters_restore_the_view(app):
     assert app.query_params["year"] == ["2015"] or app.query_params["year"] == "2015"
 
 
+def test_the_sex_picker_shows_only_for_indicators_broken_down_by_sex(app):
+    from indicators.catalog import CATALOG
+
+    by_sex = next(s.indicator_id for s in CATALOG if s.has_sex)
+    total_only = next(s.indicator_id for s in CATALOG if not s.has_sex)
+    app.query_params["indicator"] = total_only
+    app.run()
+    assert not app.exception
+    assert not [s for s in app.selectbox if s.key == "w_sex"]
+    assert "Total" in app.caption[0].value
+    app.selectbox(key="w_indicator").set_value(by_sex).run()
+    assert app.selectbox(key="w_sex").value == "T"
+    app.selectbox(key="w_sex").set_value("F").run()
+    assert not app.exception
+    assert "Women" in app.caption[0].value
+    assert app.query_params["sex"] in ("F", ["F"])
+    app.selectbox(key="w_indicator").set_value(total_only).run()
+    assert not app.exception
+    assert not [s for s in app.selectbox if s.key == "w_sex"]
+    assert "sex" not in app.query_params and "Total" in app.caption[0].value
+
+
 def test_widget_change_updates_the_url(app):
     from indicators.catalog import CATALOG
 

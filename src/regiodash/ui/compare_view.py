@@ -102,7 +102,7 @@ class Comparison:
     gap: FrozenFigure | None  # men - women, when the indicator has sexes and both exist
 
 
-@st.cache_resource(show_spinner=False, max_entries=MAX_CACHED_VIEWS)
+@data.rerun_cache(MAX_CACHED_VIEWS)
 def comparison(version: str, indicator: str, regions: tuple[str, ...], area: tuple[str, ...],
                area_name: str) -> Comparison:
     row = data.indicator_choices(version).rows[indicator]
@@ -136,7 +136,7 @@ def comparison(version: str, indicator: str, regions: tuple[str, ...], area: tup
         lines=charts.build_trend_chart(total, unit, title), gap=gap)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4 * MAX_CACHED_VIEWS)
+@data.rerun_cache(4 * MAX_CACHED_VIEWS)
 def bar_chart(version: str, indicator: str, regions: tuple[str, ...], area: tuple[str, ...],
               area_name: str, year: int) -> FrozenFigure:
     """Bars for one year of a comparison."""

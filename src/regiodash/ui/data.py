@@ -5,10 +5,10 @@ results. Every cache key includes the warehouse's data version (modification tim
 indicator_values.parquet), so a rebuild shows up without a restart.
 
 What a page needs on every rerun but never changes within a data version (the widget options
-and their labels, the URL validation context) is computed once and held by `st.cache_resource`
-as immutable objects (frozen dataclasses, tuples, read-only mappings): `st.cache_data` would
-unpickle a fresh copy on every rerun, and a `format_func` doing a DataFrame lookup per option
-costs more than the widget itself.
+and their labels, the URL validation context, each view's figures and tables) is computed once
+and held by `rerun_cache` as immutable objects (frozen dataclasses, tuples, read-only
+mappings): `st.cache_data` would unpickle a fresh copy on every rerun, and a `format_func`
+doing a DataFrame lookup per option costs more than the widget itself.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -36,6 +36,21 @@ from regiodash.ui.widgets import DOMAIN_LABELS
 VERSIONS_KEPT = 4
 GEOMETRY_ENTRIES = VERSIONS_KEPT * 8  # 4 NUTS levels x 2 NUTS versions per data version
 QUERY_ENTRIES = 512  # per cached query: views differ by indicator, level, year, sex, region
+
+F = TypeVar("F")
+
+
+def rerun_cache(maxsize: int) -> Callable[[F], F]:
+    """A process-wide cache of the read-only objects a page looks up on every rerun.
+
+    `st.cache_resource` hashes the function and every argument on each call (about 0.1 ms
+    here); a page making five such look-ups spent a fifth of its rerun on them. These
+    functions take only strings, numbers and tuples (the data version first), so a plain
+    `functools.lru_cache` is enough: a hit costs about a microsecond. Values are shared by
+    every session and must not be mutated. Two sessions missing at once may both compute
+    the value; they get equal results and the cache keeps one.
+    """
+    return functools.lru_cache(maxsize=maxsize)  # type: ignore[return-value]
 
 
 def current_settings() -> Settings:
@@ -171,11 +186,11 @@ def manifest(version: str) -> pd.DataFrame:
     return queries.load_manifest(get_warehouse(version))
 
 
-@st.cache_resource(show_spinner=False, max_entries=VERSIONS_KEPT)
+@rerun_cache(VERSIONS_KEPT)
 def view_context(version: str) -> ViewContext:
     """Everything URL parameters are validated against (catalog ids, region codes...).
 
-    A frozen dataclass of frozensets: shared (cache_resource), never copied."""
+    A frozen dataclass of frozensets: shared (rerun_cache), never copied."""
     cat = catalog(version)
     regs = regions(version)
     from indicators.innovation_gap import COMPONENT_IDS
@@ -232,7 +247,7 @@ class IndicatorChoices:
         return next((i for i in preferred if i in self.labels), (order or self.ids)[0])
 
 
-@st.cache_resource(show_spinner=False, max_entries=VERSIONS_KEPT)
+@rerun_cache(VERSIONS_KEPT)
 def indicator_choices(version: str) -> IndicatorChoices:
     cat = catalog(version)
     order = list(DOMAIN_LABELS)
@@ -263,7 +278,7 @@ class RegionChoices:
     country_labels: Mapping[str, str]
 
 
-@st.cache_resource(show_spinner=False, max_entries=VERSIONS_KEPT)
+@rerun_cache(VERSIONS_KEPT)
 def region_choices(version: str) -> RegionChoices:
     regs = regions(version)
     names = dict(zip(regs["geo_code"], regs["geo_name"], strict=True))

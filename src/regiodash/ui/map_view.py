@@ -30,6 +30,8 @@ INDEX_ID = "regional_innovation_index"
 NUTS_VERSION = "2021"
 # Figures kept per process; a NUTS 3 view holds about 1-2 MB (figure and its frozen dict).
 MAX_CACHED_VIEWS = 32
+GROUP_LEGEND = ("Colours (Okabe-Ito, colour-blind safe): Leader dark blue, Strong light blue, "
+                "Moderate orange, Emerging vermilion. ")
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class MapFigure:
     overseas: tuple[str, ...]
 
 
-@st.cache_resource(show_spinner=False, max_entries=256)
+@data.rerun_cache(256)
 def map_years(version: str, indicator: str) -> Mapping[int, Mapping[str, tuple[int, ...]]]:
     """NUTS level -> sex -> the years with values, sorted (from the indicator's coverage)."""
     cov = data.coverage(version, indicator)
@@ -101,10 +103,16 @@ def select_map_view() -> MapView:
         state["w_sex"] = view.sex
         state["w_country"] = view.country or ""
         state.pop("w_year", None)
+    if state.get("w_indicator") not in choices.labels:  # e.g. gone after a rebuild
+        state["w_indicator"] = default_id
+    # The indicator widget's value is already in the session state: the sex picker is
+    # drawn only for indicators broken down by sex.
+    by_sex = bool(choices.rows[state["w_indicator"]]["has_sex"])
 
     st.title("Map explorer")
     render_notes(view.notes)
-    cols = st.columns([4, 1, 1, 1.4])
+    cols = st.columns([3.3, 0.9, 1.1, 1.3, 1.3] if by_sex else [3.6, 0.9, 1.3, 1.2],
+                      vertical_alignment="bottom")
     indicator = cols[0].selectbox(
         "Indicator", choices.by_domain, format_func=choices.labels.__getitem__,
         key="w_indicator", help="Grouped by domain: innovation, gender, sustainability, "
@@ -121,16 +129,19 @@ def select_map_view() -> MapView:
         state["w_level"] = 2 if 2 in levels else levels[-1]
     level = cols[1].selectbox("NUTS level", levels, key="w_level",
                               help="0 = countries; 1, 2, 3 = ever smaller regions")
-    sexes = ["T", "F", "M", "gap"] if bool(choices.rows[indicator]["has_sex"]) else ["T"]
-    if state.get("w_sex") not in sexes:
-        state["w_sex"] = "T"
-    sex = cols[2].selectbox("Sex", sexes, format_func=SEX_LABELS.__getitem__, key="w_sex",
-                            help="'Gap' maps men minus women, in the indicator's unit")
+    if by_sex:
+        sexes = ["T", "F", "M", "gap"]
+        if state.get("w_sex") not in sexes:
+            state["w_sex"] = "T"
+        sex = cols[2].selectbox("Sex", sexes, format_func=SEX_LABELS.__getitem__, key="w_sex",
+                                help="'Gap' maps men minus women, in the indicator's unit")
+    else:  # nothing to choose (the caption says "Total")
+        sex = "T"
     regions = data.region_choices(version)
     country_options = ["", *regions.countries]
     if state.get("w_country") not in regions.country_labels:
         state["w_country"] = ""
-    country = cols[3].selectbox(
+    country = cols[-2].selectbox(
         "Country", country_options, key="w_country",
         format_func=lambda c: regions.country_labels.get(str(c), "All of Europe"))
 
@@ -149,11 +160,13 @@ def select_map_view() -> MapView:
     shown = ViewState(indicator=indicator, level=level, year=year, sex=sex,
                       country=country or None)
     query = write_view(PAGE, shown, ViewState(indicator=default_id, level=2, year=years[-1]))
+    with cols[-1]:
+        render_copy_link(query)
     return MapView(version=version, indicator=indicator, level=level, year=year, sex=sex,
                    country=country or "", query=MappingProxyType(query))
 
 
-@st.cache_resource(show_spinner=False, max_entries=MAX_CACHED_VIEWS)
+@data.rerun_cache(MAX_CACHED_VIEWS)
 def map_figure(version: str, indicator: str, level: int, year: int, sex: str, country: str
                ) -> MapFigure:
     """The figure of one view, built once per data version and view (frozen, shared).
@@ -187,7 +200,9 @@ def map_figure(version: str, indicator: str, level: int, year: int, sex: str, co
     overseas = values.loc[values["is_overseas"].fillna(False).astype(bool), "geo_code"]
     caption = (f"**{spec.title}** ({spec.unit}), NUTS {level}, {year}, {SEX_LABELS[sex]}. "
                f"Source: Eurostat {row['source_dataset']} ({row['licence']}). "
-               "Grey: no data. Click a region to open its profile.")
+               + (GROUP_LEGEND if grouped else "")
+               + ("Grey: no data. " if len(missing) else "Every region on the map has a value. ")
+               + "Click a region to open its profile.")
     return MapFigure(figure=fig, missing=arrow_table(missing), spec=spec, caption=caption,
                      grouped=grouped,
                      is_demo=bool((values["source"] == "demo").any()),
@@ -197,24 +212,16 @@ def map_figure(version: str, indicator: str, level: int, year: int, sex: str, co
 def render_map(view: MapView, shown: MapFigure) -> None:
     """Draw the map and what goes with it; a click on a region opens its profile."""
     render_demo_banner(shown.is_demo)
-    if shown.grouped:
-        st.caption("Colours (Okabe-Ito, colour-blind safe): Leader dark blue, Strong light "
-                   "blue, Moderate orange, Emerging vermilion, grey = no index.")
-    head = st.columns([5, 1])
-    head[0].caption(shown.caption)
-    with head[1]:
-        render_copy_link(dict(view.query))
+    st.caption(shown.caption)
     event = st.plotly_chart(shown.figure, config=MAP_CONFIG, key=f"map_{view.level}",
                             on_select="rerun", selection_mode="points")
     points = list(event.get("selection", {}).get("points", [])) if isinstance(event, dict) else []
     if points and points[0].get("location"):
         st.switch_page("pages/profile.py", query_params={
             "region": str(points[0]["location"]), "indicator": view.indicator})
-    with st.expander(f"Regions with no data ({len(shown.missing)})", expanded=False):
-        if len(shown.missing):
+    if len(shown.missing):
+        with st.expander(f"Regions with no data ({len(shown.missing)})", expanded=False):
             st.dataframe(shown.missing, hide_index=True)
-        else:
-            st.write("Every region on the map has a value.")
     if shown.overseas:
         st.caption(f"Not on the European frame: {len(shown.overseas)} overseas regions "
                    f"({', '.join(shown.overseas)}); their values are in the profile and "

@@ -14,7 +14,7 @@ from regiodash.ui.data import VERSIONS_KEPT
 from regiodash.ui.widgets import DEMO_BANNER, DOMAIN_LABELS, arrow_table
 
 
-@st.cache_resource(show_spinner=False)
+@data.rerun_cache(16)
 def specs_frame() -> pd.DataFrame:
     """One row per indicator spec (catalog and derived): id, title, domain, unit, sources..."""
     rows = [{
@@ -29,7 +29,7 @@ def specs_frame() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-@st.cache_resource(show_spinner=False)
+@data.rerun_cache(16)
 def specs_table(domain: str | None) -> tuple[pa.Table | pd.DataFrame, int]:
     """The specs of one domain label (None or "All": every spec) for st.dataframe, and how
     many there are."""
@@ -38,12 +38,12 @@ def specs_table(domain: str | None) -> tuple[pa.Table | pd.DataFrame, int]:
     return arrow_table(shown), len(shown)
 
 
-@st.cache_resource(show_spinner=False)
+@data.rerun_cache(16)
 def flags_table() -> pa.Table | pd.DataFrame:
     return arrow_table(pd.DataFrame(sorted(FLAG_MEANINGS.items()), columns=["flag", "meaning"]))
 
 
-@st.cache_resource(show_spinner=False, max_entries=VERSIONS_KEPT)
+@data.rerun_cache(VERSIONS_KEPT)
 def manifest_table(version: str) -> pa.Table | pd.DataFrame:
     """The import manifest (one row per import, newest first) for st.dataframe."""
     return arrow_table(data.manifest(version))

@@ -56,7 +56,7 @@ def build_group_count_chart(counts: pd.Series) -> FrozenFigure:
     return fig.freeze()
 
 
-@st.cache_resource(show_spinner=False, max_entries=VERSIONS_KEPT)
+@data.rerun_cache(VERSIONS_KEPT)
 def overview(version: str) -> Overview:
     summary = data.warehouse_summary(version).iloc[0]
     totals = (
@@ -96,7 +96,7 @@ class CountryTable:
     links: tuple[tuple[str, str], ...]
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
+@data.rerun_cache(64)
 def country_table(version: str, country: str) -> CountryTable | None:
     """None when there is no innovation index."""
     groups = data.innovation_groups(version, 2)

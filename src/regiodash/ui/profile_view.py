@@ -4,7 +4,7 @@ pages/profile.py reads the region with `select_region()` and draws `region_profi
 `render_profile`.
 A profile depends only on the data version and the region, so it is built once (tiles,
 component, gender and trend charts, peers, the table and its CSV) and shared by every rerun
-and session (st.cache_resource: read-only).
+and session (data.rerun_cache: read-only).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class RegionOptions:
     labels: Mapping[str, str]
 
 
-@st.cache_resource(show_spinner=False, max_entries=VERSIONS_KEPT)
+@data.rerun_cache(VERSIONS_KEPT)
 def region_options(version: str) -> RegionOptions:
     regs = data.region_choices(version)
     codes = sorted((c for c in regs.codes if regs.levels[c] <= 3),
@@ -117,7 +117,7 @@ class RegionProfile:
     csv: bytes
 
 
-@st.cache_resource(show_spinner=False, max_entries=MAX_CACHED_PROFILES)
+@data.rerun_cache(MAX_CACHED_PROFILES)
 def region_profile(version: str, region: str) -> RegionProfile | None:
     """The profile of one region, or None when the region has no values."""
     values = data.region_values(version, region)
@@ -170,7 +170,7 @@ def region_profile(version: str, region: str) -> RegionProfile | None:
         csv=shown.to_csv(index=False).encode())
 
 
-@st.cache_resource(show_spinner=False, max_entries=4 * MAX_CACHED_PROFILES)
+@data.rerun_cache(4 * MAX_CACHED_PROFILES)
 def trend_chart(version: str, region: str, indicator_id: str) -> FrozenFigure:
     """The region's values of one indicator over time (sex T)."""
     profile = region_profile(version, region)

@@ -3,7 +3,7 @@
 What a tab shows depends only on the projects version (ui.projects_data.projects_version) and
 the view (programme; project; regional indicator), so it is built once per view (filtered
 tables, shares, maps and charts, frozen) and shared by every rerun and session
-(st.cache_resource: read-only). pages/projects.py calls `render_projects_page()`.
+(data.rerun_cache: read-only). pages/projects.py calls `render_projects_page()`.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ class ProjectsModel:
     default_indicator: str | None
 
 
-@st.cache_resource(show_spinner=False, max_entries=VERSIONS_KEPT)
+@data.rerun_cache(VERSIONS_KEPT)
 def projects_model(version: str) -> ProjectsModel:
     portfolio = pdata.portfolio(version)
     groups = pdata.innovation_groups(version)
@@ -94,7 +94,7 @@ def projects_model(version: str) -> ProjectsModel:
         indicator_options=options, default_indicator=options[0] if options else None)
 
 
-@st.cache_resource(show_spinner=False, max_entries=VERSIONS_KEPT)
+@data.rerun_cache(VERSIONS_KEPT)
 def geometry(data_version: str) -> tuple[str, frozenset[str]]:
     """URL of the NUTS 2 geometry file (served statically, fetched once by the browser) and
     its region codes (ui.data.data_version)."""
@@ -103,7 +103,7 @@ def geometry(data_version: str) -> tuple[str, frozenset[str]]:
             frozenset(f["id"] for f in geo["features"]))
 
 
-@st.cache_resource(show_spinner=False)
+@data.rerun_cache(16)
 def templates() -> tuple[tuple[str, str], ...]:
     """(table name, CSV template text) of the import templates."""
     return tuple((name, template_text(name)) for name in TABLE_ORDER)
@@ -128,7 +128,7 @@ class PortfolioTab:
     overview: pa.Table | pd.DataFrame  # ui.widgets.arrow_table
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@data.rerun_cache(32)
 def portfolio_tab(version: str, programme: str | None) -> PortfolioTab:
     model = projects_model(version)
     sub = queries.filter_portfolio(model.portfolio, programme)
@@ -157,7 +157,7 @@ def _sub_located(version: str, programme: str | None) -> pd.DataFrame:
     return model.located[model.located["project_id"].isin(set(sub.projects["project_id"]))]
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
+@data.rerun_cache(64)
 def region_budgets(version: str, programme: str | None, level: int
                    ) -> tuple[FrozenFigure, pa.Table | pd.DataFrame]:
     """The budget by region chart and the regions table (level 2 or 0 = countries)."""
@@ -272,7 +272,7 @@ class ProjectDetail:
     codes: tuple[str, ...]  # the partners' NUTS 2 regions (else their most precise region)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
+@data.rerun_cache(64)
 def project_detail(version: str, project_id: str) -> ProjectDetail:
     model = projects_model(version)
     p = {str(k): v for k, v in model.projects.loc[project_id].to_dict().items()}
@@ -307,7 +307,7 @@ def project_detail(version: str, project_id: str) -> ProjectDetail:
             mine.loc[mine["nuts2_code"].isna(), "nuts_code"].dropna()))))
 
 
-@st.cache_resource(show_spinner=False, max_entries=256)
+@data.rerun_cache(256)
 def partner_indicators(version: str, project_id: str, indicator: str
                        ) -> tuple[pa.Table | pd.DataFrame | None, bool]:
     """The partner regions' latest values of the headline indices and `indicator`: one row per

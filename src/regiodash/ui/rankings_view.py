@@ -49,7 +49,7 @@ def ranking_frame(version: str, indicator: str, level: int, weights: Weights) ->
     return frame
 
 
-@st.cache_resource(show_spinner=False, max_entries=256)
+@data.rerun_cache(256)
 def ranking_years(version: str, indicator: str, level: int, weights: Weights
                   ) -> tuple[int, ...]:
     return tuple(sorted(int(y) for y in ranking_frame(
@@ -136,7 +136,7 @@ class Ranking:
     convergence: FrozenFigure | None  # the index over more than one year only
 
 
-@st.cache_resource(show_spinner=False, max_entries=MAX_CACHED_VIEWS)
+@data.rerun_cache(MAX_CACHED_VIEWS)
 def ranking(version: str, indicator: str, level: int, weights: Weights, span: tuple[int, int]
             ) -> Ranking:
     frame = ranking_frame(version, indicator, level, weights)

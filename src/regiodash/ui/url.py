@@ -45,6 +45,7 @@ def canonical_url(query: dict[str, str]) -> str:
 
 def render_copy_link(query: dict[str, str]) -> None:
     """A 'Copy link' control: the canonical URL in a code box with a copy button."""
-    with st.popover("Copy link", icon=":material/link:", help="Link to exactly this view"):
+    with st.popover("Copy link", icon=":material/link:",
+                    help="Link to exactly this view: opening it restores the indicator, "
+                         "level, year, sex and regions"):
         st.code(canonical_url(query), language=None)
-        st.caption("Opening this link restores the indicator, level, year, sex and regions.")
