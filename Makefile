@@ -32,7 +32,7 @@ demo: install
 
 run: install
 	@[ -f "$(DATA)/indicator_values.parquet" ] || $(BIN)/regiodash demo
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	$(BIN)/python -m regiodash.server run app.py --server.port $(PORT) --server.headless true
 
 test: install chromium
 	$(BIN)/python -m pytest

@@ -118,7 +118,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         _say("no warehouse yet: building the demo panel")
         cmd_demo(argparse.Namespace(no_build=False), settings)
     port = args.port or settings.port
-    cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
+    cmd = [sys.executable, "-m", "regiodash.server", "run", str(REPO_ROOT / "app.py"),
            "--server.port", str(port), "--server.headless", str(args.headless).lower()]
     env = dict(os.environ, REGIODASH_DATA_DIR=str(settings.data_dir))
     return subprocess.call(cmd, env=env)

@@ -1,4 +1,7 @@
-"""Start and stop `streamlit run app.py` for browser tests, benchmarks and load tests.
+"""Start and stop the app server for browser tests, benchmarks and load tests.
+
+The server is `python -m regiodash.server run app.py` (`streamlit run` with TCP_NODELAY, as
+`make run` starts it).
 
 One place for what the test suite (tests/ui/conftest.py), the benchmark (bench/run.py) and
 the load test (bench/load.py) all need: a free localhost port, the server started with a
@@ -40,11 +43,15 @@ def free_port() -> int:
 
 def start_streamlit(data_dir: Path | str, log: Path, port: int | None = None,
                     env: Mapping[str, str | None] | None = None,
-                    wait_s: float = 60) -> tuple[subprocess.Popen, str]:
+                    wait_s: float = 60, app: Path | None = None
+                    ) -> tuple[subprocess.Popen, str]:
     """(process, base URL) of `streamlit run app.py` on 127.0.0.1, once it answers.
 
-    `env` adds to (or, with None values, removes from) the inherited environment.
+    `env` adds to (or, with None values, removes from) the inherited environment. `app`: another
+    entry script (the benchmarks' empty page), run from its own folder, which then needs its
+    own .streamlit/config.toml.
     """
+    script = app or REPO_ROOT / "app.py"
     port = port or free_port()
     full_env = dict(os.environ, REGIODASH_DATA_DIR=str(data_dir))
     for name, value in (env or {}).items():
@@ -55,10 +62,10 @@ def start_streamlit(data_dir: Path | str, log: Path, port: int | None = None,
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
+            [sys.executable, "-m", "regiodash.server", "run", str(script),
              "--server.port", str(port), "--server.headless", "true",
              "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=REPO_ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
+            cwd=script.parent, env=full_env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline and proc.poll() is None:
