@@ -177,8 +177,9 @@ class StreamlitClient:
     """One Streamlit session driven over the websocket the way the frontend drives it."""
 
     def __init__(self, port: int, timeout: float = RERUN_TIMEOUT_S,
-                 timezone: str = "Europe/Brussels") -> None:
+                 timezone: str = "Europe/Brussels", expect_map: bool = True) -> None:
         self.port = port
+        self.expect_map = expect_map  # False for the empty reference app: no map, no app.py
         self.timeout = timeout
         self.timezone = timezone
         self.ws = None
@@ -289,7 +290,7 @@ class StreamlitClient:
         self.run_count += 1  # the frontend ages its message cache once per finished run
         self._cache = {h: v for h, v in self._cache.items()
                        if self.run_count - v[0] <= self.max_cached_message_age}
-        if result.status == "FINISHED_SUCCESSFULLY":
+        if result.status == "FINISHED_SUCCESSFULLY" and self.expect_map:
             if not result.map_drawn:
                 result.errors.append(("no map", "the run drew no plotly chart"))
             if not result.through_app:
@@ -438,6 +439,49 @@ async def run_websocket(port: int, sessions: int, seconds: float, baseline_secon
     return result
 
 
+# --------------------------------------------------------------------------- rerun vs empty app
+
+EMPTY_APP = 'import streamlit as st\n\nst.title("Empty page")\n'
+
+
+async def rerun_vs_empty_app(port: int, empty_port: int, reps: int = 60,
+                             timeout: float = RERUN_TIMEOUT_S) -> dict:
+    """A rerun of the unchanged map (default view) next to a rerun of an empty app served by
+    a second `streamlit run` with the same .streamlit/config.toml, one client each, the two
+    alternating: the server-side rerun ratio as a browser would see it (AppTest leaves out
+    what the server does around the script, e.g. the post-run garbage collection)."""
+    app = StreamlitClient(port, timeout)
+    empty = StreamlitClient(empty_port, timeout, expect_map=False)
+    await app.connect()
+    await empty.connect()
+    try:
+        app_runs, empty_runs, errors = [], [], Counter()
+        for i in range(reps + 5):
+            for client, runs in ((empty, empty_runs), (app, app_runs)):
+                result = await client.rerun("")
+                if not result.ok:
+                    errors[result.errors[0][0] if result.errors else result.status] += 1
+                if i >= 5:  # the first reruns fill caches
+                    runs.append(result.seconds)
+    finally:
+        await app.close()
+        await empty.close()
+    app_p50, empty_p50 = statistics.median(app_runs), statistics.median(empty_runs)
+    return {"reruns_each": reps, "map_p50_ms": round(app_p50 * 1000, 1),
+            "empty_app_p50_ms": round(empty_p50 * 1000, 1),
+            "ratio": round(app_p50 / empty_p50, 2), "errors": dict(errors)}
+
+
+def start_empty_app(folder: Path, log: Path) -> tuple[subprocess.Popen, int]:
+    """`streamlit run` of an app with one st.title, with this repo's Streamlit config."""
+    (folder / ".streamlit").mkdir(parents=True, exist_ok=True)
+    (folder / ".streamlit" / "config.toml").write_text(
+        (ROOT / ".streamlit" / "config.toml").read_text())
+    (folder / "empty_app.py").write_text(EMPTY_APP)
+    proc, url = start_streamlit(folder, log, app=folder / "empty_app.py")
+    return proc, int(url.rsplit(":", 1)[1])
+
+
 # --------------------------------------------------------------------------- browser mode
 
 
@@ -556,6 +600,13 @@ def main(argv: list[str] | None = None) -> dict:
         if args.mode == "websocket":
             result = asyncio.run(run_websocket(port, sessions, args.seconds,
                                                args.baseline_seconds, args.timeout, proc.pid))
+            with tempfile.TemporaryDirectory() as tmp:
+                empty_proc, empty_port = start_empty_app(Path(tmp), Path(tmp) / "server.log")
+                try:
+                    result["rerun_vs_empty_app"] = asyncio.run(
+                        rerun_vs_empty_app(port, empty_port, timeout=args.timeout))
+                finally:
+                    stop_streamlit(empty_proc)
         else:
             result = asyncio.run(run_browser(f"http://127.0.0.1:{port}", sessions,
                                              args.seconds, args.timeout))
