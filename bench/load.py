@@ -80,6 +80,17 @@ def process_cpu_s(pid: int) -> float | None:
         return None
 
 
+def process_rss_mb(pid: int) -> float | None:
+    """Resident memory of a process in MB (Linux /proc), None when unavailable."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, IndexError, ValueError):
+        return None
+    return None
+
+
 # --------------------------------------------------------------------------- statistics
 
 
@@ -414,9 +425,11 @@ async def run_websocket(port: int, sessions: int, seconds: float, baseline_secon
     baseline = (await run_ws_phase(port, 1, baseline_seconds, timeout, whole_cycles=True)
                 if baseline_seconds > 0 else None)
     cpu_client, cpu_server = time.process_time(), process_cpu_s(server_pid or -1)
+    rss_before = process_rss_mb(server_pid or -1)
     load = await run_ws_phase(port, sessions, seconds, timeout)
     cpu_client = time.process_time() - cpu_client
     cpu_server_end = process_cpu_s(server_pid or -1)
+    rss_after = process_rss_mb(server_pid or -1)
     result = {"mode": "websocket", "sessions": sessions, "seconds": seconds,
               "rerun_timeout_s": timeout, **load}
     if baseline is not None:
@@ -435,6 +448,8 @@ async def run_websocket(port: int, sessions: int, seconds: float, baseline_secon
         "client_process": round(cpu_client, 1),
         "server_process": (round(cpu_server_end - cpu_server, 1)
                            if cpu_server is not None and cpu_server_end is not None else None)}
+    # Streamlit's post-run gc.collect is off (.streamlit/config.toml): watch the memory.
+    result["server_rss_mb"] = {"before_load": rss_before, "after_load": rss_after}
     result["xsrf_protection"] = "enabled (Streamlit default; see module docstring)"
     return result
 
