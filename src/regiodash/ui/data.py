@@ -44,7 +44,7 @@ def rerun_cache(maxsize: int) -> Callable[[F], F]:
     """A process-wide cache of the read-only objects a page looks up on every rerun.
 
     `st.cache_resource` hashes the function and every argument on each call (about 0.1 ms
-    here); a page making five such look-ups spent a fifth of its rerun on them. These
+    here); a page making five such look-ups spent about a tenth of its rerun on them. These
     functions take only strings, numbers and tuples (the data version first), so a plain
     `functools.lru_cache` is enough: a hit costs about a microsecond. Values are shared by
     every session and must not be mutated. Two sessions missing at once may both compute
