@@ -79,6 +79,16 @@ def test_clicking_a_region_opens_its_profile(server, browser):
     page.screenshot(path=str(OUTPUT / "profile_page.png"), full_page=True)
 
 
+def test_opening_a_profile_tab_builds_it_and_updates_the_address_bar(server, browser):
+    page = browser.new_page()
+    page.goto(f"{server}/profile?region=FR10", wait_until="domcontentloaded")
+    page.get_by_role("tab", name="Peer regions").click()
+    page.wait_for_url("**tab=peers**", timeout=30_000)
+    page.get_by_text("performs better").first.wait_for(timeout=30_000)
+    assert "region=FR10" in page.url
+    page.screenshot(path=str(OUTPUT / "profile_peers_tab.png"), full_page=True)
+
+
 def test_changing_the_indicator_updates_the_address_bar(server, browser):
     page = browser.new_page()
     page.goto(f"{server}/", wait_until="domcontentloaded")

@@ -59,6 +59,7 @@ def test_page_renders_on_the_demo_panel(make_app, page):
     {"country": "<b>XX</b>"},
     {"weights": "x:1e309"},
     {"weights": "gerd_business_pct_gdp:50"},  # above the weight inputs' maximum
+    {"tab": "<img src=x onerror=alert(1)>"},
 ])
 def test_hostile_parameters_fall_back_with_a_note(make_app, page, params):
     at = make_app(page, **params)
@@ -75,6 +76,28 @@ def test_profile_round_trip_and_region_change(make_app):
     at.selectbox(key="w_region").set_value("PL91").run()
     assert qp(at, "region") == "PL91"
     assert not at.exception
+
+
+def test_profile_tab_lives_in_the_url_and_only_the_open_tab_is_built(make_app):
+    at = make_app("pages/profile.py", region="FR10", tab="peers")
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["w_tab"] == "Peer regions"
+    links = at.get("page_link")
+    # peer links open the peer's profile on the same tab
+    assert links and all(link.proto.page == "profile"
+                         and link.proto.query_string.endswith("&tab=peers")
+                         and link.proto.query_string.startswith("region=")
+                         for link in links)
+    assert not at.get("plotly_chart") and not at.get("arrow_data_frame")
+    at.session_state["w_tab"] = "All values"  # what clicking the tab does
+    at.run()
+    assert not at.exception, at.exception
+    assert qp(at, "tab") == "values" and qp(at, "region") == "FR10"
+    assert at.dataframe and not at.get("page_link")
+    at.session_state["w_tab"] = "Strengths & weaknesses"  # the default: left out of the URL
+    at.run()
+    assert qp(at, "tab") is None and at.get("plotly_chart")
 
 
 def test_compare_round_trip(make_app):

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from regiodash.ui.state import (
     MAX_COMPARE,
     MAX_WEIGHT,
+    PROFILE_TABS,
     ViewContext,
     ViewState,
     parse_view_state,
@@ -26,11 +27,13 @@ DEFAULTS = ViewState(indicator="gdp_per_capita_pps", level=2)
 def test_round_trip_of_every_key():
     view = ViewState(indicator="employment_rate_pct", level=1, year=2015, year_to=2020,
                      sex="gap", country="PL", regions=("DE21", "FR10"),
-                     compare=("PL91", "ITC4"), weights=(("gerd_business_pct_gdp", 2.0),))
+                     compare=("PL91", "ITC4"), weights=(("gerd_business_pct_gdp", 2.0),),
+                     tab="peers")
     query = view.to_query(DEFAULTS)
     assert query == {"indicator": "employment_rate_pct", "level": "1", "year": "2015..2020",
                      "sex": "gap", "country": "PL", "region": "DE21~FR10",
-                     "compare": "PL91~ITC4", "weights": "gerd_business_pct_gdp:2"}
+                     "compare": "PL91~ITC4", "weights": "gerd_business_pct_gdp:2",
+                     "tab": "peers"}
     back = parse_view_state(query, DEFAULTS, CTX)
     assert back == view and not back.notes
 
@@ -46,6 +49,12 @@ def test_old_keys_are_migrated():
     assert not view.notes
 
 
+def test_an_unknown_tab_falls_back_with_a_note():
+    view = parse_view_state({"tab": "Peer regions<script>"}, DEFAULTS, CTX)
+    assert view.tab == "" and "tab must be one of" in view.notes[0]
+    assert parse_view_state({"tab": "values"}, DEFAULTS, CTX).tab == "values"
+
+
 def test_too_many_codes_are_cut_with_a_note():
     view = parse_view_state({"compare": "~".join(["DE21", "FR10"] * 3000)}, DEFAULTS, CTX)
     assert len(view.compare) <= MAX_COMPARE and view.notes
@@ -54,7 +63,7 @@ def test_too_many_codes_are_cut_with_a_note():
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(
     st.sampled_from(["indicator", "level", "year", "sex", "country", "region", "compare",
-                     "weights", "ind", "nuts", "geo", "other"]),
+                     "weights", "tab", "ind", "nuts", "geo", "other"]),
     st.one_of(st.text(max_size=600), st.lists(st.text(max_size=50), max_size=3),
               st.sampled_from(["<script>alert(1)</script>", "'; DROP TABLE x; --",
                                "2015..2010", "DE21~" * 100, "9999", "-1", "1e309",
@@ -69,5 +78,6 @@ def test_any_parameters_give_a_valid_state(params):
     assert set(view.regions) <= CTX.regions and set(view.compare) <= CTX.regions
     assert len(view.compare) <= MAX_COMPARE
     assert all(k in CTX.weight_ids and 0 <= w <= MAX_WEIGHT for k, w in view.weights)
+    assert view.tab in ("", *PROFILE_TABS)
     # and the state writes back to a URL that parses to itself
     assert parse_view_state(view.to_query(DEFAULTS), DEFAULTS, CTX) == view

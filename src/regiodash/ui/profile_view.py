@@ -29,7 +29,7 @@ from regiodash.ui.profile import (
     build_tiles,
     format_tile_value,
 )
-from regiodash.ui.state import ViewState
+from regiodash.ui.state import PROFILE_TABS, ViewState
 from regiodash.ui.url import read_view, render_copy_link, write_view
 from regiodash.ui.widgets import arrow_table, render_demo_banner, render_notes
 
@@ -37,12 +37,17 @@ PAGE = "profile"
 INDEX_ID = "regional_innovation_index"
 TREND_DEFAULTS = (INDEX_ID, "gender_inclusion_index", "sustainability_index")
 MAX_CACHED_PROFILES = 64
+# The tabs (URL `tab` value -> label), in order. Only the open tab's content is built and sent.
+TAB_LABELS = {"strengths": "Strengths & weaknesses", "trends": "Trends",
+              "gender": "Gender gaps", "peers": "Peer regions", "values": "All values"}
+TAB_BY_LABEL = {label: tab for tab, label in TAB_LABELS.items()}
 
 
 @dataclass(frozen=True)
 class ProfileChoice:
     version: str
     region: str
+    tab: str  # the open tab, a key of TAB_LABELS
     query: Mapping[str, str]
 
 
@@ -73,17 +78,25 @@ def select_region() -> ProfileChoice:
         st.error(f"The warehouse could not be opened: {exc}")
         st.stop()
     defaults = ViewState(indicator=INDEX_ID,
-                         regions=("DE21",) if "DE21" in options.labels else ())
+                         regions=("DE21",) if "DE21" in options.labels else (),
+                         tab=PROFILE_TABS[0])
     view, fresh = read_view(PAGE, defaults, ctx)
+    state = st.session_state
     if fresh:
-        st.session_state["w_region"] = view.region or defaults.region
+        state["w_region"] = view.region or defaults.region
+        state["w_tab"] = TAB_LABELS[view.tab or defaults.tab]
+    if state.get("w_tab") not in TAB_BY_LABEL:
+        state["w_tab"] = TAB_LABELS[defaults.tab]
+    tab = TAB_BY_LABEL[state["w_tab"]]  # the tabs widget's value, drawn in render_profile
     st.title("Region profile")
     render_notes(view.notes)
     region = st.selectbox("Region", options.codes, key="w_region",
                           format_func=options.labels.__getitem__,
                           help="Type a code or a name to search")
-    query = write_view(PAGE, ViewState(indicator=view.indicator, regions=(region,)), defaults)
-    return ProfileChoice(version=version, region=region, query=MappingProxyType(query))
+    query = write_view(PAGE, ViewState(indicator=view.indicator, regions=(region,), tab=tab),
+                       defaults)
+    return ProfileChoice(version=version, region=region, tab=tab,
+                         query=MappingProxyType(query))
 
 
 @dataclass(frozen=True)
@@ -194,49 +207,59 @@ def render_profile(choice: ProfileChoice, profile: RegionProfile) -> None:
         col.metric(tile.label, format_tile_value(tile), delta=tile.delta, help=tile.help,
                    delta_color="off" if tile.neutral_delta else "normal")
 
-    tab_strength, tab_trend, tab_gender, tab_peers, tab_table = st.tabs(
-        ["Strengths & weaknesses", "Trends", "Gender gaps", "Peer regions", "All values"])
+    tabs = dict(zip(TAB_LABELS, st.tabs(list(TAB_LABELS.values()), key="w_tab",
+                                        on_change="rerun"), strict=True))
+    with tabs[choice.tab]:  # the other tabs stay empty until opened (a rerun)
+        TAB_RENDERERS[choice.tab](choice, profile)
 
-    with tab_strength:
-        if profile.strengths is None:
-            st.info("No normalised innovation components for this region and year.")
-        else:
-            st.caption(f"Normalised innovation components in {profile.latest} (0 = weakest "
-                       "region, 1 = strongest over the reference window), next to the mean of all "
-                       "regions at this level and of the region's country.")
-            st.plotly_chart(profile.strengths, key="strengths")
 
-    with tab_trend:
-        picked = st.selectbox("Indicator", profile.trend_options, index=None,
-                              placeholder="Choose an indicator (default: the indices)",
-                              format_func=profile.titles.__getitem__, key="w_trend")
-        for indicator_id in [picked] if picked else profile.trend_defaults:
-            st.plotly_chart(trend_chart(choice.version, profile.region, indicator_id),
-                            key=f"trend_{indicator_id}")
+def _render_strengths(choice: ProfileChoice, profile: RegionProfile) -> None:
+    if profile.strengths is None:
+        st.info("No normalised innovation components for this region and year.")
+        return
+    st.caption(f"Normalised innovation components in {profile.latest} (0 = weakest region, "
+               "1 = strongest over the reference window), next to the mean of all regions at "
+               "this level and of the region's country.")
+    st.plotly_chart(profile.strengths, key="strengths")
 
-    with tab_gender:
-        if profile.gender is None:
-            st.info("No indicators with values for both women and men in this region.")
-        else:
-            st.caption(f"Women and men, latest year with both values (up to {profile.latest}).")
-            st.plotly_chart(profile.gender, key="dumbbell")
 
-    with tab_peers:
-        if profile.peers is None:
-            st.info("Not enough context indicators to find structurally similar regions.")
-        else:
-            st.caption("The structurally most similar regions (GDP per head, population density "
-                       "and size, high-tech and knowledge-intensive employment, tertiary "
-                       "attainment; standardised distance). Those with a higher Regional "
-                       "Innovation Index are the ones to learn from.")
-            for peer in profile.peers:
-                st.page_link("pages/profile.py", label=peer.label,
-                             query_params={"region": peer.code},
-                             icon=":material/trending_up:" if peer.better
-                             else ":material/place:")
+def _render_trends(choice: ProfileChoice, profile: RegionProfile) -> None:
+    picked = st.selectbox("Indicator", profile.trend_options, index=None,
+                          placeholder="Choose an indicator (default: the indices)",
+                          format_func=profile.titles.__getitem__, key="w_trend")
+    for indicator_id in [picked] if picked else profile.trend_defaults:
+        st.plotly_chart(trend_chart(choice.version, profile.region, indicator_id),
+                        key=f"trend_{indicator_id}")
 
-    with tab_table:
-        st.dataframe(profile.table, hide_index=True, column_config={
-            "value": st.column_config.NumberColumn(format="%.3f")})
-        st.download_button("Download CSV", profile.csv, file_name=f"regiodash_{profile.region}.csv",
-                           mime="text/csv", icon=":material/download:")
+
+def _render_gender(choice: ProfileChoice, profile: RegionProfile) -> None:
+    if profile.gender is None:
+        st.info("No indicators with values for both women and men in this region.")
+        return
+    st.caption(f"Women and men, latest year with both values (up to {profile.latest}).")
+    st.plotly_chart(profile.gender, key="dumbbell")
+
+
+def _render_peers(choice: ProfileChoice, profile: RegionProfile) -> None:
+    if profile.peers is None:
+        st.info("Not enough context indicators to find structurally similar regions.")
+        return
+    st.caption("The structurally most similar regions (GDP per head, population density and "
+               "size, high-tech and knowledge-intensive employment, tertiary attainment; "
+               "standardised distance). Those with a higher Regional Innovation Index are the "
+               "ones to learn from.")
+    for peer in profile.peers:
+        st.page_link("pages/profile.py", label=peer.label,
+                     query_params={"region": peer.code, "tab": "peers"},
+                     icon=":material/trending_up:" if peer.better else ":material/place:")
+
+
+def _render_values(choice: ProfileChoice, profile: RegionProfile) -> None:
+    st.dataframe(profile.table, hide_index=True, column_config={
+        "value": st.column_config.NumberColumn(format="%.3f")})
+    st.download_button("Download CSV", profile.csv, file_name=f"regiodash_{profile.region}.csv",
+                       mime="text/csv", icon=":material/download:")
+
+
+TAB_RENDERERS = {"strengths": _render_strengths, "trends": _render_trends,
+                 "gender": _render_gender, "peers": _render_peers, "values": _render_values}

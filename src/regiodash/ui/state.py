@@ -5,7 +5,7 @@ Every page reads its view from the URL through `parse_view_state` and writes it 
 
 - Short stable keys: indicator, level, year (`2019` or a range `2015..2023`), sex
   (T, F, M or gap), country, region (codes joined with `~`), compare (up to 8 codes joined
-  with `~`), weights (`id:w~id:w`, only when changed).
+  with `~`), weights (`id:w~id:w`, only when changed), tab (the region profile's tab).
 - Only values that differ from the page's defaults are written.
 - Invalid or hostile values (unknown ids, out-of-range years, SQL or HTML fragments, thousands
   of codes, wrong types) fall back to the default with a short note the page shows. No value
@@ -30,7 +30,8 @@ SEPARATOR = "~"
 KEY_MIGRATIONS: dict[str, str] = {"ind": "indicator", "nuts": "level", "geo": "region",
                                   "regions": "region", "cmp": "compare"}
 KEYS = ("indicator", "level", "year", "sex", "country", "region", "compare", "weights",
-        "area", "area_name")
+        "area", "area_name", "tab")
+PROFILE_TABS = ("strengths", "trends", "gender", "peers", "values")  # the profile's tabs
 MAX_AREA = 60
 MAX_WEIGHT = 10.0  # the weight inputs' maximum: a larger weight in a URL is refused with a note
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,79}$")
@@ -70,6 +71,7 @@ class ViewState:
     weights: tuple[tuple[str, float], ...] = ()
     area: tuple[str, ...] = ()  # a user-defined group of regions (compare page)
     area_name: str = ""
+    tab: str = ""  # one of PROFILE_TABS on the profile page
     notes: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -107,6 +109,8 @@ class ViewState:
             out["area_name"] = self.area_name
         if self.weights and self.weights != defaults.weights:
             out["weights"] = SEPARATOR.join(f"{k}:{_fmt_weight(w)}" for k, w in self.weights)
+        if self.tab and self.tab != defaults.tab:
+            out["tab"] = self.tab
         return out
 
 
@@ -175,6 +179,11 @@ def parse_view_state(
                 state = replace(state, country=value)
             else:
                 reject(key, value, "unknown country code")
+        elif key == "tab":
+            if value in PROFILE_TABS:
+                state = replace(state, tab=value)
+            else:
+                reject(key, value, f"tab must be one of {', '.join(PROFILE_TABS)}")
         elif key == "area_name":
             if is_valid_area_name(value):
                 state = replace(state, area_name=value)
