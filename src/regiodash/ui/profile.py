@@ -46,17 +46,25 @@ def build_tiles(values: pd.DataFrame, groups: pd.DataFrame, level_index: pd.Data
     tiles: list[Tile] = []
     grp = groups[(groups["geo_code"] == region) & (groups["year"] == year)]
     group_text = None
+    leader = False
     if len(grp):
         g = grp.iloc[0]
         group_text = f"{g['grp']} {g['subgroup']}".strip()
+        leader = g["grp"] == "Leader"
     tiles.append(Tile("Regional Innovation Index", index, delta=group_text,
                       help=f"EU = 100, {year}. Group (RIS thresholds): Leader > 125, Strong "
                            "100-125, Moderate 70-100, Emerging < 70, with +/- thirds."))
     gap_eu, _ = _latest(values, "innovation_gap_to_eu_points")
     gap_next, _ = _latest(values, "innovation_gap_to_next_group_points")
-    tiles.append(Tile("Gap to EU average", gap_eu, delta=(
-        f"{format_tile_value(gap_next)} pts to next group" if gap_next is not None else None),
-        help="Index minus 100 (points); and points needed to reach the next group"))
+    if leader:  # the gap to the next group is 0 by definition: there is none
+        next_text = "top group"
+    elif gap_next is not None:
+        next_text = f"{format_tile_value(gap_next)} pts to next group"
+    else:
+        next_text = None
+    tiles.append(Tile("Gap to EU average", gap_eu, delta=next_text,
+                      help="Index minus 100 (points); and points needed to reach the next "
+                           "group (Leaders are the top group)"))
     gii, gy = _latest(values, "gender_inclusion_index")
     tiles.append(Tile("Gender Inclusion Index", gii, help=f"1-100, EIGE-style metrics, {gy}"))
     sii, sy = _latest(values, "sustainability_index")
