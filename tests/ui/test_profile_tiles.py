@@ -11,7 +11,8 @@ def frames(index: float, grp: str, gap_next: float):
     values = pd.DataFrame({
         "indicator_id": ["regional_innovation_index", "innovation_gap_to_eu_points",
                          "innovation_gap_to_next_group_points"],
-        "year": [2023, 2023, 2023], "value": [index, index - 100, gap_next]})
+        "year": [2023, 2023, 2023], "sex": ["T", "T", "T"],
+        "value": [index, index - 100, gap_next]})
     groups = pd.DataFrame({"geo_code": ["XX11"], "year": [2023], "grp": [grp],
                            "subgroup": ["+"]})
     level_index = pd.DataFrame({"geo_code": ["XX11", "XX12"], "year": [2023, 2023],
