@@ -89,6 +89,23 @@ def test_opening_a_profile_tab_builds_it_and_updates_the_address_bar(server, bro
     page.screenshot(path=str(OUTPUT / "profile_peers_tab.png"), full_page=True)
 
 
+def test_reweighting_panel_builds_on_opening_and_keeps_weights_when_closed(server, browser):
+    page = browser.new_page()
+    page.goto(f"{server}/rankings", wait_until="domcontentloaded")
+    page.get_by_text("Reweight the innovation components").click()
+    weight = page.locator('[data-testid="stNumberInput"] input').first
+    weight.wait_for(timeout=30_000)
+    weight.fill("3")
+    weight.press("Enter")
+    page.wait_for_url("**weights=**", timeout=30_000)
+    page.get_by_text("Showing the index recomputed with your weights").wait_for(timeout=30_000)
+    page.get_by_text("Reweight the innovation components").click()
+    page.locator('[data-testid="stNumberInput"]').first.wait_for(state="detached",
+                                                                 timeout=30_000)
+    assert "weights=" in page.url
+    assert page.get_by_text("Showing the index recomputed with your weights").count() == 1
+
+
 def test_changing_the_indicator_updates_the_address_bar(server, browser):
     page = browser.new_page()
     page.goto(f"{server}/", wait_until="domcontentloaded")

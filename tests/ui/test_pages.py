@@ -146,12 +146,19 @@ def test_reweighting_goes_into_the_url_and_changes_the_ranking(make_app):
     at = make_app("pages/rankings.py")
     at.run()
     before = at.dataframe[0].value.head(5)[["geo_code", "value"]].to_dict("records")
+    assert not at.number_input  # the panel is closed: its inputs are not built
+    at.session_state["w_rank_reweight"] = True  # what opening the panel does
+    at.run()
     at.number_input(key="w_weight_gerd_business_pct_gdp").set_value(5.0).run()
     assert not at.exception, at.exception
     assert qp(at, "weights") == "gerd_business_pct_gdp:5"
     after = at.dataframe[0].value.head(5)[["geo_code", "value"]].to_dict("records")
     assert after != before
-    # the link restores the weights
+    at.session_state["w_rank_reweight"] = False  # closing the panel keeps the weights
+    at.run()
+    assert not at.number_input and qp(at, "weights") == "gerd_business_pct_gdp:5"
+    assert at.dataframe[0].value.head(5)[["geo_code", "value"]].to_dict("records") == after
+    # the link restores the weights, with the panel open
     again = make_app("pages/rankings.py", weights="gerd_business_pct_gdp:5")
     again.run()
     assert again.number_input(key="w_weight_gerd_business_pct_gdp").value == 5.0

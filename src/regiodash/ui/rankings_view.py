@@ -83,20 +83,16 @@ def select_ranking() -> RankingView:
     weights: Weights = ()
     full: Weights = ()
     if indicator == INDEX_ID:
-        with st.expander("Reweight the innovation components", expanded=bool(view.weights),
-                         icon=":material/tune:"):
-            st.caption("Equal weights (1) reproduce the published method; 0 drops a "
-                       "component. Changed weights go into the link.")
-            given = dict(view.weights)
-            wcols = st.columns(3)
-            chosen = {}
-            for i, component in enumerate(sorted(ctx.weight_ids)):
-                row = indicators.rows.get(component)
-                chosen[component] = wcols[i % 3].number_input(
-                    str(row["title"]) if row is not None else component, min_value=0.0,
-                    max_value=MAX_WEIGHT, step=0.5, value=float(given.get(component, 1.0)),
-                    key=f"w_weight_{component}")
-            weights = tuple(sorted((k, v) for k, v in chosen.items() if v != 1.0))
+        if fresh:
+            st.session_state["w_rank_reweight"] = bool(view.weights)
+        # Built only while open (a rerun opens or closes it); closed, the weights stay those
+        # of the view, which the URL keeps.
+        panel = st.expander("Reweight the innovation components", icon=":material/tune:",
+                            key="w_rank_reweight", on_change="rerun")
+        weights = view.weights
+        if panel.open:
+            with panel:
+                weights = weight_inputs(view.weights, sorted(ctx.weight_ids), indicators)
         if weights:
             full = tuple(sorted({**dict.fromkeys(ctx.weight_ids, 1.0), **dict(weights)}.items()))
             st.info("Showing the index recomputed with your weights.", icon=":material/tune:")
@@ -119,6 +115,23 @@ def select_ranking() -> RankingView:
     render_copy_link(query)
     return RankingView(version=version, indicator=indicator, level=level, weights=full,
                        span=(int(span[0]), int(span[1])))
+
+
+def weight_inputs(given: Weights, components: list[str], indicators: data.IndicatorChoices
+                  ) -> Weights:
+    """One number input per innovation component (starting from `given`); the changed ones."""
+    st.caption("Equal weights (1) reproduce the published method; 0 drops a component. "
+               "Changed weights go into the link.")
+    start = dict(given)
+    cols = st.columns(3)
+    chosen = {}
+    for i, component in enumerate(components):
+        row = indicators.rows.get(component)
+        chosen[component] = cols[i % 3].number_input(
+            str(row["title"]) if row is not None else component, min_value=0.0,
+            max_value=MAX_WEIGHT, step=0.5, value=float(start.get(component, 1.0)),
+            key=f"w_weight_{component}")
+    return tuple(sorted((k, v) for k, v in chosen.items() if v != 1.0))
 
 
 @dataclass(frozen=True)
