@@ -172,6 +172,15 @@ def test_compare_with_a_user_defined_area_round_trips(make_app):
     assert at.multiselect(key="w_area").value == ["DE22", "DE23", "DE24"]
     assert any("Area 'East Bavaria': 3 regions" in c.value for c in at.caption)
     assert qp(at, "area_name") == "East Bavaria"
+    at.session_state["w_cmp_area_open"] = False  # closing the panel keeps the area
+    at.run()
+    assert not [m for m in at.multiselect if m.key == "w_area"]  # not built while closed
+    assert qp(at, "area_name") == "East Bavaria" and qp(at, "area") == "DE22~DE23~DE24"
+    assert any("Area 'East Bavaria': 3 regions" in c.value for c in at.caption)
+    at.session_state["w_cmp_area_open"] = True  # reopened: the inputs show the same area
+    at.run()
+    assert at.multiselect(key="w_area").value == ["DE22", "DE23", "DE24"]
+    assert at.text_input(key="w_area_name").value == "East Bavaria"
     hostile = make_app("pages/compare.py", area="DE22~DE23", area_name="<img src=x>")
     hostile.run()
     assert not hostile.exception

@@ -56,6 +56,7 @@ def select_comparison() -> CompareView:
         state["w_compare"] = list(view.compare or defaults.compare)
         state["w_area"] = list(view.area)
         state["w_area_name"] = view.area_name
+        state["w_cmp_area_open"] = bool(view.area)
 
     st.title("Compare regions")
     render_notes(view.notes)
@@ -65,15 +66,22 @@ def select_comparison() -> CompareView:
     picked = cols[1].multiselect("Regions (up to 8)", regions.codes, key="w_compare",
                                  max_selections=MAX_COMPARE,
                                  format_func=regions.labels.__getitem__)
-    with st.expander("Add a user-defined area (a group of regions of one level)",
-                     expanded=bool(view.area), icon=":material/join:"):
-        area_name = st.text_input("Area name", key="w_area_name", max_chars=40,
-                                  placeholder="e.g. SPECTRA partner regions")
-        area = st.multiselect("Member regions", regions.codes, key="w_area",
-                              format_func=regions.labels.__getitem__)
-        st.caption("Members are averaged with population weights when every member has a "
-                   "population that year (counts are summed); a year in which a member has "
-                   "no value gives no area value.")
+    # Built only while open (a rerun opens or closes it); closed, the area stays that of the
+    # view, which the URL keeps.
+    panel = st.expander("Add a user-defined area (a group of regions of one level)",
+                        icon=":material/join:", key="w_cmp_area_open", on_change="rerun")
+    area, area_name = list(view.area), view.area_name
+    if panel.open:
+        state.setdefault("w_area", list(view.area))  # widget state is dropped while closed
+        state.setdefault("w_area_name", view.area_name)
+        with panel:
+            area_name = st.text_input("Area name", key="w_area_name", max_chars=40,
+                                      placeholder="e.g. SPECTRA partner regions")
+            area = st.multiselect("Member regions", regions.codes, key="w_area",
+                                  format_func=regions.labels.__getitem__)
+            st.caption("Members are averaged with population weights when every member has "
+                       "a population that year (counts are summed); a year in which a member "
+                       "has no value gives no area value.")
     area_ok = bool(area) and is_valid_area_name(area_name.strip())
     shown = ViewState(indicator=indicator, compare=tuple(picked),
                       area=tuple(area) if area_ok else (),
