@@ -112,3 +112,16 @@ def test_kpi_upload_appears_when_enabled(demo_app, monkeypatch):
     assert not demo_app.exception
     assert len(demo_app.get("file_uploader")) == 1
     assert demo_app.text_input(key="pj_upload_user").value
+
+
+def test_the_regions_table_and_import_panels_are_built_only_when_opened(demo_app):
+    demo_app.run()
+    assert not demo_app.get("download_button")
+    tables = len(demo_app.dataframe)
+    demo_app.session_state["pj_import_open"] = True  # what opening the panel does
+    demo_app.session_state["pj_regions_open"] = True
+    demo_app.run()
+    assert not demo_app.exception
+    names = sorted(b.proto.label for b in demo_app.get("download_button"))
+    assert names == ["kpi_values.csv", "kpis.csv", "partners.csv", "projects.csv"]
+    assert len(demo_app.dataframe) == tables + 1

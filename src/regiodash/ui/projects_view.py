@@ -229,8 +229,10 @@ def render_portfolio(version: str, model: ProjectsModel) -> None:
                "when known, otherwise an equal split of the rest among the partners; unknown "
                "budgets count as unknown, not zero. KPI status uses each KPI's latest value "
                "(see the Project detail tab).")
-    with st.expander("Regions table", expanded=False):
-        st.dataframe(
+    # Both panels are built only while open (opening one is a rerun).
+    regions_panel = st.expander("Regions table", key="pj_regions_open", on_change="rerun")
+    if regions_panel.open:
+        regions_panel.dataframe(
             regions_table, hide_index=True,
             column_config={
                 "region": st.column_config.LinkColumn("region", display_text=PROFILE_LINK_PATTERN,
@@ -238,7 +240,11 @@ def render_portfolio(version: str, model: ProjectsModel) -> None:
                 "budget_eur": st.column_config.NumberColumn("budget (EUR)", format="%.0f"),
             })
 
-    with st.expander("Import your own projects", expanded=False):
+    import_panel = st.expander("Import your own projects", key="pj_import_open",
+                               on_change="rerun")
+    if not import_panel.open:
+        return
+    with import_panel:
         st.write("Fill in the four templates (one example row each) and run "
                  "`regiodash projects import projects.csv partners.csv kpis.csv "
                  "kpi_values.csv`. Every file is checked before anything is written.")
