@@ -116,3 +116,24 @@ def test_a_rebuilt_warehouse_shows_up_without_a_restart(demo_settings, tmp_path,
     at.run()
     assert not at.exception
     assert at.get("plotly_chart")[0].proto.spec != before
+
+
+def test_regions_without_data_are_listed_only_when_their_panel_opens(settings, monkeypatch,
+                                                                   fixtures_dir):
+    """A user file with a few regions: the rest of the frame is grey and listed on demand."""
+    from regiodash.storage.warehouse import build_warehouse, import_files
+
+    import_files([fixtures_dir / "tidy.csv"], settings, dataset="my_values")
+    build_warehouse(settings)
+    monkeypatch.setenv("REGIODASH_DATA_DIR", str(settings.data_dir))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.query_params["indicator"] = "my_values"
+    app.run()
+    assert not app.exception, app.exception
+    assert "Grey: no data" in app.caption[0].value
+    assert app.expander and app.expander[0].label.startswith("Regions with no data (")
+    assert not app.dataframe  # not built while closed
+    app.session_state["w_missing_open"] = True  # what opening the panel does
+    app.run()
+    missing = app.dataframe[0].value
+    assert len(missing) > 200 and "DE21" not in set(missing["geo_code"])

@@ -219,9 +219,11 @@ def render_map(view: MapView, shown: MapFigure) -> None:
     if points and points[0].get("location"):
         st.switch_page("pages/profile.py", query_params={
             "region": str(points[0]["location"]), "indicator": view.indicator})
-    if len(shown.missing):
-        with st.expander(f"Regions with no data ({len(shown.missing)})", expanded=False):
-            st.dataframe(shown.missing, hide_index=True)
+    if len(shown.missing):  # the list is built only while its panel is open (a rerun)
+        panel = st.expander(f"Regions with no data ({len(shown.missing)})",
+                            key="w_missing_open", on_change="rerun")
+        if panel.open:
+            panel.dataframe(shown.missing, hide_index=True)
     if shown.overseas:
         st.caption(f"Not on the European frame: {len(shown.overseas)} overseas regions "
                    f"({', '.join(shown.overseas)}); their values are in the profile and "
