@@ -44,7 +44,6 @@ class MapView:
     year: int
     sex: str
     country: str
-    query: Mapping[str, str]  # the canonical URL parameters of this view
 
 
 @dataclass(frozen=True)
@@ -163,7 +162,7 @@ def select_map_view() -> MapView:
     with cols[-1]:
         render_copy_link(query)
     return MapView(version=version, indicator=indicator, level=level, year=year, sex=sex,
-                   country=country or "", query=MappingProxyType(query))
+                   country=country or "")
 
 
 @data.rerun_cache(MAX_CACHED_VIEWS)
