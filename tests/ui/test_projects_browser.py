@@ -57,6 +57,12 @@ def test_project_link_in_a_new_context_shows_that_project(server, browser):
     assert page.get_by_role("tab", name="Project detail", selected=True).count() == 1
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT / "projects_detail.png"))
+    # only the open tab is built; the project stays in the URL while the portfolio shows
+    page.get_by_role("tab", name="Portfolio").click()
+    page.get_by_role("heading", name="Partner regions (NUTS 2)").wait_for(timeout=30_000)
+    assert "project=south_baltic_creative_clusters" in page.url
+    page.get_by_role("tab", name="Project detail").click()
+    heading.wait_for(state="visible", timeout=30_000)
     assert not outside_localhost(seen["requests"]), seen["requests"]
     assert not seen["errors"], seen["errors"]
     context.close()

@@ -41,14 +41,25 @@ def test_page_renders_on_the_demo_warehouse(demo_app):
     metrics = {m.label: m.value for m in demo_app.metric}
     assert metrics["Projects"] == "7"
     assert metrics["Partners"] == "40"
-    assert demo_app.selectbox(key="pj_project").value is None
     assert len(demo_app.get("plotly_chart")) >= 3  # map, programmes, regions
     assert not demo_app.query_params
+    # only the open tab is built: the project picker is in the other one
+    assert not [s for s in demo_app.selectbox if s.key == "pj_project"]
+    open_tab(demo_app, "Project detail")
+    assert demo_app.selectbox(key="pj_project").value is None
     assert not demo_app.get("file_uploader")  # KPI upload is off by default
+    assert not demo_app.query_params
+
+
+def open_tab(app: AppTest, label: str) -> None:
+    app.session_state["pj_tab"] = label  # what clicking the tab does
+    app.run()
+    assert not app.exception, app.exception
 
 
 def test_selecting_a_project_updates_the_url(demo_app):
     demo_app.run()
+    open_tab(demo_app, "Project detail")
     demo_app.selectbox(key="pj_project").set_value("south_baltic_creative_clusters").run()
     assert not demo_app.exception
     assert value_of(demo_app.query_params, "project") == "south_baltic_creative_clusters"
@@ -57,9 +68,15 @@ def test_selecting_a_project_updates_the_url(demo_app):
     assert "illustrative values" in badges
     partners = next(d.value for d in demo_app.dataframe if "partner_name" in d.value.columns)
     assert "/profile?region=PL42" in partners["region"].tolist()
+    open_tab(demo_app, "Portfolio")  # the project stays in the URL while its tab is closed
+    assert value_of(demo_app.query_params, "project") == "south_baltic_creative_clusters"
     demo_app.selectbox(key="pj_programme").set_value("Interreg Europe").run()
     assert value_of(demo_app.query_params, "programme") == "Interreg Europe"
+    assert value_of(demo_app.query_params, "project") == "south_baltic_creative_clusters"
     assert {m.label: m.value for m in demo_app.metric}["Projects"] == "3"
+    open_tab(demo_app, "Project detail")  # and comes back with it
+    assert demo_app.selectbox(key="pj_project").value == "south_baltic_creative_clusters"
+    assert value_of(demo_app.query_params, "programme") == "Interreg Europe"
 
 
 def test_project_in_the_url_opens_that_project(demo_app):
@@ -67,9 +84,11 @@ def test_project_in_the_url_opens_that_project(demo_app):
     demo_app.query_params["programme"] = "Interreg Europe"
     demo_app.run()
     assert not demo_app.exception
-    assert demo_app.selectbox(key="pj_project").value == "clusters3"
-    assert demo_app.selectbox(key="pj_programme").value == "Interreg Europe"
+    assert demo_app.selectbox(key="pj_project").value == "clusters3"  # the detail tab opens
     assert any(s.value.startswith("CLUSTERS3") for s in demo_app.subheader)
+    assert value_of(demo_app.query_params, "programme") == "Interreg Europe"
+    open_tab(demo_app, "Portfolio")
+    assert demo_app.selectbox(key="pj_programme").value == "Interreg Europe"
     assert not demo_app.info or not any("Ignored" in i.value for i in demo_app.info)
 
 
@@ -88,18 +107,19 @@ def test_bad_parameters_give_a_visible_note(demo_app, params):
     for note in notes:
         assert "](" not in note.replace("\\]\\(", "")  # a value cannot become a link
         assert len(note) < 200
-    assert demo_app.selectbox(key="pj_project").value is None
     for key in params:
         assert key not in demo_app.query_params  # dropped from the URL
+    open_tab(demo_app, "Project detail")
+    assert demo_app.selectbox(key="pj_project").value is None
 
 
 def test_without_groups_and_indicators_the_page_says_so(empty_app):
     empty_app.query_params["project"] = "spectra"
     empty_app.run()
     assert not empty_app.exception
-    infos = " ".join(i.value for i in empty_app.info)
-    assert "Innovation groups not available yet" in infos
-    assert "No indicator values in the warehouse yet" in infos
+    assert "No indicator values in the warehouse yet" in " ".join(i.value for i in empty_app.info)
+    open_tab(empty_app, "Portfolio")
+    assert "Innovation groups not available yet" in " ".join(i.value for i in empty_app.info)
     metrics = {m.label: m.value for m in empty_app.metric}
     assert metrics["Partners in Moderate/Emerging regions"] == "n/a"
     assert not any("Synthetic demo data" in w.value for w in empty_app.warning)
@@ -125,3 +145,20 @@ def test_the_regions_table_and_import_panels_are_built_only_when_opened(demo_app
     names = sorted(b.proto.label for b in demo_app.get("download_button"))
     assert names == ["kpi_values.csv", "kpis.csv", "partners.csv", "projects.csv"]
     assert len(demo_app.dataframe) == tables + 1
+
+
+def test_the_regional_indicator_survives_closed_tabs_and_an_unchosen_project(demo_app):
+    demo_app.query_params["indicator"] = "sustainability_index"
+    demo_app.run()
+    assert value_of(demo_app.query_params, "indicator") == "sustainability_index"
+    open_tab(demo_app, "Project detail")
+    demo_app.selectbox(key="pj_project").set_value("spectra").run()
+    assert demo_app.selectbox(key="pj_indicator").value == "sustainability_index"
+    demo_app.selectbox(key="pj_indicator").set_value("gender_inclusion_index").run()
+    open_tab(demo_app, "Portfolio")
+    open_tab(demo_app, "Project detail")
+    assert demo_app.selectbox(key="pj_indicator").value == "gender_inclusion_index"
+    demo_app.selectbox(key="pj_project").set_value(None).run()  # no project: no picker
+    demo_app.selectbox(key="pj_project").set_value("clusters3").run()
+    assert demo_app.selectbox(key="pj_indicator").value == "gender_inclusion_index"
+    assert "indicator" not in demo_app.query_params  # the default is left out of the URL

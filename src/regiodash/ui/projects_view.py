@@ -168,7 +168,8 @@ def region_budgets(version: str, programme: str | None, level: int
                                          "budget_eur", "illustrative_partners"]])
 
 
-def render_portfolio(version: str, model: ProjectsModel) -> None:
+def render_portfolio(version: str, model: ProjectsModel) -> str:
+    """The Portfolio tab; returns the programme picked (or ALL)."""
     programme = st.selectbox("Programme", [ALL, *model.programmes], key="pj_programme",
                              help="Restrict the portfolio to one funding programme")
     chosen = None if programme == ALL else programme
@@ -243,7 +244,7 @@ def render_portfolio(version: str, model: ProjectsModel) -> None:
     import_panel = st.expander("Import your own projects", key="pj_import_open",
                                on_change="rerun")
     if not import_panel.open:
-        return
+        return programme
     with import_panel:
         st.write("Fill in the four templates (one example row each) and run "
                  "`regiodash projects import projects.csv partners.csv kpis.csv "
@@ -253,6 +254,7 @@ def render_portfolio(version: str, model: ProjectsModel) -> None:
             col.download_button(f"{name}.csv", text, file_name=f"{name}.csv",
                                 mime="text/csv", key=f"pj_template_{name}",
                                 icon=":material/download:")
+    return programme
 
 
 # --------------------------------------------------------------------- project detail ---
@@ -334,13 +336,15 @@ def partner_indicators(version: str, project_id: str, indicator: str
             bool((values["source"] == "demo").any()))
 
 
-def render_project(version: str, model: ProjectsModel) -> None:
+def render_project(version: str, model: ProjectsModel) -> dict[str, str | None]:
+    """The Project detail tab; returns the project (and regional indicator) picked."""
     project_id = st.selectbox("Project", list(model.labels), format_func=model.labels.__getitem__,
                               key="pj_project", placeholder="Choose a project",
                               help="Shareable: the URL keeps it")
     if project_id is None:
         st.write("Choose a project to see its KPIs, partners and partner regions.")
-        return
+        return {"pj_project": None}
+    picked: dict[str, str | None] = {"pj_project": project_id}
     detail = project_detail(version, project_id)
     p = detail.project
     st.subheader(escape_markdown(f"{p['acronym']}: {p['title']}"))
@@ -415,9 +419,13 @@ def render_project(version: str, model: ProjectsModel) -> None:
         st.info("No indicator values in the warehouse yet (run `regiodash demo` or "
                 "`regiodash build`).")
     else:
+        if st.session_state.get("pj_indicator") not in model.indicator_options:
+            # not drawn while no project was chosen: Streamlit dropped its value
+            st.session_state["pj_indicator"] = st.session_state["pj_kept"]["pj_indicator"]
         indicator = st.selectbox(
             "Regional indicator", model.indicator_options, key="pj_indicator",
             format_func=lambda i: INDICATOR_TITLES.get(i, i.replace("_", " ")))
+        picked["pj_indicator"] = indicator
         table, demo = partner_indicators(version, project_id, indicator)
         missing = [INDICATOR_TITLES[i] for i in queries.REGION_INDICATORS
                    if i not in model.indicator_ids]
@@ -434,6 +442,7 @@ def render_project(version: str, model: ProjectsModel) -> None:
 
     if os.environ.get(UPLOAD_ENV) == "1":
         render_upload()
+    return picked
 
 
 def render_upload() -> None:
@@ -465,6 +474,28 @@ def render_upload() -> None:
 
 # ------------------------------------------------------------------------------- page ---
 
+TABS = ("Portfolio", "Project detail")
+# The widgets behind the URL, by the tab they are drawn in.
+TAB_KEYS = {TABS[0]: ("pj_programme",), TABS[1]: ("pj_project", "pj_indicator")}
+
+
+def open_tab_with_kept_values() -> tuple[str, dict[str, Any]]:
+    """(the open tab, the view's values) with the open tab's widgets seeded from those values.
+
+    Only the open tab is built. Streamlit resets a widget's value once a run goes by without
+    it, so the view (programme, project, indicator) is kept in `pj_kept`, which the widgets
+    update when drawn and which seeds them again when their tab opens."""
+    state = st.session_state
+    kept = state["pj_kept"]
+    tab = state.get("pj_tab") if state.get("pj_tab") in TABS else TABS[0]
+    state["pj_tab"] = tab
+    if state.get("pj_last_tab") != tab:  # the tab was closed last run (or a link came in)
+        for key in TAB_KEYS[tab]:
+            state[key] = kept[key]
+    state["pj_last_tab"] = tab
+    return tab, kept
+
+
 def render_projects_page() -> None:
     """URL -> widgets (when the URL changed since this page last wrote it: first visit, a
     pasted link, back/forward), both tabs, then widgets -> URL at the end of every run."""
@@ -481,10 +512,12 @@ def render_projects_page() -> None:
         view = pdata.parse_projects_view(params, set(model.projects.index),
                                          set(model.programmes), set(model.indicator_options))
         notes = view.notes
-        st.session_state["pj_project"] = view.project
-        st.session_state["pj_programme"] = view.programme or ALL
-        st.session_state["pj_indicator"] = view.indicator or model.default_indicator
-        st.session_state["pj_open_project"] = view.project is not None
+        st.session_state["pj_kept"] = {
+            "pj_project": view.project, "pj_programme": view.programme or ALL,
+            "pj_indicator": view.indicator or model.default_indicator}
+        st.session_state["pj_tab"] = TABS[1] if view.project is not None else TABS[0]
+        st.session_state.pop("pj_last_tab", None)
+    tab, kept = open_tab_with_kept_values()
 
     st.title("Projects & KPIs")
     render_demo_banner(model.groups_demo)
@@ -497,18 +530,19 @@ def render_projects_page() -> None:
             "the page works. Import your own projects with `regiodash projects import` "
             "(templates below).", icon=":material/science:")
 
-    tabs = st.tabs(["Portfolio", "Project detail"],
-                   default="Project detail" if st.session_state.get("pj_open_project") else None)
-    with tabs[0]:
-        render_portfolio(version, model)
-    with tabs[1]:
-        render_project(version, model)
+    # Only the open tab is built (switching tabs is a rerun).
+    portfolio, detail = st.tabs(list(TABS), key="pj_tab", on_change="rerun")
+    if tab == TABS[0]:
+        with portfolio:
+            kept["pj_programme"] = render_portfolio(version, model)
+    else:
+        with detail:
+            kept.update(render_project(version, model))
 
     view = pdata.ProjectsView(
-        project=st.session_state.get("pj_project"),
-        programme=None if st.session_state.get("pj_programme") in (None, ALL)
-        else st.session_state["pj_programme"],
-        indicator=st.session_state.get("pj_indicator"),
+        project=kept["pj_project"],
+        programme=None if kept["pj_programme"] in (None, ALL) else kept["pj_programme"],
+        indicator=kept["pj_indicator"],
     )
     query = view.to_query(model.default_indicator)
     if st.query_params.to_dict() != query:
