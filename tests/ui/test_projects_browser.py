@@ -57,7 +57,13 @@ def test_project_link_in_a_new_context_shows_that_project(server, browser):
     assert page.get_by_role("tab", name="Project detail", selected=True).count() == 1
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT / "projects_detail.png"))
-    # only the open tab is built; the project stays in the URL while the portfolio shows
+    # only the open tab is built; the project stays in the URL while the portfolio shows.
+    # Switch once the charts are drawn: plotly.js throws on a chart removed mid-draw.
+    page.wait_for_function(
+        "() => { const g = [...document.querySelectorAll('.js-plotly-plot')];"
+        " return g.length > 0 && g.every(x => x._fullLayout && x.querySelector('.main-svg')); }",
+        timeout=30_000)
+    page.wait_for_load_state("networkidle")
     page.get_by_role("tab", name="Portfolio").click()
     page.get_by_role("heading", name="Partner regions (NUTS 2)").wait_for(timeout=30_000)
     assert "project=south_baltic_creative_clusters" in page.url
