@@ -498,7 +498,7 @@ def open_tab_with_kept_values() -> tuple[str, dict[str, Any]]:
 
 def render_projects_page() -> None:
     """URL -> widgets (when the URL changed since this page last wrote it: first visit, a
-    pasted link, back/forward), both tabs, then widgets -> URL at the end of every run."""
+    pasted link, back/forward), the open tab, then widgets -> URL at the end of every run."""
     try:
         version = pdata.projects_version()
         model = projects_model(version)
@@ -508,7 +508,7 @@ def render_projects_page() -> None:
 
     params = st.query_params.to_dict()
     notes: tuple[str, ...] = ()
-    if st.session_state.get("pj_last_query") != params:
+    if st.session_state.get("pj_last_query") != params or "pj_kept" not in st.session_state:
         view = pdata.parse_projects_view(params, set(model.projects.index),
                                          set(model.programmes), set(model.indicator_options))
         notes = view.notes
