@@ -83,8 +83,9 @@ def select_ranking() -> RankingView:
     weights: Weights = ()
     full: Weights = ()
     if indicator == INDEX_ID:
-        if fresh:
+        if fresh:  # a link's weights replace what the inputs held
             st.session_state["w_rank_reweight"] = bool(view.weights)
+            st.session_state.update(weight_keys(view.weights, ctx.weight_ids))
         # Built only while open (a rerun opens or closes it); closed, the weights stay those
         # of the view, which the URL keeps.
         panel = st.expander("Reweight the innovation components", icon=":material/tune:",
@@ -117,20 +118,26 @@ def select_ranking() -> RankingView:
                        span=(int(span[0]), int(span[1])))
 
 
+def weight_keys(given: Weights, components) -> dict[str, float]:
+    """The weight inputs' session-state keys and values for `given` (1 where not given)."""
+    start = dict(given)
+    return {f"w_weight_{c}": float(start.get(c, 1.0)) for c in components}
+
+
 def weight_inputs(given: Weights, components: list[str], indicators: data.IndicatorChoices
                   ) -> Weights:
     """One number input per innovation component (starting from `given`); the changed ones."""
     st.caption("Equal weights (1) reproduce the published method; 0 drops a component. "
                "Changed weights go into the link.")
-    start = dict(given)
+    for key, value in weight_keys(given, components).items():
+        st.session_state.setdefault(key, value)  # Streamlit dropped it while the panel was closed
     cols = st.columns(3)
     chosen = {}
     for i, component in enumerate(components):
         row = indicators.rows.get(component)
         chosen[component] = cols[i % 3].number_input(
             str(row["title"]) if row is not None else component, min_value=0.0,
-            max_value=MAX_WEIGHT, step=0.5, value=float(start.get(component, 1.0)),
-            key=f"w_weight_{component}")
+            max_value=MAX_WEIGHT, step=0.5, key=f"w_weight_{component}")
     return tuple(sorted((k, v) for k, v in chosen.items() if v != 1.0))
 
 
