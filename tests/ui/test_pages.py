@@ -10,6 +10,10 @@ from regiodash.config import REPO_ROOT
 APP = str(REPO_ROOT / "app.py")
 PAGES = ["pages/overview.py", "pages/map.py", "pages/profile.py", "pages/compare.py",
          "pages/rankings.py", "pages/methodology.py", "pages/projects.py"]
+TITLES = {"pages/overview.py": "Where Europe's regions stand", "pages/map.py": "Map explorer",
+          "pages/profile.py": "Region profile", "pages/compare.py": "Compare regions",
+          "pages/rankings.py": "Rankings & trends", "pages/methodology.py": "Data & methodology",
+          "pages/projects.py": "Projects & KPIs"}
 
 
 @pytest.fixture()
@@ -38,14 +42,16 @@ def test_page_renders_on_the_demo_panel(make_app, page):
     at = make_app(page)
     at.run()
     assert not at.exception, at.exception
-    assert at.title, "every page has a title"
+    # the page asked for, also after ui.routing's rerun through app.py (which finds the page
+    # by its url_path: each must be its file's name)
+    assert at.title and at.title[0].value == TITLES[page]
     if page != "pages/methodology.py":
         assert any("Synthetic demo data" in w.value for w in at.warning)
     # Every run goes through app.py (its sidebar text), also the second: AppTest, like a
     # server's first request for a deep link, would run the `pages/` script alone.
     at.run()
     assert any("Regional innovation, gender inclusion" in c.value for c in at.sidebar.caption)
-    assert not at.exception
+    assert not at.exception and at.title[0].value == TITLES[page]
 
 
 @pytest.mark.parametrize("page", ["pages/map.py", "pages/profile.py", "pages/compare.py",
@@ -162,6 +168,12 @@ def test_reweighting_goes_into_the_url_and_changes_the_ranking(make_app):
     again = make_app("pages/rankings.py", weights="gerd_business_pct_gdp:5")
     again.run()
     assert again.number_input(key="w_weight_gerd_business_pct_gdp").value == 5.0
+    # another link in the same session (back/forward) wins over what the inputs held
+    again.query_params.clear()
+    again.query_params["weights"] = "gerd_business_pct_gdp:3"
+    again.run()
+    assert again.number_input(key="w_weight_gerd_business_pct_gdp").value == 3.0
+    assert qp(again, "weights") == "gerd_business_pct_gdp:3"
 
 
 def test_compare_with_a_user_defined_area_round_trips(make_app):
