@@ -45,7 +45,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from regiodash.devserver import CHROMIUM, CHROMIUM_ARGS, start_streamlit, stop_streamlit
+from regiodash.devserver import (
+    APP_SIDEBAR_TEXT,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    start_streamlit,
+    stop_streamlit,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 INDICATORS = ["regional_innovation_index", "employment_rate_pct", "gdp_per_capita_pps",
@@ -54,7 +60,6 @@ INDICATORS = ["regional_innovation_index", "employment_rate_pct", "gdp_per_capit
 # The map is app.py's default page: a browser opens it at the root URL ("/?indicator=..."),
 # and Streamlit gives the default page an empty url_pathname ("/map" is "page not found").
 MAP_URL_PATH = ""
-APP_SIDEBAR_TEXT = "Regional innovation, gender inclusion"  # app.py's sidebar caption
 SUBPROTOCOLS = ["streamlit", "PLACEHOLDER_AUTH_TOKEN"]  # what the frontend sends, no cookie
 RERUN_TIMEOUT_S = 60.0
 MAX_SAMPLES = 10

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from regiodash.devserver import (
+    APP_SIDEBAR_TEXT,
     CHROMIUM,
     CHROMIUM_ARGS,
     ServerError,
@@ -530,9 +531,6 @@ def bench_figures(size: str, mode: Mode, year: int) -> dict:
 
 
 # --------------------------------------------------------------------------- 5. pages
-
-APP_SIDEBAR_TEXT = "Regional innovation, gender inclusion"  # app.py's sidebar caption
-
 
 def page_list() -> list[tuple[str, str, dict[str, str]]]:
     """(label, page script, query params) of every page, map at NUTS 2 and NUTS 3."""

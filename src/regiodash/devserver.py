@@ -24,6 +24,8 @@ from pathlib import Path
 
 from regiodash.config import REPO_ROOT
 
+# The start of app.py's sidebar caption: a run that shows it went through app.py's navigation.
+APP_SIDEBAR_TEXT = "Regional innovation, gender inclusion"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from regiodash.devserver import APP_SIDEBAR_TEXT
 from tests.ui.browser_support import OUTPUT, outside_localhost
 
 pytestmark = pytest.mark.browser
@@ -163,7 +164,7 @@ def test_a_shared_link_opened_first_after_a_server_start_goes_through_app_py(
         page.goto(f"{url}/profile?region=FR10", wait_until="domcontentloaded")
         page.locator("h1").first.wait_for(timeout=60_000)
         sidebar = page.locator('[data-testid="stSidebar"]')
-        sidebar.get_by_text("Regional innovation, gender inclusion").wait_for(timeout=30_000)
+        sidebar.get_by_text(APP_SIDEBAR_TEXT).wait_for(timeout=30_000)
         assert page.title() == "RegioDash: European regional indicators"
         assert sidebar.get_by_text("Region profile").count() == 1  # app.py's titles
         assert sidebar.get_by_text("methodology", exact=True).count() == 0  # not file names

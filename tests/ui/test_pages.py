@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from regiodash.config import REPO_ROOT
+from regiodash.devserver import APP_SIDEBAR_TEXT
 
 APP = str(REPO_ROOT / "app.py")
 PAGES = ["pages/overview.py", "pages/map.py", "pages/profile.py", "pages/compare.py",
@@ -50,7 +51,7 @@ def test_page_renders_on_the_demo_panel(make_app, page):
     # Every run goes through app.py (its sidebar text), also the second: AppTest, like a
     # server's first request for a deep link, would run the `pages/` script alone.
     at.run()
-    assert any("Regional innovation, gender inclusion" in c.value for c in at.sidebar.caption)
+    assert any(APP_SIDEBAR_TEXT in c.value for c in at.sidebar.caption)
     assert not at.exception and at.title[0].value == TITLES[page]
 
 
