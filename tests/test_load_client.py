@@ -15,6 +15,15 @@ from bench import load
 from regiodash.devserver import free_port, start_streamlit, stop_streamlit
 
 
+def run_coroutine(coro):
+    """asyncio.run in a thread of its own: once a browser test has started Playwright's sync
+    API, this thread has a running event loop and asyncio.run would refuse."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 @pytest.fixture(scope="module")
 def port(demo_settings, tmp_path_factory):
     log = tmp_path_factory.mktemp("load_client") / "server.log"
@@ -24,7 +33,7 @@ def port(demo_settings, tmp_path_factory):
 
 
 def test_three_websocket_clients_switch_indicators_without_errors(port):
-    report = asyncio.run(load.run_ws_phase(port, sessions=3, seconds=8, timeout=20))
+    report = run_coroutine(load.run_ws_phase(port, sessions=3, seconds=8, timeout=20))
     assert report["reruns"] > 0
     assert report["errors"] == 0, report["error_samples"]
     assert report["reruns_per_session_min"] > 0
@@ -39,7 +48,7 @@ def test_a_hostile_query_string_finishes_with_a_note(port):
         finally:
             await client.close()
 
-    result = asyncio.run(one_run())
+    result = run_coroutine(one_run())
     assert result.status == "FINISHED_SUCCESSFULLY"
     assert result.ok, result.errors
     assert result.map_drawn
