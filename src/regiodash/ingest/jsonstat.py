@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from regiodash.errors import InputFileError
-from regiodash.ingest.flags import normalize_flag
+from regiodash.flags import normalize_flag
 from regiodash.ingest.model import VALUE_COLUMNS, RawTable
 from regiodash.ingest.readers import (
     dataset_from_filename,

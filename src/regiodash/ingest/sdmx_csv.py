@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from regiodash.errors import InputFileError
-from regiodash.ingest.flags import normalize_flag
+from regiodash.flags import normalize_flag
 from regiodash.ingest.labels import map_labels
 from regiodash.ingest.model import VALUE_COLUMNS, RawTable
 from regiodash.ingest.readers import (

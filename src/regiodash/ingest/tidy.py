@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from regiodash.errors import InputFileError
-from regiodash.ingest.flags import normalize_flag
+from regiodash.flags import normalize_flag
 from regiodash.ingest.model import RawTable
 from regiodash.ingest.readers import (
     EXPECTED_FORMATS,

@@ -17,7 +17,7 @@ import pyarrow as pa
 import streamlit as st
 
 from regiodash.errors import RegiodashError
-from regiodash.ingest.flags import describe_flag
+from regiodash.flags import describe_flag
 from regiodash.ui import data
 from regiodash.ui.figures import FrozenFigure
 from regiodash.ui.maps import MAP_CONFIG, MapSpec, build_choropleth, build_group_map, gap_values

@@ -8,7 +8,7 @@ import pyarrow as pa
 import streamlit as st
 
 from indicators.registry import ALL_SPECS
-from regiodash.ingest.flags import FLAG_MEANINGS
+from regiodash.flags import FLAG_MEANINGS
 from regiodash.ui import data
 from regiodash.ui.data import VERSIONS_KEPT
 from regiodash.ui.widgets import DEMO_BANNER, DOMAIN_LABELS, arrow_table

@@ -1,4 +1,4 @@
-"""Tests for regiodash.ingest.flags."""
+"""Tests for regiodash.flags."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from regiodash.ingest.flags import (
+from regiodash.flags import (
     FLAG_LETTER_MEANINGS,
     FLAG_MEANINGS,
     describe_flag,

@@ -13,7 +13,7 @@ import math
 
 # ESTAT/OBS_FLAG as published by Eurostat
 # (.../sdmx/2.1/codelist/ESTAT/OBS_FLAG?format=TSV), transcribed in the published order.
-# 42 codes; tests/ingest/test_flags.py checks this against the real code-list file.
+# 42 codes; tests/test_flags.py checks this against the real code-list file.
 FLAG_MEANINGS: dict[str, str] = {
     "b": "break in time series",
     "bd": "break in time series, definition differs (see metadata)",
