@@ -10,7 +10,7 @@ import pytest
 
 from regiodash.errors import InputFileError
 from regiodash.ingest.eurostat_tsv import parse_eurostat_tsv
-from regiodash.ingest.readers import decode_text, read_bytes
+from regiodash.ingest.text import decode_text, read_bytes
 
 HEADER = "freq,unit,geo\\TIME_PERIOD\t2019 \t2020 \t2021 \n"
 

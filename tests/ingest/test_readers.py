@@ -1,4 +1,5 @@
-"""Tests for regiodash.ingest.readers: format sniffing, dispatch, dataset codes, bad files."""
+"""Tests for regiodash.ingest.readers (format sniffing, dispatch, bad files) and the shared
+primitives it reads with (ingest.text, ingest.cells: dataset codes, numbers, lines)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,9 @@ import pytest
 from openpyxl import Workbook
 
 from regiodash.errors import InputFileError
-from regiodash.ingest.readers import (
-    dataset_from_filename,
-    detect_format,
-    parse_numbers,
-    read_file,
-    split_lines,
-)
+from regiodash.ingest.cells import dataset_from_filename, parse_numbers
+from regiodash.ingest.readers import detect_format, read_file
+from regiodash.ingest.text import split_lines
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ import pytest
 
 from regiodash.errors import InputFileError
 from regiodash.ingest.labels import build_region_name_map, map_labels, normalize_label
-from regiodash.ingest.readers import decode_text, read_bytes
 from regiodash.ingest.sdmx_csv import dataset_from_dataflow, parse_sdmx_csv
+from regiodash.ingest.text import decode_text, read_bytes
 
 HEADER = "DATAFLOW,LAST UPDATE,freq,unit,geo,TIME_PERIOD,OBS_VALUE,OBS_FLAG,CONF_STATUS\n"
 FLOW = "ESTAT:NAMA_10R_2GDP(1.0),18/04/24 23:00:00"

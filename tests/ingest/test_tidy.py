@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 
 from regiodash.errors import InputFileError
-from regiodash.ingest.readers import decode_text, read_bytes
+from regiodash.ingest.text import decode_text, read_bytes
 from regiodash.ingest.tidy import detect_delimiter, parse_tidy_csv, parse_tidy_xlsx
 
 

@@ -22,14 +22,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from regiodash.errors import InputFileError
-from regiodash.ingest.model import VALUE_COLUMNS, RawTable
-from regiodash.ingest.readers import (
+from regiodash.ingest.cells import (
     NUMBER_PATTERN,
     dataset_from_filename,
     finish_frame,
     resolve_dataset,
-    split_lines,
 )
+from regiodash.ingest.model import VALUE_COLUMNS, RawTable
+from regiodash.ingest.text import split_lines
 
 FORMAT = "eurostat-tsv"
 

@@ -24,12 +24,8 @@ import pandas as pd
 
 from regiodash.errors import InputFileError
 from regiodash.flags import normalize_flag
+from regiodash.ingest.cells import dataset_from_filename, finish_frame, resolve_dataset
 from regiodash.ingest.model import VALUE_COLUMNS, RawTable
-from regiodash.ingest.readers import (
-    dataset_from_filename,
-    finish_frame,
-    resolve_dataset,
-)
 
 FORMAT = "jsonstat"
 

@@ -28,15 +28,15 @@ import numpy as np
 
 from regiodash.errors import InputFileError
 from regiodash.flags import normalize_flag
-from regiodash.ingest.labels import map_labels
-from regiodash.ingest.model import VALUE_COLUMNS, RawTable
-from regiodash.ingest.readers import (
+from regiodash.ingest.cells import (
     dataset_from_filename,
     finish_frame,
     parse_numbers,
     raise_on_duplicate_keys,
     resolve_dataset,
 )
+from regiodash.ingest.labels import map_labels
+from regiodash.ingest.model import VALUE_COLUMNS, RawTable
 
 FORMAT = "sdmx-csv"
 

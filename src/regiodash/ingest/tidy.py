@@ -26,17 +26,15 @@ import numpy as np
 
 from regiodash.errors import InputFileError
 from regiodash.flags import normalize_flag
-from regiodash.ingest.model import RawTable
-from regiodash.ingest.readers import (
-    EXPECTED_FORMATS,
+from regiodash.ingest.cells import (
     finish_frame,
-    open_workbook,
     parse_numbers,
     raise_on_duplicate_keys,
-    read_csv_rows,
     resolve_dataset,
     user_dataset_from_filename,
 )
+from regiodash.ingest.model import RawTable
+from regiodash.ingest.text import EXPECTED_FORMATS, open_workbook, read_csv_rows
 
 FORMAT = "tidy"
 REQUIRED_COLUMNS = ("geo_code", "year", "value")
