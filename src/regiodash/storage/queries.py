@@ -11,13 +11,15 @@ from regiodash.storage.connection import Warehouse
 
 
 @cache
-def load_sql(name: str) -> str:
-    return resources.files("regiodash.storage").joinpath("sql", f"{name}.sql").read_text(
-        encoding="utf-8")
+def load_sql(name: str, package: str = "regiodash.storage") -> str:
+    """The text of `sql/<name>.sql` in `package` (another package may keep its own SQL)."""
+    return resources.files(package).joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
 
 
-def run_named(wh: Warehouse, name: str, **params: object) -> pd.DataFrame:
-    """Run a named query; the result as a DataFrame with Arrow-backed string columns.
+def run_named(wh: Warehouse, name: str, *, package: str = "regiodash.storage",
+              **params: object) -> pd.DataFrame:
+    """Run a named query (`sql/<name>.sql` of `package`); the result as a DataFrame with
+    Arrow-backed string columns.
 
     Converted through Arrow rather than DuckDB's `.df()`: with pandas 3's Arrow-backed strings
     this halves the conversion cost of results with thousands of string cells (a region
@@ -26,7 +28,7 @@ def run_named(wh: Warehouse, name: str, **params: object) -> pd.DataFrame:
     """
     cur = wh.cursor()
     try:
-        return cur.execute(load_sql(name), params).to_arrow_table().to_pandas()
+        return cur.execute(load_sql(name, package), params).to_arrow_table().to_pandas()
     finally:
         cur.close()
 
