@@ -42,7 +42,7 @@ test-fast: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check src tests scripts app.py pages
+	$(BIN)/ruff format --check src tests scripts app.py app_pages
 	$(BIN)/mypy src
 
 # Benchmarks: figures and ratios, never timed tests. Writes BENCHMARKS.md and bench/results.json.

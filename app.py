@@ -1,36 +1,37 @@
-"""Router: page config, navigation and the shared sidebar. Pages live in pages/."""
+"""Router: page config, navigation and the shared sidebar. Pages live in app_pages/.
+
+Not `pages/`: a folder of that name next to the entry script switches Streamlit into its
+legacy multipage mode, which runs a deep link's page script without this file.
+"""
 
 import streamlit as st
 
+# The pages in menu order, as data: st.Page's arguments. Tests and the benchmark read this
+# assignment with ast.literal_eval (importing this file runs Streamlit), so literals only.
+PAGES = (
+    {"page": "app_pages/overview.py", "title": "Overview", "icon": ":material/dashboard:",
+     "url_path": "overview"},
+    {"page": "app_pages/map.py", "title": "Map", "icon": ":material/map:", "url_path": "map",
+     "default": True},
+    {"page": "app_pages/profile.py", "title": "Region profile",
+     "icon": ":material/location_on:", "url_path": "profile"},
+    {"page": "app_pages/compare.py", "title": "Compare", "icon": ":material/compare_arrows:",
+     "url_path": "compare"},
+    {"page": "app_pages/rankings.py", "title": "Rankings & trends",
+     "icon": ":material/leaderboard:", "url_path": "rankings"},
+    {"page": "app_pages/projects.py", "title": "Projects & KPIs", "icon": ":material/work:",
+     "url_path": "projects"},
+    {"page": "app_pages/methodology.py", "title": "Data & methodology",
+     "icon": ":material/menu_book:", "url_path": "methodology"},
+)
+
 st.set_page_config(page_title="RegioDash: European regional indicators", page_icon="🗺️",
                    layout="wide")
-
-
-def make_pages() -> list:
-    """The pages in menu order. Each url_path is its file's name (ui.routing relies on it)."""
-    return [
-        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:",
-                url_path="overview"),
-        st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="map",
-                default=True),
-        st.Page("pages/profile.py", title="Region profile", icon=":material/location_on:",
-                url_path="profile"),
-        st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:",
-                url_path="compare"),
-        st.Page("pages/rankings.py", title="Rankings & trends", icon=":material/leaderboard:",
-                url_path="rankings"),
-        st.Page("pages/projects.py", title="Projects & KPIs", icon=":material/work:",
-                url_path="projects"),
-        st.Page("pages/methodology.py", title="Data & methodology",
-                icon=":material/menu_book:", url_path="methodology"),
-    ]
-
-
-# st.Page resolves its file on disk, a tenth of a map rerun for seven pages: build the list
-# once per session. Not once per process: st.navigation marks the page it returns as the one
-# this run may call, so sessions must not share Page objects.
+# st.Page resolves its file on disk, a noticeable share of a map rerun for seven pages: build
+# the list once per session. Not once per process: st.navigation marks the page it returns as
+# the one this run may call, so sessions must not share Page objects.
 if "_regiodash_pages" not in st.session_state:
-    st.session_state["_regiodash_pages"] = make_pages()
+    st.session_state["_regiodash_pages"] = [st.Page(**spec) for spec in PAGES]
 page = st.navigation(st.session_state["_regiodash_pages"])
 with st.sidebar:
     st.caption("Regional innovation, gender inclusion and sustainability indicators for "

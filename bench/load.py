@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from regiodash.devserver import (
+from bench.devserver import (
     APP_SIDEBAR_TEXT,
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -505,7 +505,7 @@ def start_empty_app(folder: Path, log: Path) -> tuple[subprocess.Popen, int]:
 # --------------------------------------------------------------------------- browser mode
 
 
-DEFAULT_INDICATOR = "regional_innovation_index"  # pages/map.py leaves it out of the URL
+DEFAULT_INDICATOR = "regional_innovation_index"  # app_pages/map.py leaves it out of the URL
 MAP_READY_JS = """([param, absent]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   const query = new URLSearchParams(location.search).get('indicator');
@@ -516,7 +516,7 @@ MAP_READY_JS = """([param, absent]) => {
 
 
 def selectbox_labels(indicators: list[str]) -> dict[str, str]:
-    """The Indicator selectbox's label of each id ("Domain · Title", as pages/map.py)."""
+    """The Indicator selectbox's label of each id ("Domain · Title", as app_pages/map.py)."""
     from regiodash.storage.catalog_table import catalog_frame
     from regiodash.ui.widgets import DOMAIN_LABELS
 

@@ -42,11 +42,12 @@ from typing import Any
 
 import numpy as np
 
-from regiodash.devserver import (
+from bench.devserver import (
     APP_SIDEBAR_TEXT,
     CHROMIUM,
     CHROMIUM_ARGS,
     ServerError,
+    read_pages,
     start_streamlit,
     stop_streamlit,
 )
@@ -156,7 +157,7 @@ def machine_info() -> dict[str, Any]:
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
                                 capture_output=True, check=False).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "src", "pages",
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "src", "app_pages",
                                      "app.py"], cwd=ROOT, text=True, capture_output=True,
                                     check=False).stdout.strip())
     except OSError:
@@ -184,7 +185,7 @@ def child_build(data_dir: str, profile_out: str | None) -> None:
     import resource
 
     from regiodash.config import load_settings
-    from regiodash.storage.warehouse import build_warehouse
+    from regiodash.storage.build import build_warehouse
 
     settings = load_settings({"REGIODASH_DATA_DIR": data_dir})
     marks: list[tuple[float, str]] = []
@@ -248,7 +249,7 @@ def file_mb(path: Path) -> float | None:
 
 def bench_build(size: str, mode: Mode) -> dict:
     from bench.panels import SIZES, ensure_panel
-    from regiodash.storage.warehouse import WarehousePaths
+    from regiodash.storage.layout import WarehousePaths
 
     settings = settings_for(size)
     rows, wrote = ensure_panel(SIZES[size], settings)
@@ -533,23 +534,25 @@ def bench_figures(size: str, mode: Mode, year: int) -> dict:
 # --------------------------------------------------------------------------- 5. pages
 
 def page_list() -> list[tuple[str, str, dict[str, str]]]:
-    """(label, page script, query params) of every page, map at NUTS 2 and NUTS 3."""
-    app = (ROOT / "app.py").read_text()
-    pages = [
-        ("overview", "pages/overview.py", {}),
-        ("map NUTS 2 (default view)", "pages/map.py", {"level": "2"}),
-        ("map NUTS 3 (default view)", "pages/map.py", {"level": "3"}),
-        ("map NUTS 2 (continuous)", "pages/map.py", {"level": "2", "indicator": CONTINUOUS_ID}),
-        ("map NUTS 3 (continuous)", "pages/map.py", {"level": "3", "indicator": CONTINUOUS_ID}),
-        ("profile", "pages/profile.py", {}),
-        ("compare", "pages/compare.py", {}),
-        ("rankings", "pages/rankings.py", {}),
-        ("methodology", "pages/methodology.py", {}),
+    """(label, page script, query params) of every page in app.py's PAGES, the map at NUTS 2
+    and NUTS 3 (default view and continuous); a page not named here is measured by its
+    url_path."""
+    script = {spec["url_path"]: spec["page"] for spec in read_pages()}
+    named = [
+        ("overview", "overview", {}),
+        ("map NUTS 2 (default view)", "map", {"level": "2"}),
+        ("map NUTS 3 (default view)", "map", {"level": "3"}),
+        ("map NUTS 2 (continuous)", "map", {"level": "2", "indicator": CONTINUOUS_ID}),
+        ("map NUTS 3 (continuous)", "map", {"level": "3", "indicator": CONTINUOUS_ID}),
+        ("profile", "profile", {}),
+        ("compare", "compare", {}),
+        ("rankings", "rankings", {}),
+        ("methodology", "methodology", {}),
+        ("projects", "projects", {}),
     ]
-    if (ROOT / "pages" / "projects.py").exists():
-        routed = "pages/projects.py" in app
-        pages.append(("projects" + ("" if routed else " (not routed: run alone)"),
-                      "pages/projects.py", {}))
+    pages = [(label, script[path], params) for label, path, params in named if path in script]
+    pages += [(path, page, {}) for path, page in script.items()
+              if path not in {p for _, p, _ in named}]
     return pages
 
 
@@ -573,35 +576,20 @@ def _timed_runs(at, warmup: int, reps: int) -> tuple[float, list[float]]:
     return first, [_timed(at.run) for _ in range(reps)]
 
 
-def _like_a_server() -> None:
-    """Make AppTest rerun pages the way a running `streamlit run` server does.
+def _share_script_cache() -> None:
+    """One ScriptCache for every AppTest run in this (child) process, as `streamlit run` has.
 
-    - One ScriptCache for every AppTest run in this (child) process. `streamlit run` keeps
-      one per runtime: a script is compiled (with its "magic" AST rewrite) once, and every
-      rerun reuses the bytecode. AppTest makes a new cache per run, so each rerun would
-      recompile app.py and the page (about 1 ms here), a cost a real rerun does not have.
-    - Navigation through app.py on every rerun. AppTest forgets between runs that app.py
-      calls st.navigation, so from the second run on Streamlit treats the `pages/` folder
-      as an old-style multipage app and runs the page script alone (ui.routing then reruns
-      it through app.py, a second start a server never makes). A server learns it once, on
-      its first run, and keeps it: so does this.
-
-    Applies to the empty page and to every page alike.
+    A server keeps one per runtime: a script is compiled (with its "magic" AST rewrite) once,
+    and every rerun reuses the bytecode. AppTest makes a new cache per run, so each rerun would
+    recompile app.py and the page, a cost a real rerun does not have. Applies to the empty page
+    and to every page alike.
     """
-    from streamlit.runtime.pages_manager import PagesManager
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
     from streamlit.testing.v1 import app_test, local_script_runner
 
     shared = ScriptCache()
     app_test.ScriptCache = lambda: shared
     local_script_runner.ScriptCache = lambda: shared
-
-    class NavigationKnown(PagesManager):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-    app_test.PagesManager = NavigationKnown
 
 
 def _routed_empty_app(tmp: Path):
@@ -610,15 +598,16 @@ def _routed_empty_app(tmp: Path):
     sidebar before its own content. app.py itself is copied unchanged."""
     from streamlit.testing.v1 import AppTest
 
+    methodology = next(s["page"] for s in read_pages() if s["url_path"] == "methodology")
     (tmp / "app.py").write_text((ROOT / "app.py").read_text())
-    (tmp / "pages").mkdir()
-    for script in (ROOT / "pages").glob("*.py"):
-        (tmp / "pages" / script.name).symlink_to(script)
-    (tmp / "pages" / "methodology.py").unlink()
-    (tmp / "pages" / "methodology.py").write_text(
-        'import streamlit as st\n\nst.title("Empty page")\n')
+    folder = (tmp / methodology).parent
+    folder.mkdir()
+    for script in (ROOT / folder.name).glob("*.py"):
+        (folder / script.name).symlink_to(script)
+    (tmp / methodology).unlink()
+    (tmp / methodology).write_text('import streamlit as st\n\nst.title("Empty page")\n')
     at = AppTest.from_file(str(tmp / "app.py"), default_timeout=600)
-    at.switch_page("pages/methodology.py")
+    at.switch_page(methodology)
     return at
 
 
@@ -695,7 +684,7 @@ def bench_pages_here(size: str, mode: Mode) -> dict:
     only draws the default map from a figure built once (st.cache_resource): the least a
     page showing this map can cost, whatever the page does around it."""
     os.environ["REGIODASH_DATA_DIR"] = str(DATA_ROOT / size)
-    _like_a_server()
+    _share_script_cache()
     out: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         empty = Path(tmp) / "empty_page.py"

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pytest
 
 from bench import load
-from regiodash.devserver import free_port, start_streamlit, stop_streamlit
+from bench.devserver import free_port, start_streamlit, stop_streamlit
 
 
 def run_coroutine(coro):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-UI_FILES = sorted([*ROOT.glob("pages/*.py"), ROOT / "app.py",
+UI_FILES = sorted([*ROOT.glob("app_pages/*.py"), ROOT / "app.py",
                    *(ROOT / "src" / "regiodash" / "ui").glob("*.py"),
                    *(ROOT / "src" / "regiodash" / "projects").glob("*.py")])
 HTML_SINKS = {"html", "components.html", "st.html", "st.components.v1.html"}
@@ -50,7 +50,7 @@ def test_no_unsafe_html_from_data(path):
     assert not find_unsafe_html(path), "HTML rendered from non-constant text"
 
 
-@pytest.mark.parametrize("path", sorted(ROOT.glob("pages/*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(ROOT.glob("app_pages/*.py")), ids=lambda p: p.name)
 def test_pages_hold_no_sql(path):
     text = path.read_text(encoding="utf-8").upper()
     for word in ("SELECT ", "READ_PARQUET", ".EXECUTE(", "DUCKDB"):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
+from bench.devserver import CHROMIUM, CHROMIUM_ARGS, free_port
 from regiodash.config import REPO_ROOT
-from regiodash.devserver import CHROMIUM, CHROMIUM_ARGS, free_port
 
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS", "LOCAL_HOSTS", "OUTPUT", "free_port",
            "outside_localhost"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from regiodash.devserver import (
+from bench.devserver import (
     CHROMIUM,
     CHROMIUM_ARGS,
     ServerError,

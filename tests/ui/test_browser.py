@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from regiodash.devserver import APP_SIDEBAR_TEXT
+from bench.devserver import APP_SIDEBAR_TEXT
 from tests.ui.browser_support import OUTPUT, outside_localhost
 
 pytestmark = pytest.mark.browser
@@ -154,7 +154,7 @@ def test_a_shared_link_opened_first_after_a_server_start_goes_through_app_py(
     """Streamlit runs a `pages/` script on its own when the first request after a start is a
     deep link (no page config, no sidebar, a file-name menu); ui.routing reruns it through
     app.py's navigation, with the link's parameters."""
-    from regiodash.devserver import start_streamlit, stop_streamlit
+    from bench.devserver import start_streamlit, stop_streamlit
 
     proc, url = start_streamlit(demo_settings.data_dir, tmp_path / "server.log",
                                 env={"REGIODASH_ALLOW_KPI_UPLOAD": None})

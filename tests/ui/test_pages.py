@@ -5,16 +5,23 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from regiodash.config import REPO_ROOT
-from regiodash.devserver import APP_SIDEBAR_TEXT
+from bench.devserver import APP, APP_SIDEBAR_TEXT, read_pages
 
-APP = str(REPO_ROOT / "app.py")
-PAGES = ["pages/overview.py", "pages/map.py", "pages/profile.py", "pages/compare.py",
-         "pages/rankings.py", "pages/methodology.py", "pages/projects.py"]
-TITLES = {"pages/overview.py": "Where Europe's regions stand", "pages/map.py": "Map explorer",
-          "pages/profile.py": "Region profile", "pages/compare.py": "Compare regions",
-          "pages/rankings.py": "Rankings & trends", "pages/methodology.py": "Data & methodology",
-          "pages/projects.py": "Projects & KPIs"}
+# app.py's own page list (read, not copied): a page added there is tested here
+PAGES = [spec["page"] for spec in read_pages()]
+PAGE = {spec["url_path"]: spec["page"] for spec in read_pages()}
+# each page's own heading (its st.title), not its menu title in app.py
+TITLES = {PAGE["overview"]: "Where Europe's regions stand", PAGE["map"]: "Map explorer",
+          PAGE["profile"]: "Region profile", PAGE["compare"]: "Compare regions",
+          PAGE["rankings"]: "Rankings & trends", PAGE["methodology"]: "Data & methodology",
+          PAGE["projects"]: "Projects & KPIs"}
+
+
+def test_no_pages_folder_beside_app_py():
+    """A `pages/` folder next to app.py (even one left with only __pycache__ after a pull)
+    switches Streamlit into its legacy multipage mode: a deep link opened first after a
+    start would run its page script without app.py."""
+    assert not (APP.parent / "pages").exists(), "remove the stale pages/ folder"
 
 
 @pytest.fixture()
@@ -22,7 +29,7 @@ def make_app(demo_settings, monkeypatch):
     monkeypatch.setenv("REGIODASH_DATA_DIR", str(demo_settings.data_dir))
 
     def make(page: str, **params: str) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=90)
+        at = AppTest.from_file(str(APP), default_timeout=90)
         for key, value in params.items():
             at.query_params[key] = value
         at.switch_page(page)
@@ -43,20 +50,19 @@ def test_page_renders_on_the_demo_panel(make_app, page):
     at = make_app(page)
     at.run()
     assert not at.exception, at.exception
-    # the page asked for, also after ui.routing's rerun through app.py (which finds the page
-    # by its url_path: each must be its file's name)
+    # the page asked for, through app.py's navigation
     assert at.title and at.title[0].value == TITLES[page]
-    if page != "pages/methodology.py":
+    if page != PAGE["methodology"]:
         assert any("Synthetic demo data" in w.value for w in at.warning)
-    # Every run goes through app.py (its sidebar text), also the second: AppTest, like a
-    # server's first request for a deep link, would run the `pages/` script alone.
+    # Every run goes through app.py (its sidebar text), also the second: with a `pages/`
+    # folder AppTest, like a server's first request for a deep link, ran the page alone.
     at.run()
     assert any(APP_SIDEBAR_TEXT in c.value for c in at.sidebar.caption)
     assert not at.exception and at.title[0].value == TITLES[page]
 
 
-@pytest.mark.parametrize("page", ["pages/map.py", "pages/profile.py", "pages/compare.py",
-                                  "pages/rankings.py", "pages/overview.py"])
+@pytest.mark.parametrize("page", [PAGE["map"], PAGE["profile"], PAGE["compare"],
+                                  PAGE["rankings"], PAGE["overview"]])
 @pytest.mark.parametrize("params", [
     {"indicator": "<script>alert(1)</script>"},
     {"region": "DE21'; DROP TABLE regions; --"},
@@ -76,7 +82,7 @@ def test_hostile_parameters_fall_back_with_a_note(make_app, page, params):
 
 
 def test_profile_round_trip_and_region_change(make_app):
-    at = make_app("pages/profile.py", region="FR10")
+    at = make_app(PAGE["profile"], region="FR10")
     at.run()
     assert not at.exception, at.exception
     assert at.selectbox(key="w_region").value == "FR10"
@@ -86,7 +92,7 @@ def test_profile_round_trip_and_region_change(make_app):
 
 
 def test_profile_tab_lives_in_the_url_and_only_the_open_tab_is_built(make_app):
-    at = make_app("pages/profile.py", region="FR10", tab="peers")
+    at = make_app(PAGE["profile"], region="FR10", tab="peers")
     at.run()
     assert not at.exception, at.exception
     assert at.session_state["w_tab"] == "Peer regions"
@@ -108,7 +114,7 @@ def test_profile_tab_lives_in_the_url_and_only_the_open_tab_is_built(make_app):
 
 
 def test_compare_round_trip(make_app):
-    at = make_app("pages/compare.py", compare="DE21~ITC4", indicator="gdp_per_capita_pps")
+    at = make_app(PAGE["compare"], compare="DE21~ITC4", indicator="gdp_per_capita_pps")
     at.run()
     assert not at.exception, at.exception
     assert at.multiselect(key="w_compare").value == ["DE21", "ITC4"]
@@ -118,7 +124,7 @@ def test_compare_round_trip(make_app):
 
 
 def test_rankings_round_trip(make_app):
-    at = make_app("pages/rankings.py", indicator="employment_rate_pct", level="1",
+    at = make_app(PAGE["rankings"], indicator="employment_rate_pct", level="1",
                   year="2014..2020")
     at.run()
     assert not at.exception, at.exception
@@ -130,7 +136,7 @@ def test_rankings_round_trip(make_app):
 
 
 def test_map_widgets_update_the_url(make_app):
-    at = make_app("pages/map.py")
+    at = make_app(PAGE["map"])
     at.run()
     at.selectbox(key="w_indicator").set_value("employment_rate_pct").run()
     at.selectbox(key="w_sex").set_value("gap").run()
@@ -143,14 +149,14 @@ def test_map_widgets_update_the_url(make_app):
 
 
 def test_overview_country_in_url(make_app):
-    at = make_app("pages/overview.py", country="PL")
+    at = make_app(PAGE["overview"], country="PL")
     at.run()
     assert not at.exception, at.exception
     assert at.selectbox(key="w_ov_country").value == "PL"
 
 
 def test_reweighting_goes_into_the_url_and_changes_the_ranking(make_app):
-    at = make_app("pages/rankings.py")
+    at = make_app(PAGE["rankings"])
     at.run()
     before = at.dataframe[0].value.head(5)[["geo_code", "value"]].to_dict("records")
     assert not at.number_input  # the panel is closed: its inputs are not built
@@ -166,7 +172,7 @@ def test_reweighting_goes_into_the_url_and_changes_the_ranking(make_app):
     assert not at.number_input and qp(at, "weights") == "gerd_business_pct_gdp:5"
     assert at.dataframe[0].value.head(5)[["geo_code", "value"]].to_dict("records") == after
     # the link restores the weights, with the panel open
-    again = make_app("pages/rankings.py", weights="gerd_business_pct_gdp:5")
+    again = make_app(PAGE["rankings"], weights="gerd_business_pct_gdp:5")
     again.run()
     assert again.number_input(key="w_weight_gerd_business_pct_gdp").value == 5.0
     # another link in the same session (back/forward) wins over what the inputs held
@@ -178,7 +184,7 @@ def test_reweighting_goes_into_the_url_and_changes_the_ranking(make_app):
 
 
 def test_compare_with_a_user_defined_area_round_trips(make_app):
-    at = make_app("pages/compare.py", compare="DE21", area="DE22~DE23~DE24",
+    at = make_app(PAGE["compare"], compare="DE21", area="DE22~DE23~DE24",
                   area_name="East Bavaria", indicator="gdp_per_capita_pps")
     at.run()
     assert not at.exception, at.exception
@@ -194,14 +200,14 @@ def test_compare_with_a_user_defined_area_round_trips(make_app):
     at.run()
     assert at.multiselect(key="w_area").value == ["DE22", "DE23", "DE24"]
     assert at.text_input(key="w_area_name").value == "East Bavaria"
-    hostile = make_app("pages/compare.py", area="DE22~DE23", area_name="<img src=x>")
+    hostile = make_app(PAGE["compare"], area="DE22~DE23", area_name="<img src=x>")
     hostile.run()
     assert not hostile.exception
     assert any("Ignored URL parameter area_name" in i.value for i in hostile.info)
 
 
 def test_rankings_year_range_without_data_falls_back_with_a_note(make_app):
-    at = make_app("pages/rankings.py", indicator="employment_rate_pct", year="2099..2100")
+    at = make_app(PAGE["rankings"], indicator="employment_rate_pct", year="2099..2100")
     at.run()
     assert not at.exception, at.exception
     lo, hi = at.select_slider(key="w_rank_years").value

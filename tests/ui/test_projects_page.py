@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from regiodash.config import REPO_ROOT
 
-PAGE = str(REPO_ROOT / "pages" / "projects.py")
+PAGE = str(REPO_ROOT / "app_pages" / "projects.py")
 
 
 def value_of(params, key):

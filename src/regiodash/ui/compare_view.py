@@ -1,7 +1,7 @@
 """The compare page's view: indicator, regions and a user-defined area (kept in the URL), and
 the charts of a comparison, built once per data version and view.
 
-pages/compare.py runs `select_comparison()` (URL -> widgets -> URL), then draws
+app_pages/compare.py runs `select_comparison()` (URL -> widgets -> URL), then draws
 `comparison(...)` and `bar_chart(...)` for the chosen year with `render_comparison`. Widget
 labels come precomputed (ui.data), so a rerun with an unchanged view runs no query, reshaping
 or chart build.

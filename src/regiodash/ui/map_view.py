@@ -1,6 +1,6 @@
 """The map explorer's view: its widgets (kept in the URL), its cached figure, its rendering.
 
-pages/map.py runs `select_map_view()` (URL -> widgets -> URL), `map_figure(...)` and
+app_pages/map.py runs `select_map_view()` (URL -> widgets -> URL), `map_figure(...)` and
 `render_map(...)`. Everything a rerun with an unchanged view needs is cached per data version:
 the widget options and labels (ui.data), the years per level and sex, and the frozen figure
 itself, so a rerun runs no query, merge or figure build and sends the figure's stored dict.
@@ -216,7 +216,7 @@ def render_map(view: MapView, shown: MapFigure) -> None:
                             on_select="rerun", selection_mode="points")
     points = list(event.get("selection", {}).get("points", [])) if isinstance(event, dict) else []
     if points and points[0].get("location"):
-        st.switch_page("pages/profile.py", query_params={
+        st.switch_page("app_pages/profile.py", query_params={
             "region": str(points[0]["location"]), "indicator": view.indicator})
     if len(shown.missing):  # the list is built only while its panel is open (a rerun)
         panel = st.expander(f"Regions with no data ({len(shown.missing)})",

@@ -161,7 +161,7 @@ def render_overview() -> None:
             "gender_inclusion_index": st.column_config.NumberColumn(format="%.1f"),
             "sustainability_index": st.column_config.NumberColumn(format="%.1f")})
         for code, label in table.links:
-            st.page_link("pages/profile.py", label=label, query_params={"region": code},
+            st.page_link("app_pages/profile.py", label=label, query_params={"region": code},
                          icon=":material/place:")
 
     st.subheader("Headline gender gaps and sustainability (NUTS 2, latest year, median region)")

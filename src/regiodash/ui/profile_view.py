@@ -1,6 +1,6 @@
 """The region profile's view: the region (kept in the URL) and everything shown for it.
 
-pages/profile.py reads the region with `select_region()` and draws `region_profile(...)` with
+app_pages/profile.py reads the region with `select_region()` and draws `region_profile(...)` with
 `render_profile`.
 A profile depends only on the data version and the region, so it is built once (tiles,
 component, gender and trend charts, peers, the table and its CSV) and shared by every rerun
@@ -249,7 +249,7 @@ def _render_peers(choice: ProfileChoice, profile: RegionProfile) -> None:
                "standardised distance). Those with a higher Regional Innovation Index are the "
                "ones to learn from.")
     for peer in profile.peers:
-        st.page_link("pages/profile.py", label=peer.label,
+        st.page_link("app_pages/profile.py", label=peer.label,
                      query_params={"region": peer.code, "tab": "peers"},
                      icon=":material/trending_up:" if peer.better else ":material/place:")
 

@@ -1,7 +1,7 @@
 """The rankings page's view: indicator, NUTS level, index weights and years (kept in the
 URL), and the ranking of a view, built once per data version and view.
 
-pages/rankings.py runs `select_ranking()` (URL -> widgets -> URL), then draws `ranking(...)`
+app_pages/rankings.py runs `select_ranking()` (URL -> widgets -> URL), then draws `ranking(...)`
 with `render_ranking`.
 A rerun with an unchanged view runs no query, ranking, CSV export or chart build.
 """

@@ -4,8 +4,6 @@ The view lives in the URL; the ranking of a view is built once (ui.rankings_view
 """
 
 from regiodash.ui.rankings_view import ranking, render_ranking, select_ranking
-from regiodash.ui.routing import require_app
 
-require_app()
 view = select_ranking()
 render_ranking(view, ranking(view.version, view.indicator, view.level, view.weights, view.span))

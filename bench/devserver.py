@@ -6,11 +6,13 @@ The server is `python -m regiodash.server run app.py` (`streamlit run` with TCP_
 One place for what the test suite (tests/ui/conftest.py), the benchmark (bench/run.py) and
 the load test (bench/load.py) all need: a free localhost port, the server started with a
 given warehouse, a wait until /_stcore/health answers, and a clean stop. Also the flags
-headless Debian chromium needs on these machines.
+headless Debian chromium needs on these machines, and what they check a run by: app.py's page
+list and its sidebar text. Not part of the installed package: only tests and benchmarks use it.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import socket
@@ -24,6 +26,7 @@ from pathlib import Path
 
 from regiodash.config import REPO_ROOT
 
+APP = REPO_ROOT / "app.py"
 # The start of app.py's sidebar caption: a run that shows it went through app.py's navigation.
 APP_SIDEBAR_TEXT = "Regional innovation, gender inclusion"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -31,6 +34,16 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
+
+
+def read_pages(app: Path = APP) -> tuple[dict, ...]:
+    """app.py's PAGES (st.Page's arguments per page, menu order), read without running it."""
+    tree = ast.parse(app.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "PAGES" for t in node.targets):
+            return tuple(ast.literal_eval(node.value))
+    raise LookupError(f"no PAGES assignment in {app}")
 
 
 class ServerError(RuntimeError):
@@ -53,7 +66,7 @@ def start_streamlit(data_dir: Path | str, log: Path, port: int | None = None,
     entry script (the benchmarks' empty page), run from its own folder, which then needs its
     own .streamlit/config.toml.
     """
-    script = app or REPO_ROOT / "app.py"
+    script = app or APP
     port = port or free_port()
     full_env = dict(os.environ, REGIODASH_DATA_DIR=str(data_dir))
     for name, value in (env or {}).items():

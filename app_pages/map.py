@@ -5,9 +5,7 @@ widgets, the per-view cached figure and its rendering are in ui.map_view.
 """
 
 from regiodash.ui.map_view import map_figure, render_map, select_map_view
-from regiodash.ui.routing import require_app
 
-require_app()
 view = select_map_view()
 render_map(view, map_figure(view.version, view.indicator, view.level, view.year, view.sex,
                             view.country))

@@ -7,9 +7,7 @@ The region lives in the URL; everything shown is built once per data version and
 import streamlit as st
 
 from regiodash.ui.profile_view import region_profile, render_profile, select_region
-from regiodash.ui.routing import require_app
 
-require_app()
 choice = select_region()
 profile = region_profile(choice.version, choice.region)
 if profile is None:

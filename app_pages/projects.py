@@ -5,7 +5,5 @@ built once per view in ui.projects_view.
 """
 
 from regiodash.ui.projects_view import render_projects_page
-from regiodash.ui.routing import require_app
 
-require_app()
 render_projects_page()

@@ -6,9 +6,7 @@ The view lives in the URL; the charts of a view are built once (ui.compare_view)
 import streamlit as st
 
 from regiodash.ui.compare_view import comparison, render_comparison, select_comparison
-from regiodash.ui.routing import require_app
 
-require_app()
 view = select_comparison()
 if not view.regions and not view.area:
     st.info("Pick one or more regions to compare.")

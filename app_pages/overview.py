@@ -4,7 +4,5 @@ Built once per data version in ui.overview_view; the country shown lives in the 
 """
 
 from regiodash.ui.overview_view import render_overview
-from regiodash.ui.routing import require_app
 
-require_app()
 render_overview()
