@@ -3,7 +3,7 @@
 What a tab shows depends only on the projects version (ui.projects_data.projects_version) and
 the view (programme; project; regional indicator), so it is built once per view (filtered
 tables, shares, maps and charts, frozen) and shared by every rerun and session
-(data.rerun_cache: read-only). pages/projects.py calls `render_projects_page()`.
+(data.rerun_cache: read-only). app_pages/projects.py calls `render_projects_page()`.
 """
 
 from __future__ import annotations
