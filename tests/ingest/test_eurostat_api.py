@@ -1,4 +1,5 @@
-"""Tests for regiodash.ingest.fetch against a local HTTP server that speaks like Eurostat.
+"""Tests for regiodash.ingest.eurostat_api (and the downloader under it, ingest.download) against
+a local HTTP server that speaks like Eurostat.
 
 The server serves real-format payloads: the real SDMX-CSV file for demo_r_d3dens (read from
 `real_data_dir`, never copied into the repo) and a hand-written JSON-stat 2.0 fixture in Eurostat's
@@ -24,10 +25,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from rich.console import Console
 
+from indicators.spec import EUROSTAT_LICENCE
 from regiodash.config import Settings
 from regiodash.errors import FetchError
-from regiodash.ingest import fetch
-from regiodash.ingest.fetch import (
+from regiodash.ingest import download
+from regiodash.ingest.eurostat_api import (
     FetchResult,
     build_dataset_url,
     cache_path_for,
@@ -202,8 +204,9 @@ def sha256(data: bytes) -> str:
 
 
 def part_files(settings: Settings) -> list[Path]:
+    """Temporary files left in the cache folder (they all start with a dot)."""
     folder = settings.cache_dir / "eurostat"
-    return sorted(folder.glob("*.part")) if folder.exists() else []
+    return sorted(folder.glob(".*")) if folder.exists() else []
 
 
 def csv_reply(body: bytes, **headers: str) -> Reply:
@@ -295,8 +298,24 @@ def test_sdmx_csv_download_lands_in_cache_byte_identical(
     assert meta["content_type"] == SDMX_CSV_TYPE
     assert meta["etag"] == '"v1"'
     assert meta["last_modified"] == "Tue, 26 Mar 2024 22:00:00 GMT"
-    assert meta["source"] == "Eurostat" and meta["licence"]
+    assert meta["source"] == "Eurostat" and meta["licence"] == EUROSTAT_LICENCE
     assert part_files(settings) == []
+
+
+def test_cached_files_get_the_permissions_of_a_plainly_created_file(
+    eurostat: FakeEurostat, settings: Settings, sdmx_csv: bytes, tmp_path: Path
+) -> None:
+    """Temporary files are owner-only; the renamed cache files must not stay so (a server
+    publishing the cache could not read them)."""
+    eurostat.route(SDMX_PATH, csv_reply(sdmx_csv))
+    plain = tmp_path / "plain"
+    plain.write_text("x")
+    expected = plain.stat().st_mode & 0o777
+
+    result = fetch_dataset("demo_r_d3dens", settings, progress=False)
+
+    for path in (result.path, result.path.with_name(result.path.name + ".meta.json")):
+        assert path.stat().st_mode & 0o777 == expected, path
 
 
 def test_jsonstat_download_lands_in_cache_byte_identical(
@@ -573,8 +592,8 @@ def test_a_hanging_resolver_is_cut_short(tmp_path: Path, monkeypatch: pytest.Mon
         time.sleep(1.0)
         raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
 
-    monkeypatch.setattr(fetch, "DNS_LIMIT_S", 0.2)
-    monkeypatch.setattr(fetch.socket, "getaddrinfo", slow_getaddrinfo)
+    monkeypatch.setattr(download, "DNS_LIMIT_S", 0.2)
+    monkeypatch.setattr(download.socket, "getaddrinfo", slow_getaddrinfo)
     for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
     settings = make_settings(tmp_path, "https://ec.europa.eu/eurostat/api/dissemination")
@@ -633,7 +652,7 @@ def test_progress_false_prints_nothing(
     def no_console() -> Console:
         raise AssertionError("progress=False must not create a console")
 
-    monkeypatch.setattr(fetch, "_progress_console", no_console)
+    monkeypatch.setattr(download, "_progress_console", no_console)
     eurostat.route(SDMX_PATH, csv_reply(sdmx_csv))
 
     fetch_dataset("demo_r_d3dens", settings, progress=False)
@@ -659,7 +678,7 @@ def test_progress_bar_shows_bytes_on_a_terminal(
 ) -> None:
     screen = io.StringIO()
     monkeypatch.setattr(
-        fetch,
+        download,
         "_progress_console",
         lambda: Console(file=screen, force_terminal=True, width=120, color_system=None),
     )
