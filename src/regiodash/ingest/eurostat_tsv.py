@@ -51,6 +51,34 @@ def parse_eurostat_tsv(
     lines = split_lines(text)
     header = lines[0].split("\t")
     first = header[0]
+    dims, periods = _read_header(header, path)
+    key_rows, key_lines, cells = _read_series(lines, path, first, dims, periods)
+    n_series = len(key_rows)
+    n_periods = len(periods)
+    if n_series == 0:
+        raise InputFileError(path, "the file has a header but no data lines", line=2)
+
+    values, flags = _split_cells(cells, path, key_lines, periods)
+    # Build each column once per series (or period) and expand with positional takes: far
+    # cheaper than converting n_series * n_periods Python strings.
+    series_pos = np.repeat(np.arange(n_series), n_periods)
+    period_pos = np.tile(np.arange(n_periods), n_series)
+    key_columns = list(zip(*key_rows, strict=True))
+    frame = finish_frame(
+        {dim: pd.array(key_columns[j], dtype="str").take(series_pos) for j, dim in enumerate(dims)},
+        pd.array(periods, dtype="str").take(period_pos),
+        values,
+        flags,
+    )
+    code = resolve_dataset(path, dataset, None, dataset_from_filename(path))
+    return RawTable(
+        dataset=code, format=FORMAT, frame=frame, source_path=path, dimensions=list(dims)
+    )
+
+
+def _read_header(header: list[str], path: str | Path) -> tuple[list[str], list[str]]:
+    """(dimension names, period headers) of the header line, split at tabs; checked."""
+    first = header[0]
     if "\\" not in first:
         raise InputFileError(
             path,
@@ -98,8 +126,17 @@ def parse_eurostat_tsv(
                 column=position,
             )
         seen[period] = position
+    return dims, periods
 
-    n_fields = len(header)
+
+def _read_series(
+    lines: list[str], path: str | Path, first: str, dims: list[str], periods: list[str]
+) -> tuple[list[list[str]], list[int], list[str]]:
+    """(series keys, their physical line numbers, the value cells row by row) of the data lines.
+
+    `first` is the header's first cell, the column named in errors about a series key.
+    """
+    n_fields = len(periods) + 1
     n_dims = len(dims)
     key_rows: list[list[str]] = []
     key_lines: list[int] = []
@@ -139,28 +176,7 @@ def parse_eurostat_tsv(
         key_rows.append(list(key))
         key_lines.append(line_no)
         cells.extend(parts[1:])
-
-    n_series = len(key_rows)
-    n_periods = len(periods)
-    if n_series == 0:
-        raise InputFileError(path, "the file has a header but no data lines", line=2)
-
-    values, flags = _split_cells(cells, path, key_lines, periods)
-    # Build each column once per series (or period) and expand with positional takes: far
-    # cheaper than converting n_series * n_periods Python strings.
-    series_pos = np.repeat(np.arange(n_series), n_periods)
-    period_pos = np.tile(np.arange(n_periods), n_series)
-    key_columns = list(zip(*key_rows, strict=True))
-    frame = finish_frame(
-        {dim: pd.array(key_columns[j], dtype="str").take(series_pos) for j, dim in enumerate(dims)},
-        pd.array(periods, dtype="str").take(period_pos),
-        values,
-        flags,
-    )
-    code = resolve_dataset(path, dataset, None, dataset_from_filename(path))
-    return RawTable(
-        dataset=code, format=FORMAT, frame=frame, source_path=path, dimensions=list(dims)
-    )
+    return key_rows, key_lines, cells
 
 
 def _split_cells(

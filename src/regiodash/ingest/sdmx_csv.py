@@ -22,7 +22,9 @@ import csv
 import io
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -37,6 +39,9 @@ from regiodash.ingest.cells import (
 )
 from regiodash.ingest.labels import map_labels
 from regiodash.ingest.model import VALUE_COLUMNS, RawTable
+
+if TYPE_CHECKING:
+    from _csv import Reader
 
 FORMAT = "sdmx-csv"
 
@@ -64,6 +69,20 @@ def _header_name(cell: str) -> str:
     return cell.split(":", 1)[0].strip() if ":" in cell else cell.strip()
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Where things are in the header: positions are 0-based column indexes."""
+
+    header: list[str]
+    dims: list[str]
+    dim_positions: list[int]
+    time_pos: int
+    value_pos: int
+    flag_pos: int | None
+    conf_pos: int | None
+    flow_pos: int | None
+
+
 def parse_sdmx_csv(
     text: str,
     path: str | Path = "<text>",
@@ -77,6 +96,41 @@ def parse_sdmx_csv(
     file name's.
     """
     reader = csv.reader(io.StringIO(text, newline=""))
+    layout = _read_header(reader, path)
+    header = layout.header
+    rows, lines = _read_rows(reader, path, header)
+    columns = list(zip(*rows, strict=True))
+    code = resolve_dataset(
+        path, dataset, _content_code(columns, lines, layout, path), dataset_from_filename(path)
+    )
+    dim_values, labels_mapped, unmapped_labels = _dimension_codes(layout, columns, region_names)
+
+    values, bad = parse_numbers(columns[layout.value_pos])
+    if bad is not None:
+        raise InputFileError(
+            path,
+            f"value {columns[layout.value_pos][bad]!r} is not a number",
+            line=lines[bad],
+            column=header[layout.value_pos],
+        )
+    flags = _flags(columns, layout, len(rows))
+    frame = finish_frame(dim_values, [t.strip() for t in columns[layout.time_pos]], values, flags)
+    raise_on_duplicate_keys(
+        frame, [*layout.dims, "time_period"], np.array(lines), path, "TIME_PERIOD"
+    )
+    return RawTable(
+        dataset=code,
+        format=FORMAT,
+        frame=frame,
+        source_path=path,
+        dimensions=layout.dims,
+        labels_mapped=labels_mapped,
+        unmapped_labels=unmapped_labels,
+    )
+
+
+def _read_header(reader: Reader, path: str | Path) -> _Layout:
+    """The checked header line: dimensions, period, value, flag and dataflow columns."""
     try:
         header = [_header_name(c) for c in next(reader)]
     except (StopIteration, csv.Error) as exc:
@@ -95,15 +149,26 @@ def parse_sdmx_csv(
         if required not in upper:
             raise InputFileError(path, f"missing column {required}", line=1)
     time_pos = upper.index("TIME_PERIOD")
-    value_pos = upper.index("OBS_VALUE")
     dim_positions = [i for i in range(time_pos) if upper[i] not in _STRUCTURE_COLUMNS]
     dims = [header[i].lower() for i in dim_positions]
     if not dims or len(set(dims)) != len(dims) or set(dims) & set(VALUE_COLUMNS):
         raise InputFileError(path, f"bad dimension columns {header[:time_pos]}", line=1)
-    flag_pos = next((upper.index(c) for c in ("OBS_FLAG", "OBS_STATUS") if c in upper), None)
-    conf_pos = upper.index("CONF_STATUS") if "CONF_STATUS" in upper else None
-    flow_pos = next((upper.index(c) for c in ("DATAFLOW", "STRUCTURE_ID") if c in upper), None)
+    return _Layout(
+        header=header,
+        dims=dims,
+        dim_positions=dim_positions,
+        time_pos=time_pos,
+        value_pos=upper.index("OBS_VALUE"),
+        flag_pos=next((upper.index(c) for c in ("OBS_FLAG", "OBS_STATUS") if c in upper), None),
+        conf_pos=upper.index("CONF_STATUS") if "CONF_STATUS" in upper else None,
+        flow_pos=next((upper.index(c) for c in ("DATAFLOW", "STRUCTURE_ID") if c in upper), None),
+    )
 
+
+def _read_rows(
+    reader: Reader, path: str | Path, header: list[str]
+) -> tuple[list[list[str]], list[int]]:
+    """(data rows, their physical line numbers); blank lines skipped, field counts checked."""
     n_fields = len(header)
     rows: list[list[str]] = []
     lines: list[int] = []
@@ -126,27 +191,37 @@ def parse_sdmx_csv(
         raise InputFileError(path, f"malformed CSV ({exc})", line=reader.line_num) from exc
     if not rows:
         raise InputFileError(path, "the file has a header but no data lines", line=2)
-    columns = list(zip(*rows, strict=True))
-    line_array = np.array(lines)
+    return rows, lines
 
-    content_code = None
-    if flow_pos is not None:
-        flows = columns[flow_pos]
-        if len(set(flows)) > 1:
-            other = next(i for i, f in enumerate(flows) if f != flows[0])
-            raise InputFileError(
-                path,
-                f"the file mixes dataflows {flows[0]!r} and {flows[other]!r}",
-                line=lines[other],
-                column=header[flow_pos],
-            )
-        content_code = dataset_from_dataflow(flows[0])
-    code = resolve_dataset(path, dataset, content_code, dataset_from_filename(path))
 
+def _content_code(
+    columns: list[tuple[str, ...]], lines: list[int], layout: _Layout, path: str | Path
+) -> str | None:
+    """The dataset code the DATAFLOW / STRUCTURE_ID column names (one for the whole file)."""
+    if layout.flow_pos is None:
+        return None
+    flows = columns[layout.flow_pos]
+    if len(set(flows)) > 1:
+        other = next(i for i, f in enumerate(flows) if f != flows[0])
+        raise InputFileError(
+            path,
+            f"the file mixes dataflows {flows[0]!r} and {flows[other]!r}",
+            line=lines[other],
+            column=layout.header[layout.flow_pos],
+        )
+    return dataset_from_dataflow(flows[0])
+
+
+def _dimension_codes(
+    layout: _Layout,
+    columns: list[tuple[str, ...]],
+    region_names: Mapping[str, str] | None,
+) -> tuple[dict[str, object], dict[str, int], dict[str, list[str]]]:
+    """(codes per dimension, labels mapped per dimension, unmapped labels per dimension)."""
     dim_values: dict[str, object] = {}
     labels_mapped: dict[str, int] = {}
     unmapped_labels: dict[str, list[str]] = {}
-    for name, pos in zip(dims, dim_positions, strict=True):
+    for name, pos in zip(layout.dims, layout.dim_positions, strict=True):
         cells = [c.strip() for c in columns[pos]]
         distinct = set(cells)
         if all(_CODE.fullmatch(c) for c in distinct):
@@ -163,34 +238,19 @@ def parse_sdmx_csv(
         if unmapped:
             unmapped_labels[name] = unmapped
         dim_values[name] = [mapping.get(c, c) for c in cells]
+    return dim_values, labels_mapped, unmapped_labels
 
-    values, bad = parse_numbers(columns[value_pos])
-    if bad is not None:
-        raise InputFileError(
-            path,
-            f"value {columns[value_pos][bad]!r} is not a number",
-            line=lines[bad],
-            column=header[value_pos],
-        )
-    if flag_pos is not None:
-        flags = [normalize_flag(f.split(":", 1)[0]) for f in columns[flag_pos]]
+
+def _flags(columns: list[tuple[str, ...]], layout: _Layout, n_rows: int) -> list[str | None]:
+    """OBS_FLAG (or OBS_STATUS), normalised; "c" for a confidential cell without a flag."""
+    if layout.flag_pos is not None:
+        flags = [normalize_flag(f.split(":", 1)[0]) for f in columns[layout.flag_pos]]
     else:
-        flags = [None] * len(rows)
-    if conf_pos is not None:
+        flags = [None] * n_rows
+    if layout.conf_pos is not None:
         # CONF_STATUS is an observation attribute; "C" marks a confidential cell. Only carry it
         # into the flag when the publisher gave no other flag.
-        for i, status in enumerate(columns[conf_pos]):
+        for i, status in enumerate(columns[layout.conf_pos]):
             if flags[i] is None and status.split(":", 1)[0].strip().upper() == "C":
                 flags[i] = "c"
-
-    frame = finish_frame(dim_values, [t.strip() for t in columns[time_pos]], values, flags)
-    raise_on_duplicate_keys(frame, [*dims, "time_period"], line_array, path, "TIME_PERIOD")
-    return RawTable(
-        dataset=code,
-        format=FORMAT,
-        frame=frame,
-        source_path=path,
-        dimensions=dims,
-        labels_mapped=labels_mapped,
-        unmapped_labels=unmapped_labels,
-    )
+    return flags

@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -187,26 +187,7 @@ def _build(
             raise fail(i, "year", f"year {year!r} is not a four-digit year")
         years.append(year[:4])
 
-    value_cells = [row[pos["value"]] for row in rows]
-    values = np.full(len(rows), math.nan)
-    text_positions = []
-    for i, cell in enumerate(value_cells):
-        if isinstance(cell, bool):
-            raise fail(i, "value", f"value {cell!r} is not a number")
-        if isinstance(cell, int | float):
-            values[i] = float(cell)
-        else:
-            text_positions.append(i)
-    texts = [_cell_text(value_cells[i]) for i in text_positions]
-    parsed, bad = parse_numbers(texts, decimal_comma=decimal_comma)
-    if bad is not None:
-        cell = texts[bad]
-        hint = ""
-        if "," in cell and not decimal_comma:
-            hint = " (a decimal comma is only accepted in semicolon-separated CSV files)"
-        raise fail(text_positions[bad], "value", f"value {cell!r} is not a number{hint}")
-    values[text_positions] = parsed
-
+    values = _values([row[pos["value"]] for row in rows], fail, decimal_comma=decimal_comma)
     dims: dict[str, object] = {"geo": geo}
     if "sex" in pos:
         sexes = []
@@ -233,3 +214,34 @@ def _build(
     return RawTable(
         dataset=code, format=FORMAT, frame=frame, source_path=path, dimensions=dimensions
     )
+
+
+def _values(
+    value_cells: list[object],
+    fail: Callable[[int, str, str], InputFileError],
+    *,
+    decimal_comma: bool,
+) -> np.ndarray:
+    """The value column as float64: numbers (XLSX) as they are, text parsed strictly.
+
+    `fail(row index, column, message)` builds the error for a cell that is not a number.
+    """
+    values = np.full(len(value_cells), math.nan)
+    text_positions = []
+    for i, cell in enumerate(value_cells):
+        if isinstance(cell, bool):
+            raise fail(i, "value", f"value {cell!r} is not a number")
+        if isinstance(cell, int | float):
+            values[i] = float(cell)
+        else:
+            text_positions.append(i)
+    texts = [_cell_text(value_cells[i]) for i in text_positions]
+    parsed, bad = parse_numbers(texts, decimal_comma=decimal_comma)
+    if bad is not None:
+        cell = texts[bad]
+        hint = ""
+        if "," in cell and not decimal_comma:
+            hint = " (a decimal comma is only accepted in semicolon-separated CSV files)"
+        raise fail(text_positions[bad], "value", f"value {cell!r} is not a number{hint}")
+    values[text_positions] = parsed
+    return values
