@@ -42,8 +42,8 @@ from regiodash.config import Settings
 from regiodash.ingest.demo import FALLBACK, DemoProfile, _region_factor, profile_for
 from regiodash.nuts import is_extra_regio
 from regiodash.storage.files import atomic_path
+from regiodash.storage.layout import WarehousePaths, append_manifest, new_manifest_record
 from regiodash.storage.schema import OBSERVATIONS_SCHEMA
-from regiodash.storage.warehouse import WarehousePaths, append_manifest, new_manifest_record
 
 GENERATOR_VERSION = 1  # bump when the generated values change, so cached panels are rebuilt
 NUTS_VERSION = "2021"

@@ -46,7 +46,7 @@ def demo_settings(tmp_path_factory):
     """A warehouse with the demo panel built once per test session (read-only use!)."""
     from regiodash.config import load_settings
     from regiodash.ingest.demo import write_demo_panel
-    from regiodash.storage.warehouse import build_warehouse
+    from regiodash.storage.build import build_warehouse
 
     settings = load_settings(
         {"REGIODASH_DATA_DIR": str(tmp_path_factory.mktemp("demo") / "data")})

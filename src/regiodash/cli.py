@@ -22,7 +22,7 @@ def _say(message: str) -> None:
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from regiodash.ingest.demo import write_demo_panel
-    from regiodash.storage.warehouse import build_warehouse
+    from regiodash.storage.build import build_warehouse
 
     with console.status("writing the synthetic demo panel"):
         rows = write_demo_panel(settings)
@@ -34,7 +34,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from regiodash.storage.warehouse import build_warehouse, import_files
+    from regiodash.ingest.importing import import_files
+    from regiodash.storage.build import build_warehouse
 
     results = import_files(args.paths, settings, dataset=args.dataset, progress=_say)
     for r in results:
@@ -49,8 +50,9 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
-    from regiodash.ingest.fetch import fetch_dataset
-    from regiodash.storage.warehouse import build_warehouse, import_files
+    from regiodash.ingest.eurostat_api import fetch_dataset
+    from regiodash.ingest.importing import import_files
+    from regiodash.storage.build import build_warehouse
 
     fetched = [
         fetch_dataset(code, settings, fmt=args.format, refresh=args.refresh,
@@ -69,7 +71,7 @@ def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
-    from regiodash.storage.warehouse import build_warehouse
+    from regiodash.storage.build import build_warehouse
 
     summary = build_warehouse(settings, progress=_say)
     for reason in summary.skipped:
@@ -112,7 +114,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from regiodash.storage.warehouse import WarehousePaths
+    from regiodash.storage.layout import WarehousePaths
 
     if not settings.is_remote and not WarehousePaths(settings.data_dir).has_data():
         _say("no warehouse yet: building the demo panel")

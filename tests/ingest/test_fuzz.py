@@ -77,7 +77,8 @@ def test_mutated_files_never_crash(tmp_path, kind, name, dataset, data):
 
 
 def test_failed_import_leaves_the_warehouse_unchanged(settings, tmp_path):
-    from regiodash.storage.warehouse import build_warehouse, import_files
+    from regiodash.ingest.importing import import_files
+    from regiodash.storage.build import build_warehouse
 
     good = tmp_path / "good.csv"
     good.write_text("geo_code,year,value\nDE21,2020,1.5\n", encoding="utf-8")

@@ -17,8 +17,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from regiodash.config import load_settings
-from regiodash.storage import queries, warehouse
+from regiodash.storage import queries
 from regiodash.storage.connection import BY_REGION_FILE, open_warehouse
+from regiodash.storage.layout import FINGERPRINT_KEY
+from regiodash.storage.parquet_out import values_fingerprint, write_parquet
 from tests.storage.test_remote import serve_directory
 
 REGION = "DE21"
@@ -59,8 +61,8 @@ def copies(demo_settings, tmp_path_factory):
     table = pq.read_table(replaced / "indicator_values.parquet")
     doubled = table.set_column(table.schema.get_field_index("value"), "value",
                                pc.multiply(table.column("value"), 2.0))
-    warehouse._write_parquet(doubled, replaced / "indicator_values.parquet",
-                             {warehouse.FINGERPRINT_KEY: warehouse.values_fingerprint(doubled)})
+    write_parquet(doubled, replaced / "indicator_values.parquet",
+                  {FINGERPRINT_KEY: values_fingerprint(doubled)})
     return out
 
 

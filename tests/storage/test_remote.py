@@ -16,8 +16,8 @@ import pytest
 from regiodash.config import load_settings
 from regiodash.errors import WarehouseError
 from regiodash.storage import queries
+from regiodash.storage.build import build_warehouse
 from regiodash.storage.connection import open_warehouse
-from regiodash.storage.warehouse import build_warehouse
 
 RANGE = re.compile(r"bytes=(\d+)-(\d*)")
 

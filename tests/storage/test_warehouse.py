@@ -14,20 +14,12 @@ import pytest
 from indicators.catalog import CATALOG
 from regiodash.errors import InputFileError
 from regiodash.ingest.demo import DEMO_YEARS, write_demo_panel
+from regiodash.ingest.importing import import_files
+from regiodash.storage.arrow_codes import sorted_by, table_from_frame
+from regiodash.storage.build import SOURCE_PRECEDENCE, _apply_precedence, build_warehouse
+from regiodash.storage.layout import WarehousePaths, read_manifest
+from regiodash.storage.parquet_out import OBSERVATION_ORDER, ROW_GROUP_SIZE, region_row_group
 from regiodash.storage.schema import INDICATOR_VALUES_SCHEMA, OBSERVATIONS_SCHEMA
-from regiodash.storage.warehouse import (
-    OBSERVATION_ORDER,
-    ROW_GROUP_SIZE,
-    SOURCE_PRECEDENCE,
-    WarehousePaths,
-    _apply_precedence,
-    _sorted_by,
-    _table_from_frame,
-    build_warehouse,
-    import_files,
-    read_manifest,
-    region_row_group,
-)
 
 
 def snapshot(root: Path) -> dict[str, str]:
@@ -250,8 +242,7 @@ def test_building_twice_gives_the_same_files(settings, tmp_path):
 
 
 def test_a_failed_build_leaves_the_previous_files(settings, monkeypatch):
-    import regiodash.storage.derive as derive
-    import regiodash.storage.warehouse as warehouse
+    import regiodash.storage.build as build
 
     write_demo_panel(settings)
     build_warehouse(settings)
@@ -260,7 +251,7 @@ def test_a_failed_build_leaves_the_previous_files(settings, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("module failed")
 
-    monkeypatch.setattr(derive, "derive_parts", broken)
+    monkeypatch.setattr(build, "derive_parts", broken)
     with pytest.raises(RuntimeError, match="module failed"):
         build_warehouse(settings)
     assert snapshot(settings.data_dir) == before
@@ -270,7 +261,7 @@ def test_a_failed_build_leaves_the_previous_files(settings, monkeypatch):
         path.write_bytes(b"PAR1 half a file")
         raise OSError("disk full")
 
-    monkeypatch.setattr(warehouse, "_write_in_order", disk_full)
+    monkeypatch.setattr(build, "write_in_order", disk_full)
     with pytest.raises(OSError, match="disk full"):
         build_warehouse(settings)
     assert snapshot(settings.data_dir) == before
@@ -294,8 +285,8 @@ def observation_rows(rows: list[tuple]) -> pa.Table:
                                         "nuts_version", "value"])
     frame = frame.assign(dataset="d", nuts_level=frame["geo_code"].str.len() - 2, flag=None,
                          unit="u")[list(OBSERVATIONS_SCHEMA.names)]
-    table = _table_from_frame(frame, OBSERVATIONS_SCHEMA)
-    return _sorted_by(table, OBSERVATION_ORDER)
+    table = table_from_frame(frame, OBSERVATIONS_SCHEMA)
+    return sorted_by(table, OBSERVATION_ORDER)
 
 
 def test_precedence_user_then_eurostat_then_other_then_demo_then_newest_version():
@@ -389,8 +380,8 @@ def test_by_region_row_groups_grow_with_the_warehouse_within_bounds(rows, size):
 
 def test_manifest_records_who_imported_and_keeps_older_rows_without_the_column(settings):
     """Rows of a manifest written before `imported_by` existed read back with it null."""
+    from regiodash.storage.layout import append_manifest, new_manifest_record
     from regiodash.storage.schema import MANIFEST_SCHEMA
-    from regiodash.storage.warehouse import append_manifest, new_manifest_record
 
     paths = WarehousePaths(settings.data_dir)
     old_schema = pa.schema([f for f in MANIFEST_SCHEMA if f.name != "imported_by"])

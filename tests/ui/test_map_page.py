@@ -121,7 +121,8 @@ def test_a_rebuilt_warehouse_shows_up_without_a_restart(demo_settings, tmp_path,
 def test_regions_without_data_are_listed_only_when_their_panel_opens(settings, monkeypatch,
                                                                    fixtures_dir):
     """A user file with a few regions: the rest of the frame is grey and listed on demand."""
-    from regiodash.storage.warehouse import build_warehouse, import_files
+    from regiodash.ingest.importing import import_files
+    from regiodash.storage.build import build_warehouse
 
     import_files([fixtures_dir / "tidy.csv"], settings, dataset="my_values")
     build_warehouse(settings)

@@ -24,13 +24,13 @@ from indicators.catalog import CATALOG
 from indicators.spec import CatalogIndicator, Direction
 from regiodash.config import Settings
 from regiodash.storage.files import write_parquet_atomic
-from regiodash.storage.schema import OBSERVATIONS_SCHEMA
-from regiodash.storage.warehouse import (
+from regiodash.storage.layout import (
     WarehousePaths,
     append_manifest,
     new_manifest_record,
     require_local,
 )
+from regiodash.storage.schema import OBSERVATIONS_SCHEMA
 
 DEMO_YEARS = tuple(range(2012, 2024))
 DEMO_NUTS_VERSION = "2021"

@@ -18,7 +18,10 @@ cursors are cheap and safe to use from one thread each).
 
 from __future__ import annotations
 
+import json
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -30,17 +33,17 @@ from regiodash.config import Settings
 from regiodash.errors import RegiodashError, WarehouseError
 from regiodash.storage.catalog_table import catalog_frame
 from regiodash.storage.extensions import load_extension
+from regiodash.storage.layout import (
+    FINGERPRINT_KEY,
+    WarehousePaths,
+    load_user_indicators,
+    quote_ident,
+)
 from regiodash.storage.schema import (
     GROUPS_SCHEMA,
     INDICATOR_VALUES_SCHEMA,
     MANIFEST_SCHEMA,
     OBSERVATIONS_SCHEMA,
-)
-from regiodash.storage.warehouse import (
-    FINGERPRINT_KEY,
-    WarehousePaths,
-    load_user_indicators,
-    quote_ident,
 )
 
 DUCKDB_TYPES = {"string": "VARCHAR", "int8": "TINYINT", "int16": "SMALLINT",
@@ -126,7 +129,7 @@ class Warehouse:
         """indicator_values_by_region: the by-region copy when it holds the same values.
 
         The build stamps both value files with one fingerprint of their content
-        (warehouse.FINGERPRINT_KEY); a copy whose stamp differs (one file replaced without
+        (layout.FINGERPRINT_KEY); a copy whose stamp differs (one file replaced without
         the other, e.g. a partial upload) or, for files from builds before the stamp, whose
         row count differs, falls back to indicator_values itself: same answers, slower.
         """
@@ -246,10 +249,6 @@ class Warehouse:
 
 def fetch_remote_json(url: str, timeout: float = 5.0) -> list[dict]:
     """A small JSON list from the remote warehouse ([] when absent or unreadable)."""
-    import json
-    import urllib.error
-    import urllib.request
-
     if not url.startswith(("http://", "https://")):
         return []
     try:

@@ -7,6 +7,7 @@ from importlib import resources
 
 import pandas as pd
 
+from indicators import innovation_gap
 from regiodash.storage.connection import Warehouse
 
 
@@ -22,9 +23,9 @@ def run_named(wh: Warehouse, name: str, *, package: str = "regiodash.storage",
     Arrow-backed string columns.
 
     Converted through Arrow rather than DuckDB's `.df()`: with pandas 3's Arrow-backed strings
-    this halves the conversion cost of results with thousands of string cells (a region
-    profile at the 100x panel: 19 ms -> 9 ms). String columns are always `str` dtype, nulls
-    NaN, also when a column is all null or the result is empty (`.df()` gives `object` then).
+    this halves the conversion cost of results with thousands of string cells (e.g. a region
+    profile of a large panel). String columns are always `str` dtype, nulls NaN, also when a
+    column is all null or the result is empty (`.df()` gives `object` then).
     """
     cur = wh.cursor()
     try:
@@ -110,8 +111,6 @@ def load_reweighted_index(wh: Warehouse, level: int, weights: dict[str, float]
     One row per region and year: geo_code, year, value (EU = 100), flag, source. Components
     are read from the warehouse; the computation is the innovation-gap module's.
     """
-    from indicators import innovation_gap
-
     ids = [*innovation_gap.COMPONENT_IDS, innovation_gap.POPULATION_ID]
     inputs = run_named(wh, "component_inputs", level=level, indicator_ids=ids)
     if inputs.empty:
@@ -131,8 +130,6 @@ def load_area_series(wh: Warehouse, indicator_id: str, geo_codes: list[str], nam
     are averaged with population weights when every member has a population that year
     (counts are summed); a year in which any member lacks a value gives no area value.
     """
-    from indicators import innovation_gap
-
     inputs = run_named(wh, "area_inputs", indicator_id=indicator_id, geo_codes=geo_codes)
     empty = pd.DataFrame(columns=["geo_code", "geo_name", "year", "sex", "value", "flag",
                                   "source", "nuts_level"])

@@ -27,7 +27,7 @@ import streamlit as st
 from regiodash.config import REPO_ROOT, Settings, load_settings
 from regiodash.storage import queries
 from regiodash.storage.connection import Warehouse, open_warehouse
-from regiodash.storage.warehouse import WarehousePaths
+from regiodash.storage.layout import WarehousePaths
 from regiodash.ui.maps import build_geojson, write_geojson_file
 from regiodash.ui.state import ViewContext
 from regiodash.ui.widgets import DOMAIN_LABELS
