@@ -1,4 +1,6 @@
-"""Gender-inclusion measures derived from the catalog indicators that have a sex breakdown.
+"""Computes the gender-inclusion measures from the catalog indicators that have a sex breakdown.
+
+Ids and specs: `indicators.gender_specs`.
 
 Input: a DataFrame `values` with the columns indicator_id, geo_code, nuts_level (int; -1 EU
 aggregate, 0 country, 1-3 regions), nuts_version, year, sex (F/M/T), value (float, NaN =
@@ -40,97 +42,42 @@ relative measures also if any value of the reference pool is demo), else 'derive
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from indicators.catalog import CATALOG
-from indicators.ordering import stable_order
-from indicators.provenance import (
-    DEMO_BIT,
-    decode_flags,
-    encode_provenance,
-    or_by_group,
-    unique_sources,
+from indicators.frames import (
+    GROUP_KEYS,
+    INPUT_COLUMNS,
+    OUTPUT_COLUMNS,
+    REGION_LEVELS,
+    as_category,
+    check_columns,
+    check_unique,
+    finish,
+    group_heads,
+    latest_version_by_group,
+    take_rows,
 )
-from indicators.spec import CatalogIndicator, Direction, Domain, IndicatorSpec
-
-INPUT_COLUMNS = (
-    "indicator_id",
-    "geo_code",
-    "nuts_level",
-    "nuts_version",
-    "year",
-    "sex",
-    "value",
-    "flag",
-    "source",
+from indicators.gender_specs import (
+    EIGE_PREFIX,
+    FEMALE_ACHIEVEMENT_INDEX,
+    FEMALE_DISADVANTAGE_INDEX,
+    GAP_PREFIX,
+    GENDER_INCLUSION_INDEX,
+    OUTPUT_IDS,
+    RATIO_PREFIX,
+    SCORED_INDICATORS,
+    SEX_INDICATORS,
+    SHARE_PREFIX,
+    is_headcount,
+    is_percentage,
 )
-OUTPUT_COLUMNS = INPUT_COLUMNS
-REGION_LEVELS = (0, 1, 2, 3)
-GROUP_KEYS = ["geo_code", "nuts_level", "year"]
-
-GAP_PREFIX = "gender_gap_"
-RATIO_PREFIX = "gender_ratio_"
-SHARE_PREFIX = "women_share_"
-EIGE_PREFIX = "eige_metric_"
-GENDER_INCLUSION_INDEX = "gender_inclusion_index"
-FEMALE_ACHIEVEMENT_INDEX = "female_achievement_index"
-FEMALE_DISADVANTAGE_INDEX = "female_disadvantage_index"
-
-EIGE_REFERENCE = "EIGE, Gender Equality Index 2017: Methodological report (doi:10.2839/601545)"
-MONITOR_REFERENCE = (
-    "Norlén, Papadimitriou, Dijkstra, The Regional Gender Equality Monitor, JRC EUR 29679 EN "
-    "(2019, doi:10.2760/472693); Norlén, Papadimitriou, De Dominicis, Dijkstra, Mapping the "
-    "glass ceiling, DG REGIO working paper (2021)"
-)
-
-def check_columns(values: pd.DataFrame) -> None:
-    missing = [c for c in INPUT_COLUMNS if c not in values.columns]
-    if missing:
-        raise ValueError(f"values is missing column(s) {', '.join(missing)}")
-
-
-def take_rows(values: pd.DataFrame, keep: pd.Series, columns: Iterable[str]) -> pd.DataFrame:
-    """`values.loc[keep, columns]` with a fresh RangeIndex, without copying rows when every
-    row is kept (the build hands each module only the rows it reads)."""
-    keep_rows = np.asarray(keep, dtype=bool)
-    if keep_rows.all():
-        return values[list(columns)].reset_index(drop=True)
-    return values.loc[keep_rows, list(columns)].reset_index(drop=True)
-
-
-def check_unique(frame: pd.DataFrame, keys: list[str]) -> None:
-    """Refuse duplicate observations: a derived value must come from one value per key.
-
-    Cheapest on categorical keys: callers check after converting text keys to categories."""
-    dup = frame.duplicated(keys, keep=False)
-    if dup.any():
-        first = frame.loc[dup, keys].iloc[0].to_dict()
-        raise ValueError(
-            f"values holds {int(dup.sum())} duplicated rows for key {keys}, e.g. {first}"
-        )
-
-
-def latest_version_by_group(
-    group_ids: np.ndarray, versions: pd.Series, n_groups: int
-) -> pd.Categorical:
-    """Most recent nuts_version per group (string order: '2016' < '2021'); NaN if none."""
-    versions = as_category(versions)
-    top = pd.Series(versions.cat.codes.to_numpy()).groupby(group_ids).max()
-    codes = top.reindex(range(n_groups), fill_value=-1).to_numpy(dtype=np.int64)
-    return pd.Categorical.from_codes(codes, categories=versions.cat.categories)
-
-
-def group_heads(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, int, pd.DataFrame]:
-    """Group id per row (0..n-1), the number of groups and the key values of each group."""
-    gid = frame.groupby(keys, sort=False, observed=True).ngroup().to_numpy()
-    _, first = np.unique(gid, return_index=True)  # first row of each group, by group id
-    heads = frame[keys].iloc[first].reset_index(drop=True)
-    return gid, len(first), heads
+from indicators.provenance import DEMO_BIT, encode_provenance, or_by_group
+from indicators.spec import Direction, IndicatorSpec
 
 
 def meets_coverage(available: np.ndarray, expected: np.ndarray, min_coverage: float) -> np.ndarray:
@@ -138,317 +85,7 @@ def meets_coverage(available: np.ndarray, expected: np.ndarray, min_coverage: fl
     return (available > 0) & (available >= min_coverage * expected - 1e-9)
 
 
-def as_category(series: pd.Series) -> pd.Series:
-    """Categorical with lexically sorted categories (codes order = string order)."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        return series
-    return series.astype("category")
 
-
-def finish(frame: pd.DataFrame) -> pd.DataFrame:
-    """Output schema: exact columns, value float64, no missing values, sorted, clean index."""
-    if frame.empty:
-        out = pd.DataFrame({c: pd.Series(dtype="str") for c in OUTPUT_COLUMNS})
-        out["nuts_level"] = out["nuts_level"].astype("int64")
-        out["year"] = out["year"].astype("int64")
-        out["value"] = out["value"].astype("float64")
-        out["flag"] = out["flag"].astype(object)
-        return out
-    frame = frame[np.isfinite(frame["value"].to_numpy(dtype=float))]
-    ids = as_category(frame["indicator_id"])
-    geos = as_category(frame["geo_code"])
-    versions = as_category(frame["nuts_version"])
-    level = frame["nuts_level"].to_numpy(dtype=np.int64)
-    year = frame["year"].to_numpy(dtype=np.int64)
-    id_codes, geo_codes = ids.cat.codes.to_numpy(), geos.cat.codes.to_numpy()
-    order = stable_order([id_codes, level, year, geo_codes])
-    mask = frame["mask"].to_numpy()[order]
-    source_codes = ((mask & DEMO_BIT) > 0).astype(np.int8)  # 0 derived, 1 demo
-    out = pd.DataFrame(
-        {
-            "indicator_id": _labels(ids, id_codes[order]),
-            "geo_code": _labels(geos, geo_codes[order]),
-            "nuts_level": level[order],
-            "nuts_version": _labels(versions, versions.cat.codes.to_numpy()[order]),
-            "year": year[order],
-            "sex": _take(["T"], np.zeros(len(order), dtype=np.int8)),
-            "value": frame["value"].to_numpy(dtype=float)[order],
-            "flag": decode_flags(mask),
-            "source": _take(["derived", "demo"], source_codes),
-        }
-    )
-    return out[list(OUTPUT_COLUMNS)]
-
-
-def _labels(categorical: pd.Series, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """String labels for `codes` of a categorical column, missing (-1) as NaN, vectorised."""
-    return _take(categorical.cat.categories, codes)
-
-
-def _take(labels: Iterable[str] | pd.Index, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """labels[codes] as a string array without a per-row Python pass; code -1 gives NaN."""
-    index = pd.Index(labels).astype("str")
-    return index.take(codes, allow_fill=True, fill_value=np.nan).array
-
-
-# --- which indicators, how to read them ------------------------------------------------------
-def is_headcount(entry: IndicatorSpec) -> bool:
-    """A count of persons (not a rate): women's share and shares-based EIGE metric apply."""
-    return entry.unit.strip().lower() == "persons"
-
-
-def is_percentage(entry: IndicatorSpec) -> bool:
-    return entry.unit.lstrip().startswith("%")
-
-
-def is_scored(entry: IndicatorSpec) -> bool:
-    """Has a normative reading (higher/lower is better, or a headcount read via shares)."""
-    return is_headcount(entry) or entry.direction in (Direction.HIGHER, Direction.LOWER)
-
-
-SEX_INDICATORS: tuple[CatalogIndicator, ...] = tuple(e for e in CATALOG if e.has_sex)
-SCORED_INDICATORS: tuple[CatalogIndicator, ...] = tuple(e for e in SEX_INDICATORS if is_scored(e))
-
-
-def gap_reading(entry: IndicatorSpec) -> str:
-    if is_headcount(entry):
-        return "Positive: fewer women than men are counted; 0: as many women as men."
-    if entry.direction == Direction.HIGHER:
-        return (
-            "Higher is better, so a positive gap means women are behind men; negative: women ahead."
-        )
-    if entry.direction == Direction.LOWER:
-        return (
-            "Lower is better, so a NEGATIVE gap means women are worse off (their value is "
-            "higher than men's); positive: men worse off."
-        )
-    return "Positive: men's value is higher; no normative reading (context indicator)."
-
-
-def _gap_unit(entry: IndicatorSpec) -> str:
-    return "percentage points" if is_percentage(entry) else entry.unit
-
-
-def _indicator_specs(entry: CatalogIndicator) -> list[IndicatorSpec]:
-    name = entry.title
-    levels = tuple(sorted({-1, *entry.nuts_levels}))
-    flag_note = ("Flag e/p if either input is estimated/provisional. " + entry.caveats).strip()
-    headcount_note = (
-        " Headcount: read as counts of persons; the gap is a difference in persons."
-        if is_headcount(entry)
-        else ""
-    )
-    specs = [
-        IndicatorSpec(
-            indicator_id=GAP_PREFIX + entry.indicator_id,
-            title=f"Gender gap: {name}",
-            description=(
-                f"Men's minus women's value of '{name}' ({entry.indicator_id}). "
-                + gap_reading(entry)
-                + headcount_note
-            ),
-            unit=_gap_unit(entry),
-            direction=Direction.TARGET,
-            target=0.0,
-            decimals=entry.decimals,
-            formula="X_M - X_F",
-            caveats=flag_note,
-            sources=entry.sources,
-            nuts_levels=levels,
-            domain=Domain.GENDER,
-        ),
-        IndicatorSpec(
-            indicator_id=RATIO_PREFIX + entry.indicator_id,
-            title=f"Women-to-men ratio: {name}",
-            description=(
-                f"Women's value of '{name}' divided by men's; 1 = parity. "
-                + (
-                    "Lower is better for this indicator: a ratio above 1 means women are worse off."
-                    if entry.direction == Direction.LOWER
-                    else "A ratio below 1 means women's value is lower than men's."
-                )
-            ),
-            unit="ratio",
-            direction=Direction.TARGET,
-            target=1.0,
-            decimals=3,
-            formula="X_F / X_M (no value when X_M = 0)",
-            caveats=flag_note,
-            sources=entry.sources,
-            nuts_levels=levels,
-            domain=Domain.GENDER,
-        ),
-    ]
-    if is_headcount(entry):
-        specs.append(
-            IndicatorSpec(
-                indicator_id=SHARE_PREFIX + entry.indicator_id,
-                title=f"Share of women: {name}",
-                description=(
-                    f"Women as a percentage of women and men counted in '{name}' "
-                    f"(unit '{entry.unit}' is a headcount); 50 = parity."
-                ),
-                unit="% of women and men",
-                direction=Direction.TARGET,
-                target=50.0,
-                decimals=1,
-                formula="100 * X_F / (X_F + X_M)",
-                caveats=flag_note,
-                sources=entry.sources,
-                nuts_levels=levels,
-                domain=Domain.GENDER,
-            )
-        )
-    if is_scored(entry):
-        if is_headcount(entry):
-            inputs = (
-                "the shares of women and men (100 X_F/(X_F+X_M) and 100 X_M/(X_F+X_M)); "
-                "their mean is always 50, so the achievement factor is 1"
-            )
-            achieve = "A = 1"
-        elif entry.direction == Direction.LOWER and is_percentage(entry):
-            inputs = (
-                "the complements 100 - X (lower is better: EIGE states negative "
-                "indicators positively, e.g. 'not at risk of poverty')"
-            )
-            achieve = "A = Xbar / max Xbar"
-        elif entry.direction == Direction.LOWER:
-            inputs = "X itself (lower is better and not a percentage)"
-            achieve = "A = min Xbar / Xbar"
-        else:
-            inputs = "X itself (higher is better)"
-            achieve = "A = Xbar / max Xbar"
-        regional_levels = tuple(sorted(set(entry.nuts_levels) & set(REGION_LEVELS)))
-        specs.append(
-            IndicatorSpec(
-                indicator_id=EIGE_PREFIX + entry.indicator_id,
-                title=f"Gender equality metric (EIGE method): {name}",
-                description=(
-                    f"Gender Equality Index metric for '{name}': 1 = full inequality, 100 = "
-                    "equality at the best level observed among regions of the same NUTS level in "
-                    f"any year. Computed on {inputs}."
-                ),
-                unit="score 1-100",
-                direction=Direction.HIGHER,
-                decimals=1,
-                formula=(
-                    "Xbar = (X_F + X_M)/2; G = |X_F/Xbar - 1|; "
-                    + achieve
-                    + " (best over all regions of the level and all years); "
-                    "metric = 1 + 99 * (1 - G) * A. Source: " + EIGE_REFERENCE
-                ),
-                caveats=(
-                    "A gap in either direction lowers the metric, as in EIGE's index (so "
-                    "women's biologically longer life expectancy counts as a gap). Rewards "
-                    "both a small gap and a high level (Permanyer 2015 criticises the "
-                    "achievement correction for this). Relative to the best region in the data "
-                    "loaded: adding regions or years can change scores. " + flag_note
-                ),
-                sources=entry.sources,
-                nuts_levels=regional_levels,
-                domain=Domain.GENDER,
-            )
-        )
-    return specs
-
-
-def _composite_specs() -> list[IndicatorSpec]:
-    ids = ", ".join(e.indicator_id for e in SCORED_INDICATORS)
-    levels = tuple(
-        sorted({lv for e in SCORED_INDICATORS for lv in e.nuts_levels} & set(REGION_LEVELS))
-    )
-    sources = unique_sources(SCORED_INDICATORS)
-    coverage = (
-        "Computed only where at least two thirds (min_coverage) of the expected sex-breakdown "
-        "indicators are available for the region and year; expected = the indicators "
-        "published at that NUTS level plus any present in the data at that level. "
-        f"Indicators: {ids}."
-    )
-    return [
-        IndicatorSpec(
-            indicator_id=GENDER_INCLUSION_INDEX,
-            title="Gender inclusion index (EIGE method)",
-            description=(
-                "Geometric mean of the per-indicator EIGE gender equality metrics available "
-                "for the region and year; 1 = full inequality, 100 = equality at the best "
-                "level. Equal weights, no domain structure: not comparable with EIGE's "
-                "published Gender Equality Index."
-            ),
-            unit="score 1-100",
-            direction=Direction.HIGHER,
-            formula="exp(mean(ln eige_metric_X)) over available X. " + EIGE_REFERENCE,
-            caveats=coverage,
-            sources=sources,
-            nuts_levels=levels,
-            domain=Domain.DERIVED,
-            decimals=1,
-        ),
-        IndicatorSpec(
-            indicator_id=FEMALE_ACHIEVEMENT_INDEX,
-            title="Female achievement index",
-            description=(
-                "Women's outcomes relative to the best female outcome among regions of the "
-                "same NUTS level in any year, averaged: 100 = women do as well as the best "
-                "region on every indicator. After the FemAI of the EU Regional Gender "
-                "Equality Monitor."
-            ),
-            unit="score 0-100",
-            direction=Direction.HIGHER,
-            formula=(
-                "a_X = X_F / max X_F (higher is better), min X_F / X_F (lower is better), "
-                "share_F / max share_F (headcounts); index = 100 * mean(a_X). " + MONITOR_REFERENCE
-            ),
-            caveats=coverage + " Needs only women's values (men's too for headcount shares). "
-            "Arithmetic mean of indicators, no domains: an interpretation of the Monitor.",
-            sources=sources,
-            nuts_levels=levels,
-            domain=Domain.DERIVED,
-            decimals=1,
-        ),
-        IndicatorSpec(
-            indicator_id=FEMALE_DISADVANTAGE_INDEX,
-            title="Female disadvantage index",
-            description=(
-                "How far women are behind men in the same region, counting only indicators "
-                "where women do worse: 0 = no disadvantage, 100 = women at zero where men are "
-                "not. After the FemDI of the EU Regional Gender Equality Monitor."
-            ),
-            unit="score 0-100",
-            direction=Direction.LOWER,
-            formula=(
-                "d_X = 1 - X_F/X_M if women worse on a higher-is-better X (or a headcount), "
-                "1 - X_M/X_F if women worse on a lower-is-better X, else 0; index = "
-                "100 * mean(d_X). " + MONITOR_REFERENCE
-            ),
-            caveats=coverage + " Gaps in women's favour count as 0 (not as negative "
-            "disadvantage). Arithmetic mean of indicators, no domains and no rescaling to "
-            "the largest observed disadvantage: an interpretation of the Monitor.",
-            sources=sources,
-            nuts_levels=levels,
-            domain=Domain.DERIVED,
-            decimals=1,
-        ),
-    ]
-
-
-def build_derived_specs() -> tuple[IndicatorSpec, ...]:
-    """One spec per sex-breakdown catalog indicator x measure, plus the three indices."""
-    specs = [s for e in SEX_INDICATORS for s in _indicator_specs(e)] + _composite_specs()
-    ids = [s.indicator_id for s in specs]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
-    if duplicates:
-        raise ValueError(f"duplicate derived indicator_id(s) {duplicates}")
-    return tuple(specs)
-
-
-DERIVED_SPECS: tuple[IndicatorSpec, ...] = build_derived_specs()
-DERIVED_SPECS_BY_ID: Mapping[str, IndicatorSpec] = MappingProxyType(
-    {s.indicator_id: s for s in DERIVED_SPECS}
-)
-OUTPUT_IDS: list[str] = sorted(DERIVED_SPECS_BY_ID)
-
-
-# --- computation -----------------------------------------------------------------------------
 def _latest_version(a: pd.Series, b: pd.Series) -> pd.Categorical:
     """Most recent of two categorical nuts_version columns sharing categories (b may be NaN).
 
@@ -693,16 +330,4 @@ def expected_indicator_count(level: int) -> int:
     return sum(1 for e in SCORED_INDICATORS if level in e.nuts_levels)
 
 
-__all__ = [
-    "DERIVED_SPECS",
-    "DERIVED_SPECS_BY_ID",
-    "FEMALE_ACHIEVEMENT_INDEX",
-    "FEMALE_DISADVANTAGE_INDEX",
-    "GENDER_INCLUSION_INDEX",
-    "OUTPUT_COLUMNS",
-    "SCORED_INDICATORS",
-    "SEX_INDICATORS",
-    "compute",
-    "expected_indicator_count",
-    "is_headcount",
-]
+__all__ = ["compute", "expected_indicator_count"]

@@ -2,13 +2,22 @@
 
     .venv/bin/python -m indicators.methodology > docs/methodology.md
 
-A test regenerates the text and compares it with the committed file.
+Every indicator id gets the code that declares it, computes it and tests it (`CODE_REFS`), so
+an id found in the docs leads to its code even when the id itself is built from a prefix.
+Tests regenerate the text and compare it with the committed file, and resolve every named
+function and test file.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from indicators import gender_specs as gs
+from indicators import sustainability as su
 from indicators.catalog import CATALOG
-from indicators.registry import DERIVED_MODULES
+from indicators.innovation import specs as inn
+from indicators.registry import DERIVED_FAMILIES
+from indicators.spec import IndicatorSpec
 
 HEADER = """# Methodology
 
@@ -24,12 +33,116 @@ imputation), and an index needs at least two thirds of its components.
 """
 
 
+@dataclass(frozen=True)
+class CodeRef:
+    """Where the ids matched by `ids` or `prefix` are declared, computed and tested.
+
+    Names are dotted paths (`package.module.name`); `tested` paths are relative to the repo.
+    `prefix_name` names the constant holding `prefix` (ids built as prefix + catalog id).
+    """
+
+    defined: str
+    computed: tuple[str, ...]
+    tested: tuple[str, ...]
+    ids: frozenset[str] = frozenset()
+    prefix: str = ""
+    prefix_name: str = ""
+
+    def matches(self, indicator_id: str) -> bool:
+        if self.prefix:
+            return indicator_id.startswith(self.prefix)
+        return indicator_id in self.ids
+
+
+_INN = "indicators.innovation"
+_INN_INDEX_TEST = "tests/indicators/innovation/test_index.py"
+_INN_GAPS_TEST = "tests/indicators/innovation/test_gaps.py"
+_GI, _GI_TEST = "indicators.gender_inclusion", "tests/indicators/test_gender_inclusion.py"
+_SU, _SU_TEST = "indicators.sustainability", "tests/indicators/test_sustainability.py"
+
+
+def _gender_prefix(prefix: str, name: str) -> CodeRef:
+    return CodeRef(f"{gs.__name__}.indicator_specs", (f"{_GI}.compute", f"{_GI}._measure"),
+                   (_GI_TEST,), prefix=prefix, prefix_name=f"{gs.__name__}.{name}")
+
+
+CATALOG_REF = CodeRef(
+    defined="indicators.catalog.CATALOG",
+    # the SELECT (dataset, dimension filters, sex dimension, scale) of each catalog id
+    computed=("regiodash.storage.observations._select_indicator",),
+    tested=("tests/indicators/test_catalog.py", "tests/storage/test_warehouse.py"),
+    ids=frozenset(e.indicator_id for e in CATALOG),
+)
+CODE_REFS: tuple[CodeRef, ...] = (
+    CodeRef(f"{_INN}.specs.DERIVED_SPECS", (f"{_INN}.index.compute_innovation_index",),
+            (_INN_INDEX_TEST,), ids=frozenset({inn.SCORE_ID, inn.INDEX_ID})),
+    CodeRef(f"{_INN}.specs.component_spec", (f"{_INN}.index.compute_innovation_index",),
+            (_INN_INDEX_TEST,), prefix=inn.COMPONENT_PREFIX,
+            prefix_name=f"{_INN}.specs.COMPONENT_PREFIX"),
+    CodeRef(f"{_INN}.specs.DERIVED_SPECS", (f"{_INN}.gaps.compute_gap_to_eu",),
+            (_INN_GAPS_TEST,), ids=frozenset({inn.GAP_TO_EU_ID})),
+    CodeRef(f"{_INN}.specs.DERIVED_SPECS", (f"{_INN}.gaps.compute_gap_to_next_group",),
+            (_INN_GAPS_TEST,), ids=frozenset({inn.GAP_TO_NEXT_GROUP_ID})),
+    CodeRef(f"{_INN}.specs.DERIVED_SPECS", (f"{_INN}.gaps.compute_gap_to_country_best",),
+            (_INN_GAPS_TEST,), ids=frozenset({inn.GAP_TO_COUNTRY_BEST_ID})),
+    CodeRef(f"{_INN}.specs.DERIVED_SPECS", (f"{_INN}.gaps.compute_change_since",),
+            (_INN_GAPS_TEST,), ids=frozenset({inn.INDEX_CHANGE_ID, inn.SCORE_CHANGE_ID})),
+    _gender_prefix(gs.GAP_PREFIX, "GAP_PREFIX"),
+    _gender_prefix(gs.RATIO_PREFIX, "RATIO_PREFIX"),
+    _gender_prefix(gs.SHARE_PREFIX, "SHARE_PREFIX"),
+    _gender_prefix(gs.EIGE_PREFIX, "EIGE_PREFIX"),
+    CodeRef(f"{gs.__name__}.composite_specs", (f"{_GI}.compute", f"{_GI}._composites"),
+            (_GI_TEST,), ids=frozenset({gs.GENDER_INCLUSION_INDEX, gs.FEMALE_ACHIEVEMENT_INDEX,
+                                        gs.FEMALE_DISADVANTAGE_INDEX})),
+    CodeRef(f"{_SU}.build_derived_specs", (f"{_SU}.compute", f"{_SU}._dimension_scores"),
+            (_SU_TEST,), ids=frozenset(su.score_id(d) for d in su.DIMENSION_DOMAINS)),
+    CodeRef(f"{_SU}.build_derived_specs", (f"{_SU}.compute", f"{_SU}._overall_index"),
+            (_SU_TEST,), ids=frozenset({su.SUSTAINABILITY_INDEX})),
+)
+
+
+def code_ref(indicator_id: str) -> CodeRef:
+    """The one CodeRef matching a derived id (KeyError when none or several match)."""
+    found = [ref for ref in CODE_REFS if ref.matches(indicator_id)]
+    if len(found) != 1:
+        raise KeyError(f"{len(found)} code references match {indicator_id!r}")
+    return found[0]
+
+
+def _code_line(indicator_id: str, ref: CodeRef) -> str:
+    built = ""
+    if ref.prefix:
+        rest = indicator_id.removeprefix(ref.prefix)
+        built = f" (id = `{ref.prefix_name}` + catalog id `{rest}`)"
+    computed = ", ".join(f"`{name}`" for name in ref.computed)
+    tested = ", ".join(f"`{path}`" for path in ref.tested)
+    return f"- Code: declared by `{ref.defined}`{built}; computed by {computed}; tested in {tested}"
+
+
 def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\\\|")
 
 
+def _derived_section(s: IndicatorSpec) -> list[str]:
+    lines = [
+        f"### `{s.indicator_id}`: {_cell(s.title)}",
+        "",
+        f"- Definition: {_cell(s.description)}",
+        f"- Unit: {_cell(s.unit)}; direction: {s.direction}",
+        f"- Formula: {_cell(s.formula)}",
+        f"- Sources: {', '.join(sorted({src.dataset for src in s.sources}))}",
+    ]
+    if s.caveats:
+        lines.append(f"- Caveats: {_cell(s.caveats)}")
+    return [*lines, _code_line(s.indicator_id, code_ref(s.indicator_id)), ""]
+
+
 def render_methodology() -> str:
+    ref = CATALOG_REF
     lines = [HEADER, "## Catalog indicators", "",
+             f"Every catalog id below is declared in `{ref.defined}`; the SQL selecting its rows "
+             f"(dataset, dimension filters, sex dimension, unit scale) is built by "
+             f"`{ref.computed[0]}`; tested in {', '.join(f'`{p}`' for p in ref.tested)}.", "",
              "| id | title | unit | direction | domain | dataset | filters | verified |",
              "|---|---|---|---|---|---|---|---|"]
     for s in CATALOG:
@@ -37,21 +150,10 @@ def render_methodology() -> str:
         lines.append(f"| `{s.indicator_id}` | {_cell(s.title)} | {_cell(s.unit)} | "
                      f"{s.direction} | {s.domain} | {s.dataset} | {filters} | "
                      f"{'yes' if s.verified else 'no'} |")
-    for module in DERIVED_MODULES:
-        name = module.__name__.rsplit(".", 1)[-1].replace("_", " ")
+    for name, module in DERIVED_FAMILIES:
         lines += ["", f"## Derived: {name}", ""]
         for s in module.DERIVED_SPECS:
-            lines += [
-                f"### `{s.indicator_id}`: {_cell(s.title)}",
-                "",
-                f"- Definition: {_cell(s.description)}",
-                f"- Unit: {_cell(s.unit)}; direction: {s.direction}",
-                f"- Formula: {_cell(s.formula)}",
-                f"- Sources: {', '.join(sorted({src.dataset for src in s.sources}))}",
-            ]
-            if s.caveats:
-                lines.append(f"- Caveats: {_cell(s.caveats)}")
-            lines.append("")
+            lines += _derived_section(s)
     return "\n".join(lines).rstrip() + "\n"
 
 

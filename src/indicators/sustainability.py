@@ -41,7 +41,8 @@ import numpy as np
 import pandas as pd
 
 from indicators.catalog import CATALOG
-from indicators.gender_inclusion import (
+from indicators.frames import (
+    GROUP_KEYS,
     INPUT_COLUMNS,
     OUTPUT_COLUMNS,
     REGION_LEVELS,
@@ -77,7 +78,6 @@ DIRECTIONS: dict[str, str] = {
     e.indicator_id: str(e.direction) for entries in COMPONENTS.values() for e in entries
 }
 SUSTAINABILITY_INDEX = "sustainability_index"
-GROUP_KEYS = ["geo_code", "nuts_level", "year"]
 
 
 def score_id(dimension: str) -> str:
@@ -187,7 +187,6 @@ def _select(values: pd.DataFrame, reference_window: tuple[int, int] | None) -> p
     if reference_window is not None:
         first, last = reference_window
         keep &= (values["year"] >= first) & (values["year"] <= last)
-    # reset_index: normalise_components selects rows by index label, so labels must be unique
     obs = take_rows(values, keep, INPUT_COLUMNS)
     obs["mask"] = encode_provenance(obs["flag"], obs["source"])
     obs = obs.drop(columns=["flag", "source"])

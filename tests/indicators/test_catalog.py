@@ -260,18 +260,6 @@ def test_label_file_dimensions_match_catalog(
         assert catalog_dims(entry) == set(dims) - {"geo"}, entry.indicator_id
 
 
-def test_docs_methodology_is_generated_from_the_specs():
-    """docs/methodology.md must be regenerated when a spec changes (datasette-style drift)."""
-    from pathlib import Path
-
-    from indicators.methodology import render_methodology
-
-    committed = (Path(__file__).resolve().parents[2] / "docs" / "methodology.md").read_text(
-        encoding="utf-8")
-    assert committed == render_methodology(), (
-        "run: .venv/bin/python -m indicators.methodology > docs/methodology.md")
-
-
 def test_every_derived_indicator_is_documented():
     from indicators.registry import DERIVED_SPECS
 

@@ -16,13 +16,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indicators import gender_inclusion as gi
+from indicators import gender_specs as gs
 from indicators.catalog import CATALOG, CATALOG_BY_ID
+from indicators.frames import OUTPUT_COLUMNS
 from indicators.spec import Direction, Domain
 
 EMP = "employment_rate_pct"  # higher is better, %
 UNEMP = "unemployment_rate_pct"  # lower is better, %
 RES = "researchers_headcount"  # headcount (persons)
-COLUMNS = list(gi.OUTPUT_COLUMNS)
+COLUMNS = list(OUTPUT_COLUMNS)
 
 
 def row(
@@ -86,7 +88,7 @@ def test_gap_lower_is_better_is_negative_when_women_worse() -> None:
     out = gi.compute(frame(pair(UNEMP, "AT11", 10, 8)))
     assert value(out, "gender_gap_" + UNEMP, "AT11") == pytest.approx(-2.0)
     assert value(out, "gender_ratio_" + UNEMP, "AT11") == pytest.approx(1.25)
-    spec = gi.DERIVED_SPECS_BY_ID["gender_gap_" + UNEMP]
+    spec = gs.DERIVED_SPECS_BY_ID["gender_gap_" + UNEMP]
     assert "NEGATIVE" in spec.description and "women are worse off" in spec.description
     assert spec.unit == "percentage points"
 
@@ -104,7 +106,7 @@ def test_women_share_only_for_headcounts() -> None:
     headcounts = {e.indicator_id for e in CATALOG if e.has_sex and e.unit == "persons"}
     shares = {
         i.removeprefix("women_share_")
-        for i in gi.DERIVED_SPECS_BY_ID
+        for i in gs.DERIVED_SPECS_BY_ID
         if i.startswith("women_share_")
     }
     assert shares == headcounts == {RES}
@@ -181,41 +183,41 @@ def _equal_panel(geo: str, indicators: list[str]) -> list[dict]:
 
 
 def test_index_coverage_needs_two_thirds_of_expected_indicators() -> None:
-    level2 = [e.indicator_id for e in gi.SCORED_INDICATORS if 2 in e.nuts_levels]
+    level2 = [e.indicator_id for e in gs.SCORED_INDICATORS if 2 in e.nuts_levels]
     assert len(level2) == 13  # 9 needed for two thirds
     out = gi.compute(frame(_equal_panel("AT11", level2[:9]), _equal_panel("AT12", level2[:8])))
     for index_id in (
-        gi.GENDER_INCLUSION_INDEX,
-        gi.FEMALE_ACHIEVEMENT_INDEX,
-        gi.FEMALE_DISADVANTAGE_INDEX,
+        gs.GENDER_INCLUSION_INDEX,
+        gs.FEMALE_ACHIEVEMENT_INDEX,
+        gs.FEMALE_DISADVANTAGE_INDEX,
     ):
         assert not absent(out, index_id, "AT11")
         assert absent(out, index_id, "AT12")
-    assert value(out, gi.GENDER_INCLUSION_INDEX, "AT11") == pytest.approx(100.0)
-    assert value(out, gi.FEMALE_DISADVANTAGE_INDEX, "AT11") == pytest.approx(0.0)
+    assert value(out, gs.GENDER_INCLUSION_INDEX, "AT11") == pytest.approx(100.0)
+    assert value(out, gs.FEMALE_DISADVANTAGE_INDEX, "AT11") == pytest.approx(0.0)
 
 
 def test_expected_indicators_include_those_observed_at_the_level() -> None:
-    level2 = [e.indicator_id for e in gi.SCORED_INDICATORS if 2 in e.nuts_levels]
+    level2 = [e.indicator_id for e in gs.SCORED_INDICATORS if 2 in e.nuts_levels]
     # a NUTS 2 value of the country-only rural employment rate makes 14 expected: 9 < 9.33
     extra = pair("employment_rate_rural_pct", "AT13", 50, 50)
     out = gi.compute(frame(_equal_panel("AT11", level2[:9]), extra))
-    assert absent(out, gi.GENDER_INCLUSION_INDEX, "AT11")
+    assert absent(out, gs.GENDER_INCLUSION_INDEX, "AT11")
 
 
 def test_female_achievement_index() -> None:
     out = gi.compute(_two_region_panel(), min_coverage=2 / 13)
     # AT11: employment 60 / best 70; unemployment best 5 / 10 -> 100 * (6/7 + 1/2) / 2
-    assert value(out, gi.FEMALE_ACHIEVEMENT_INDEX, "AT11") == pytest.approx(100 * (6 / 7 + 0.5) / 2)
-    assert value(out, gi.FEMALE_ACHIEVEMENT_INDEX, "AT12") == pytest.approx(100.0)
+    assert value(out, gs.FEMALE_ACHIEVEMENT_INDEX, "AT11") == pytest.approx(100 * (6 / 7 + 0.5) / 2)
+    assert value(out, gs.FEMALE_ACHIEVEMENT_INDEX, "AT12") == pytest.approx(100.0)
 
 
 def test_female_achievement_needs_only_womens_values() -> None:
     values = frame(pair(EMP, "AT11", 60, None), pair(EMP, "AT12", 70, 70))
     out = gi.compute(values, min_coverage=1 / 13)
-    assert value(out, gi.FEMALE_ACHIEVEMENT_INDEX, "AT11") == pytest.approx(100 * 6 / 7)
-    assert absent(out, gi.FEMALE_DISADVANTAGE_INDEX, "AT11")
-    assert absent(out, gi.GENDER_INCLUSION_INDEX, "AT11")
+    assert value(out, gs.FEMALE_ACHIEVEMENT_INDEX, "AT11") == pytest.approx(100 * 6 / 7)
+    assert absent(out, gs.FEMALE_DISADVANTAGE_INDEX, "AT11")
+    assert absent(out, gs.GENDER_INCLUSION_INDEX, "AT11")
 
 
 def test_female_disadvantage_index_counts_only_women_worse() -> None:
@@ -227,15 +229,15 @@ def test_female_disadvantage_index_counts_only_women_worse() -> None:
     )
     out = gi.compute(values, min_coverage=0.1)
     # AT11: 1 - 60/80 = 0.25 and 1 - 8/10 = 0.2 -> 100 * 0.225
-    assert value(out, gi.FEMALE_DISADVANTAGE_INDEX, "AT11") == pytest.approx(22.5)
-    assert value(out, gi.FEMALE_DISADVANTAGE_INDEX, "AT12") == pytest.approx(0.0)
+    assert value(out, gs.FEMALE_DISADVANTAGE_INDEX, "AT11") == pytest.approx(22.5)
+    assert value(out, gs.FEMALE_DISADVANTAGE_INDEX, "AT12") == pytest.approx(0.0)
 
 
 def test_headcount_disadvantage_and_achievement_use_shares() -> None:
     values = frame(pair(RES, "AT11", 100, 300), pair(RES, "AT12", 40, 60))
     out = gi.compute(values, min_coverage=1 / 13)
-    assert value(out, gi.FEMALE_DISADVANTAGE_INDEX, "AT11") == pytest.approx(100 * (2 / 3))
-    assert value(out, gi.FEMALE_ACHIEVEMENT_INDEX, "AT11") == pytest.approx(100 * 25 / 40)
+    assert value(out, gs.FEMALE_DISADVANTAGE_INDEX, "AT11") == pytest.approx(100 * (2 / 3))
+    assert value(out, gs.FEMALE_ACHIEVEMENT_INDEX, "AT11") == pytest.approx(100 * 25 / 40)
 
 
 # --- flags, source, versions, missing --------------------------------------------------------
@@ -250,8 +252,8 @@ def test_flags_propagate_from_own_inputs() -> None:
     assert pick(out, "gender_gap_" + EMP, "AT12")["flag"] == "p"
     assert pick(out, "gender_gap_" + EMP, "AT13")["flag"] is None
     # achievement reads women's value only: men's 'p' in AT12 does not travel
-    assert pick(out, gi.FEMALE_ACHIEVEMENT_INDEX, "AT12")["flag"] is None
-    assert pick(out, gi.GENDER_INCLUSION_INDEX, "AT12")["flag"] == "p"
+    assert pick(out, gs.FEMALE_ACHIEVEMENT_INDEX, "AT12")["flag"] is None
+    assert pick(out, gs.GENDER_INCLUSION_INDEX, "AT12")["flag"] == "p"
     assert set(out["source"]) == {"derived"}
 
 
@@ -265,7 +267,7 @@ def test_source_demo_from_own_input_or_reference_pool() -> None:
     assert pick(out, "gender_gap_" + EMP, "AT12")["source"] == "derived"
     # AT12's metric is relative to a pool that holds a demo value
     assert pick(out, "eige_metric_" + EMP, "AT12")["source"] == "demo"
-    assert pick(out, gi.GENDER_INCLUSION_INDEX, "AT12")["source"] == "demo"
+    assert pick(out, gs.GENDER_INCLUSION_INDEX, "AT12")["source"] == "demo"
 
 
 def test_nuts_version_is_carried_latest_of_inputs() -> None:
@@ -276,7 +278,7 @@ def test_nuts_version_is_carried_latest_of_inputs() -> None:
     out = gi.compute(values, min_coverage=0.1)
     assert pick(out, "gender_gap_" + EMP, "AT11")["nuts_version"] == "2021"
     assert pick(out, "gender_gap_" + UNEMP, "AT11")["nuts_version"] == "2016"
-    assert pick(out, gi.GENDER_INCLUSION_INDEX, "AT11")["nuts_version"] == "2021"
+    assert pick(out, gs.GENDER_INCLUSION_INDEX, "AT11")["nuts_version"] == "2021"
 
 
 def test_missing_stays_missing() -> None:
@@ -333,37 +335,37 @@ def test_every_output_id_has_a_spec() -> None:
     values = frame(_two_region_rows(), pair(RES, "AT11", 100, 300), pair(RES, "AT12", 50, 50))
     out = gi.compute(values, min_coverage=0.1)
     for indicator_id in set(out["indicator_id"]):
-        spec = gi.DERIVED_SPECS_BY_ID[indicator_id]
+        spec = gs.DERIVED_SPECS_BY_ID[indicator_id]
         assert spec.description.strip() and spec.formula.strip()
 
 
 def test_specs_cover_every_sex_breakdown_indicator_and_measure() -> None:
-    ids = set(gi.DERIVED_SPECS_BY_ID)
-    assert len(ids) == len(gi.DERIVED_SPECS)
+    ids = set(gs.DERIVED_SPECS_BY_ID)
+    assert len(ids) == len(gs.DERIVED_SPECS)
     for entry in CATALOG:
         for prefix in ("gender_gap_", "gender_ratio_"):
             assert (prefix + entry.indicator_id in ids) == entry.has_sex
         if entry.has_sex:
-            eige = gi.DERIVED_SPECS_BY_ID["eige_metric_" + entry.indicator_id]
+            eige = gs.DERIVED_SPECS_BY_ID["eige_metric_" + entry.indicator_id]
             assert eige.sources == entry.sources
             assert eige.direction == Direction.HIGHER
-    for spec in gi.DERIVED_SPECS:
+    for spec in gs.DERIVED_SPECS:
         assert spec.domain in (Domain.GENDER, Domain.DERIVED)
         assert spec.description and spec.formula and spec.unit and spec.sources
-    datasets = {s.dataset for s in gi.DERIVED_SPECS_BY_ID[gi.GENDER_INCLUSION_INDEX].sources}
+    datasets = {s.dataset for s in gs.DERIVED_SPECS_BY_ID[gs.GENDER_INCLUSION_INDEX].sources}
     assert datasets == {e.dataset for e in CATALOG if e.has_sex}
-    assert "EIGE" in gi.DERIVED_SPECS_BY_ID[gi.GENDER_INCLUSION_INDEX].formula
-    assert gi.DERIVED_SPECS_BY_ID[gi.FEMALE_DISADVANTAGE_INDEX].direction == Direction.LOWER
+    assert "EIGE" in gs.DERIVED_SPECS_BY_ID[gs.GENDER_INCLUSION_INDEX].formula
+    assert gs.DERIVED_SPECS_BY_ID[gs.FEMALE_DISADVANTAGE_INDEX].direction == Direction.LOWER
 
 
 def test_gap_spec_states_reading_for_each_direction() -> None:
-    for entry in gi.SEX_INDICATORS:
-        text = gi.DERIVED_SPECS_BY_ID["gender_gap_" + entry.indicator_id].description
+    for entry in gs.SEX_INDICATORS:
+        text = gs.DERIVED_SPECS_BY_ID["gender_gap_" + entry.indicator_id].description
         if entry.direction == Direction.LOWER:
             assert "NEGATIVE gap means women are worse off" in text
         elif entry.direction == Direction.HIGHER:
             assert "positive gap means women are behind" in text
-    assert "fewer women" in gi.DERIVED_SPECS_BY_ID["gender_gap_" + RES].description
+    assert "fewer women" in gs.DERIVED_SPECS_BY_ID["gender_gap_" + RES].description
     assert CATALOG_BY_ID[RES].unit == "persons"
 
 
@@ -392,9 +394,9 @@ def panels(draw: st.DrawFn) -> pd.DataFrame:
 def test_metrics_and_indices_stay_in_bounds(values: pd.DataFrame) -> None:
     out = gi.compute(values, min_coverage=0.1) if not values.empty else gi.compute(values)
     ids = out["indicator_id"]
-    eige = out.loc[ids.str.startswith("eige_metric_") | (ids == gi.GENDER_INCLUSION_INDEX), "value"]
+    eige = out.loc[ids.str.startswith("eige_metric_") | (ids == gs.GENDER_INCLUSION_INDEX), "value"]
     assert ((eige >= 1 - 1e-9) & (eige <= 100 + 1e-9)).all()
-    female = out.loc[ids.isin([gi.FEMALE_ACHIEVEMENT_INDEX, gi.FEMALE_DISADVANTAGE_INDEX]), "value"]
+    female = out.loc[ids.isin([gs.FEMALE_ACHIEVEMENT_INDEX, gs.FEMALE_DISADVANTAGE_INDEX]), "value"]
     assert ((female >= -1e-9) & (female <= 100 + 1e-9)).all()
     shares = out.loc[ids.str.startswith("women_share_"), "value"]
     assert ((shares >= 0) & (shares <= 100)).all()
@@ -447,17 +449,17 @@ def test_methodology_doc_names_every_measure() -> None:
         Path(__file__).resolve().parents[2] / "docs" / "methodology_gender_sustainability.md"
     ).read_text(encoding="utf-8")
     for name in (
-        gi.GAP_PREFIX,
-        gi.RATIO_PREFIX,
-        gi.SHARE_PREFIX,
-        gi.EIGE_PREFIX,
-        gi.GENDER_INCLUSION_INDEX,
-        gi.FEMALE_ACHIEVEMENT_INDEX,
-        gi.FEMALE_DISADVANTAGE_INDEX,
+        gs.GAP_PREFIX,
+        gs.RATIO_PREFIX,
+        gs.SHARE_PREFIX,
+        gs.EIGE_PREFIX,
+        gs.GENDER_INCLUSION_INDEX,
+        gs.FEMALE_ACHIEVEMENT_INDEX,
+        gs.FEMALE_DISADVANTAGE_INDEX,
         "Methodological report",
         "Gender Equality Monitor",
     ):
         assert name in doc
-    for entry in gi.SEX_INDICATORS:
-        if gi.is_headcount(entry):
+    for entry in gs.SEX_INDICATORS:
+        if gs.is_headcount(entry):
             assert entry.indicator_id in doc

@@ -13,11 +13,13 @@ import pandas as pd
 import pytest
 
 from indicators import gender_inclusion as gi
-from indicators import innovation_gap as ig
 from indicators import sustainability as su
 from indicators.catalog import CATALOG
+from indicators.frames import INPUT_COLUMNS
+from indicators.innovation import index as ix
+from indicators.innovation import specs
 
-COLUMNS = list(ig.INPUT_COLUMNS)
+COLUMNS = list(INPUT_COLUMNS)
 REGIONS = {
     0: ["AT", "BE", "DE"],
     1: ["AT1", "AT2", "BE1", "BE2", "DE1", "DE2"],
@@ -34,7 +36,7 @@ def panel() -> pd.DataFrame:
     for entry in CATALOG:
         sexes = ("F", "M", "T") if entry.has_sex else ("T",)
         places = [(geo, level) for level, geos in REGIONS.items() for geo in geos]
-        places.append((ig.EU_CODE, -1))
+        places.append((specs.EU_CODE, -1))
         for geo, level in places:
             for year in YEARS:
                 for sex in sexes:
@@ -56,7 +58,7 @@ def panel() -> pd.DataFrame:
 
 
 MODULES = {
-    "innovation": (ig.compute, {*ig.COMPONENT_IDS, ig.POPULATION_ID}, {"T"}),
+    "innovation": (ix.compute, {*specs.COMPONENT_IDS, specs.POPULATION_ID}, {"T"}),
     "gender": (gi.compute, {e.indicator_id for e in gi.SEX_INDICATORS}, {"F", "M"}),
     "sustainability": (su.compute, set(su.DIMENSION_OF), {"T"}),
 }
@@ -87,19 +89,19 @@ def test_output_does_not_depend_on_the_input_text_dtype(values, module):
 
 
 def test_compute_is_the_values_of_compute_innovation_index(values):
-    pd.testing.assert_frame_equal(ig.compute(values), ig.compute_innovation_index(values).values)
+    pd.testing.assert_frame_equal(ix.compute(values), ix.compute_innovation_index(values).values)
 
 
 def test_innovation_weights_follow_the_component_not_the_row_order(values):
     # `_scores` takes each row's weight from its component number: uneven weights must still
     # weight the right component whatever the order of the rows.
-    weights = {i: float(k + 1) for k, i in enumerate(ig.COMPONENT_IDS)}
+    weights = {i: float(k + 1) for k, i in enumerate(specs.COMPONENT_IDS)}
     shuffled = values.sample(frac=1.0, random_state=3).reset_index(drop=True)
-    a = ig.compute(values, weights).sort_values(["indicator_id", "geo_code", "year"])
-    b = ig.compute(shuffled, weights).sort_values(["indicator_id", "geo_code", "year"])
+    a = ix.compute(values, weights).sort_values(["indicator_id", "geo_code", "year"])
+    b = ix.compute(shuffled, weights).sort_values(["indicator_id", "geo_code", "year"])
     pd.testing.assert_frame_equal(
         a.reset_index(drop=True), b.reset_index(drop=True), check_exact=False, rtol=1e-12
     )
-    scores = a[a["indicator_id"] == ig.SCORE_ID]
-    equal = ig.compute(values).query("indicator_id == @ig.SCORE_ID")
+    scores = a[a["indicator_id"] == specs.SCORE_ID]
+    equal = ix.compute(values).query("indicator_id == @specs.SCORE_ID")
     assert not np.allclose(scores["value"].to_numpy(), equal["value"].to_numpy())

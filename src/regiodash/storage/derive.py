@@ -16,7 +16,10 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from indicators import gender_inclusion, innovation_gap, sustainability
+from indicators import gender_inclusion, gender_specs, sustainability
+from indicators.innovation import gaps as innovation_gaps
+from indicators.innovation import index as innovation_index
+from indicators.innovation import specs as innovation_specs
 
 DERIVED_COLUMNS = ["indicator_id", "geo_code", "nuts_level", "nuts_version", "year", "sex",
                    "value", "flag", "source"]
@@ -24,9 +27,9 @@ GROUP_COLUMNS = ["geo_code", "nuts_level", "nuts_version", "year", "relative_ind
                  "subgroup"]
 MODULE_INPUTS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingProxyType({
     # module: (indicator ids, sexes) of the rows it reads; it ignores every other row
-    "innovation": (frozenset({*innovation_gap.COMPONENT_IDS, innovation_gap.POPULATION_ID}),
+    "innovation": (frozenset({*innovation_specs.COMPONENT_IDS, innovation_specs.POPULATION_ID}),
                    frozenset({"T"})),
-    "gender": (frozenset(e.indicator_id for e in gender_inclusion.SEX_INDICATORS),
+    "gender": (frozenset(e.indicator_id for e in gender_specs.SEX_INDICATORS),
                frozenset({"F", "M"})),
     "sustainability": (frozenset(sustainability.DIMENSION_OF), frozenset({"T"})),
 })
@@ -51,17 +54,17 @@ def derive_parts(
     by one instead of concatenating them in pandas first.
     """
     inputs = values if isinstance(values, Mapping) else select_inputs(values)
-    innovation = innovation_gap.compute(inputs["innovation"])
-    index_rows = innovation[innovation["indicator_id"] == innovation_gap.INDEX_ID]
+    innovation = innovation_index.compute(inputs["innovation"])
+    index_rows = innovation[innovation["indicator_id"] == innovation_specs.INDEX_ID]
     parts = [
         innovation,
-        innovation_gap.compute_gap_to_eu(index_rows),
-        innovation_gap.compute_gap_to_next_group(index_rows),
-        innovation_gap.compute_gap_to_country_best(index_rows),
+        innovation_gaps.compute_gap_to_eu(index_rows),
+        innovation_gaps.compute_gap_to_next_group(index_rows),
+        innovation_gaps.compute_gap_to_country_best(index_rows),
         gender_inclusion.compute(inputs["gender"]),
         sustainability.compute(inputs["sustainability"]),
     ]
-    groups = innovation_gap.classify_groups(index_rows) if len(index_rows) else pd.DataFrame(
+    groups = innovation_gaps.classify_groups(index_rows) if len(index_rows) else pd.DataFrame(
         columns=GROUP_COLUMNS)
     return [p[DERIVED_COLUMNS] for p in parts if len(p)], groups[GROUP_COLUMNS]
 

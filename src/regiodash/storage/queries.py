@@ -7,7 +7,9 @@ from importlib import resources
 
 import pandas as pd
 
-from indicators import innovation_gap
+from indicators.innovation import areas as innovation_areas
+from indicators.innovation import index as innovation_index
+from indicators.innovation import specs as innovation_specs
 from regiodash.storage.connection import Warehouse
 
 
@@ -111,14 +113,14 @@ def load_reweighted_index(wh: Warehouse, level: int, weights: dict[str, float]
     One row per region and year: geo_code, year, value (EU = 100), flag, source. Components
     are read from the warehouse; the computation is the innovation-gap module's.
     """
-    ids = [*innovation_gap.COMPONENT_IDS, innovation_gap.POPULATION_ID]
+    ids = [*innovation_specs.COMPONENT_IDS, innovation_specs.POPULATION_ID]
     inputs = run_named(wh, "component_inputs", level=level, indicator_ids=ids)
     if inputs.empty:
         return pd.DataFrame(columns=["geo_code", "year", "value", "flag", "source"])
     inputs = inputs.astype({"nuts_level": "int64", "year": "int64"})
-    result = innovation_gap.compute_innovation_index(inputs, weights=weights)
+    result = innovation_index.compute_innovation_index(inputs, weights=weights)
     out = result.values
-    out = out[(out["indicator_id"] == innovation_gap.INDEX_ID) & (out["nuts_level"] == level)]
+    out = out[(out["indicator_id"] == innovation_specs.INDEX_ID) & (out["nuts_level"] == level)]
     return out[["geo_code", "year", "value", "flag", "source"]].reset_index(drop=True)
 
 
@@ -137,7 +139,7 @@ def load_area_series(wh: Warehouse, indicator_id: str, geo_codes: list[str], nam
         return empty, "none"
     inputs = inputs.astype({"nuts_level": "int64", "year": "int64"})
     try:
-        area = innovation_gap.aggregate_area(inputs, geo_codes, f"AREA:{name}")
+        area = innovation_areas.aggregate_area(inputs, geo_codes, f"AREA:{name}")
     except ValueError:
         return empty, "none"
     out = area.values

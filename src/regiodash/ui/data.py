@@ -193,7 +193,7 @@ def view_context(version: str) -> ViewContext:
     A frozen dataclass of frozensets: shared (rerun_cache), never copied."""
     cat = catalog(version)
     regs = regions(version)
-    from indicators.innovation_gap import COMPONENT_IDS
+    from indicators.innovation.specs import COMPONENT_IDS
 
     weight_ids = frozenset(COMPONENT_IDS) & frozenset(cat["indicator_id"])
     return ViewContext(
