@@ -139,7 +139,8 @@ def load_area_series(wh: Warehouse, indicator_id: str, geo_codes: list[str], nam
         return empty, "none"
     inputs = inputs.astype({"nuts_level": "int64", "year": "int64"})
     try:
-        area = innovation_areas.aggregate_area(inputs, geo_codes, f"AREA:{name}")
+        area = innovation_areas.aggregate_area(
+            inputs, geo_codes, innovation_specs.AREA_PREFIX + name)
     except ValueError:
         return empty, "none"
     out = area.values

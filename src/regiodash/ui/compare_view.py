@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from indicators.innovation.specs import INDEX_ID
 from regiodash.errors import RegiodashError
 from regiodash.ui import charts, data
 from regiodash.ui.figures import FrozenFigure
@@ -46,7 +47,7 @@ def select_comparison() -> CompareView:
     except RegiodashError as exc:
         st.error(f"The warehouse could not be opened: {exc}")
         st.stop()
-    default_id = indicators.default("regional_innovation_index")
+    default_id = indicators.default(INDEX_ID)
     defaults = ViewState(indicator=default_id,
                          compare=tuple(c for c in START if c in regions.names))
     view, fresh = read_view(PAGE, defaults, ctx)

@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
+from indicators.innovation.specs import INDEX_ID
 from regiodash.errors import RegiodashError
 from regiodash.flags import describe_flag
 from regiodash.ui import data
@@ -26,7 +27,6 @@ from regiodash.ui.url import read_view, render_copy_link, write_view
 from regiodash.ui.widgets import SEX_LABELS, arrow_table, render_demo_banner, render_notes
 
 PAGE = "map"
-INDEX_ID = "regional_innovation_index"
 NUTS_VERSION = "2021"
 # Figures kept per process; a NUTS 3 view holds about 1-2 MB (figure and its frozen dict).
 MAX_CACHED_VIEWS = 32

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import pyarrow as pa
 import streamlit as st
 
+from indicators.innovation.specs import INDEX_ID
 from regiodash.errors import RegiodashError
 from regiodash.ui import data
 from regiodash.ui.charts import GROUP_COLOURS
@@ -22,7 +23,6 @@ from regiodash.ui.widgets import arrow_table, render_demo_banner, render_notes
 
 PAGE = "overview"
 
-INDEX_ID = "regional_innovation_index"
 GROUP_ORDER = ["Leader", "Strong", "Moderate", "Emerging"]
 HEADLINES = (("gender_gap_employment_rate_pct", "Employment gap, men - women (pts)"),
              ("gender_inclusion_index", "Gender Inclusion Index (1-100)"),

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-INDEX_ID = "regional_innovation_index"
-COMPONENT_PREFIX = "innovation_component_"
+from indicators.innovation.specs import INDEX_ID
 
 
 @dataclass(frozen=True)

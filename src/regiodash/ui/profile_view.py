@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
+from indicators.innovation.specs import COMPONENT_PREFIX, INDEX_ID
 from indicators.peers import PEER_CONTEXT, find_peers
 from regiodash.errors import RegiodashError
 from regiodash.ui import charts, data
@@ -34,7 +35,6 @@ from regiodash.ui.url import read_view, render_copy_link, write_view
 from regiodash.ui.widgets import arrow_table, render_demo_banner, render_notes
 
 PAGE = "profile"
-INDEX_ID = "regional_innovation_index"
 TREND_DEFAULTS = (INDEX_ID, "gender_inclusion_index", "sustainability_index")
 MAX_CACHED_PROFILES = 64
 # The tabs (URL `tab` value -> label), in order. Only the open tab's content is built and sent.
@@ -146,7 +146,7 @@ def region_profile(version: str, region: str) -> RegionProfile | None:
               if INDEX_ID in ids else int(values["year"].max()))
 
     components = data.level_values(version, level, latest, tuple(sorted(
-        i for i in ids if i.startswith("innovation_component_"))))
+        i for i in ids if i.startswith(COMPONENT_PREFIX))))
     table = build_component_table(components, region, data.catalog(version))
     strengths = None if table.empty else charts.build_strengths_chart(table)
 

@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
+from indicators.innovation.specs import INDEX_ID
 from regiodash.errors import RegiodashError
 from regiodash.ui import charts, data
 from regiodash.ui.figures import FrozenFigure
@@ -23,7 +24,6 @@ from regiodash.ui.url import read_view, render_copy_link, write_view
 from regiodash.ui.widgets import arrow_table, render_demo_banner, render_notes
 
 PAGE = "rankings"
-INDEX_ID = "regional_innovation_index"
 MAX_CACHED_VIEWS = 64
 
 Weights = tuple[tuple[str, float], ...]
