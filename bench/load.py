@@ -4,27 +4,16 @@
 
 Starts `streamlit run app.py` on the demo warehouse (building it in a temp dir if needed).
 
-Default mode `websocket`: N lightweight clients in this one Python process (asyncio, the
-`websockets` package that Streamlit itself depends on) speak Streamlit's own protocol to
-ws://127.0.0.1:PORT/_stcore/stream, as the browser frontend does: subprotocols
-["streamlit", "PLACEHOLDER_AUTH_TOKEN"], same-origin Origin header, BackMsg.rerun_script with
-a ClientState (query string, page hash/name, context info, the hashes of the cacheable
-messages already received) and ForwardMsgs read until script_finished. Each client switches
-the indicator through the query string, cycling INDICATORS, until the time is up; every rerun
-is timed from sending the BackMsg to its script_finished. An error is an exception element
-in the run's deltas, an st.error alert, a run that drew no map, a script_finished status
-other than FINISHED_SUCCESSFULLY, a page_not_found, a cache miss, a connection failure or a
-timeout. Before the load phase one client warms the caches (one pass over INDICATORS) and
-measures the single-session baseline, so the report shows the slowdown under load.
+Default mode `websocket`: N lightweight clients in this one Python process (asyncio), each a
+bench.ws_client.StreamlitClient speaking Streamlit's own protocol. Each client switches the
+indicator through the query string, cycling INDICATORS, until the time is up; every rerun is
+timed from sending the BackMsg to its script_finished. An error is what the client reports
+for a run (bench.ws_client), a connection failure or a timeout. Before the load phase one
+client warms the caches (one pass over INDICATORS) and measures the single-session baseline,
+so the report shows the slowdown under load. Then the unchanged map's rerun is measured next
+to an empty app's (`rerun_vs_empty_app`).
 
-XSRF protection stays on (the Streamlit default): the server only uses the XSRF token of the
-subprotocol header to decide whether to read the auth cookie, and connects sessions without
-it, exactly as for a browser whose first request carried no cookie.
-
-Mode `browser` (default 4 sessions): Debian chromium via Playwright, one context per session;
-each opens the map once, then switches the indicator with the selectbox (as a user would),
-timed from the click on the option until the run has finished and the map is drawn. Chromium
-needs far more CPU than the app: on 2 cores 20 tabs measure the browser, not the server.
+Mode `browser` (default 4 sessions): bench.load_browser.
 
 Prints JSON and writes bench/load_results.json. Bounded in time; traffic to 127.0.0.1 only.
 """
@@ -41,28 +30,17 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
 
 from bench.devserver import (
-    APP_SIDEBAR_TEXT,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     start_streamlit,
     stop_streamlit,
 )
+from bench.load_browser import run_browser
+from bench.load_stats import INDICATORS, Stats, indicator_query, phase_report
+from bench.ws_client import RERUN_TIMEOUT_S, StreamlitClient
 
 ROOT = Path(__file__).resolve().parents[1]
-INDICATORS = ["regional_innovation_index", "employment_rate_pct", "gdp_per_capita_pps",
-              "sustainability_index", "gender_inclusion_index", "neet_rate_pct",
-              "tertiary_attainment_25_64_pct", "broadband_households_pct"]
-# The map is app.py's default page: a browser opens it at the root URL ("/?indicator=..."),
-# and Streamlit gives the default page an empty url_pathname ("/map" is "page not found").
-MAP_URL_PATH = ""
-SUBPROTOCOLS = ["streamlit", "PLACEHOLDER_AUTH_TOKEN"]  # what the frontend sends, no cookie
-RERUN_TIMEOUT_S = 60.0
-MAX_SAMPLES = 10
 SERVER_LOG = Path(tempfile.gettempdir()) / "regiodash-load-server.log"
 
 
@@ -95,229 +73,6 @@ def process_rss_mb(pid: int) -> float | None:
         return None
     return None
 
-
-# --------------------------------------------------------------------------- statistics
-
-
-def summarize(times: list[float]) -> dict:
-    if not times:
-        return {"p50_s": None, "p95_s": None, "max_s": None, "mean_s": None}
-    ordered = sorted(times)
-    p95 = (statistics.quantiles(ordered, n=20, method="inclusive")[18] if len(ordered) > 1
-           else ordered[0])
-    return {"p50_s": round(statistics.median(ordered), 3), "p95_s": round(p95, 3),
-            "max_s": round(ordered[-1], 3), "mean_s": round(statistics.fmean(ordered), 3)}
-
-
-@dataclass
-class Stats:
-    """Shared by all clients of one phase (single-threaded asyncio: no locking needed)."""
-
-    times: list[float] = field(default_factory=list)
-    errors: Counter = field(default_factory=Counter)
-    samples: list[str] = field(default_factory=list)
-    reruns_per_session: Counter = field(default_factory=Counter)
-    connect_times: list[float] = field(default_factory=list)
-    bytes_received: int = 0
-    by_indicator: dict[str, list[float]] = field(default_factory=dict)
-
-    def error(self, kind: str, detail: str) -> None:
-        self.errors[kind] += 1
-        if len(self.samples) < MAX_SAMPLES:
-            self.samples.append(f"{kind}: {detail}"[:300])
-
-
-# --------------------------------------------------------------------------- websocket client
-
-
-@dataclass
-class RunResult:
-    seconds: float
-    status: str  # FINISHED_SUCCESSFULLY, another ScriptFinishedStatus name, or an error kind
-    errors: list[tuple[str, str]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # st.info bodies (URL notes)
-    map_drawn: bool = False
-    through_app: bool = False  # app.py ran (its sidebar text came), not the page alone
-    query_string: str | None = None  # what the app wrote to the address bar
-    bytes_received: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "FINISHED_SUCCESSFULLY" and not self.errors
-
-
-@dataclass
-class _Summary:
-    """What a ForwardMsg contributes to a run's verdict (kept for cached messages too)."""
-
-    errors: list[tuple[str, str]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    map_drawn: bool = False
-    through_app: bool = False  # app.py's sidebar text: the run went through its navigation
-
-
-def _summarize_elements(elements) -> _Summary:
-    from streamlit.proto.Alert_pb2 import Alert
-
-    out = _Summary()
-    for element in elements:
-        kind = element.WhichOneof("type")
-        if kind == "exception":
-            exc = element.exception
-            out.errors.append(("exception", f"{exc.type}: {exc.message}"[:200]))
-        elif kind == "alert":
-            if element.alert.format == Alert.ERROR:
-                out.errors.append(("st.error", element.alert.body[:200]))
-            elif element.alert.format == Alert.INFO:
-                out.notes.append(element.alert.body)
-        elif kind == "plotly_chart":
-            out.map_drawn = True
-        elif kind == "markdown" and APP_SIDEBAR_TEXT in element.markdown.body:
-            out.through_app = True
-    return out
-
-
-def _summarize_msg(msg) -> _Summary:
-    if msg.WhichOneof("type") != "delta":
-        return _Summary()
-    delta = msg.delta
-    kind = delta.WhichOneof("type")
-    if kind == "new_element":
-        return _summarize_elements([delta.new_element])
-    if kind == "new_transient":
-        return _summarize_elements(delta.new_transient.elements)
-    return _Summary()
-
-
-class StreamlitClient:
-    """One Streamlit session driven over the websocket the way the frontend drives it."""
-
-    def __init__(self, port: int, timeout: float = RERUN_TIMEOUT_S,
-                 timezone: str = "Europe/Brussels", expect_map: bool = True) -> None:
-        self.port = port
-        self.expect_map = expect_map  # False for the empty reference app: no map, no app.py
-        self.timeout = timeout
-        self.timezone = timezone
-        self.ws = None
-        self.page_script_hash = ""  # from new_session/navigation, sent with later reruns
-        self.map_page_hash: str | None = None  # from the navigation message
-        self.max_cached_message_age = 2
-        self.run_count = 0
-        self._cache: dict[str, tuple[int, _Summary]] = {}  # hash -> (last run used, summary)
-
-    @property
-    def origin(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def connect(self) -> None:
-        from websockets.asyncio.client import connect
-
-        self.ws = await connect(
-            f"ws://127.0.0.1:{self.port}/_stcore/stream", subprotocols=SUBPROTOCOLS,
-            origin=self.origin, max_size=None, open_timeout=self.timeout,
-            ping_interval=None, close_timeout=5)
-        self.page_script_hash, self.run_count, self._cache = "", 0, {}
-
-    async def close(self) -> None:
-        if self.ws is not None:
-            ws, self.ws = self.ws, None
-            try:
-                await ws.close()
-            except Exception:  # noqa: BLE001, S110 - closing a broken socket is best effort
-                pass
-
-    def _rerun_msg(self, query_string: str) -> bytes:
-        from streamlit.proto.BackMsg_pb2 import BackMsg
-        from streamlit.proto.ClientState_pb2 import ContextInfo
-
-        msg = BackMsg()
-        state = msg.rerun_script
-        state.query_string = query_string
-        if self.page_script_hash:  # later reruns: the page the session is on
-            state.page_script_hash = self.page_script_hash
-        else:  # first run: the browser opened /?...
-            state.page_name = MAP_URL_PATH
-        state.cached_message_hashes.extend(self._cache)
-        state.context_info.CopyFrom(ContextInfo(
-            timezone=self.timezone, timezone_offset=-60, locale="en-GB",
-            url=f"{self.origin}/{MAP_URL_PATH}" + (f"?{query_string}" if query_string else ""),
-            is_embedded=False, color_scheme="light"))
-        return msg.SerializeToString()
-
-    def _account(self, summary: _Summary, result: RunResult) -> None:
-        result.errors.extend(summary.errors)
-        result.notes.extend(summary.notes)
-        result.map_drawn |= summary.map_drawn
-        result.through_app |= summary.through_app
-
-    async def rerun(self, query_string: str) -> RunResult:
-        """Send one rerun_script and read ForwardMsgs until its script_finished."""
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-        assert self.ws is not None, "connect() first"
-        started = time.perf_counter()
-        deadline = started + self.timeout
-        result = RunResult(seconds=0.0, status="running")
-        await self.ws.send(self._rerun_msg(query_string))
-        while True:
-            remaining = deadline - time.perf_counter()
-            if remaining <= 0:
-                raise TimeoutError(f"no script_finished within {self.timeout:.0f} s")
-            raw = await asyncio.wait_for(self.ws.recv(), remaining)
-            if isinstance(raw, str):
-                result.errors.append(("protocol", "text frame from the server"))
-                continue
-            result.bytes_received += len(raw)
-            msg = ForwardMsg()
-            msg.ParseFromString(raw)
-            kind = msg.WhichOneof("type")
-            if kind == "ref_hash":
-                cached = self._cache.get(msg.ref_hash)
-                if cached is None:
-                    result.errors.append(("cache miss", msg.ref_hash))
-                else:
-                    self._cache[msg.ref_hash] = (self.run_count, cached[1])
-                    self._account(cached[1], result)
-                continue
-            summary = _summarize_msg(msg)
-            if msg.metadata.cacheable and msg.hash:
-                self._cache[msg.hash] = (self.run_count, summary)
-            self._account(summary, result)
-            if kind == "new_session":
-                self.page_script_hash = msg.new_session.page_script_hash
-                age = msg.new_session.config.max_cached_message_age
-                self.max_cached_message_age = age if age > 0 else 2
-            elif kind == "navigation":  # the frontend's currentPageScriptHash comes from here
-                self.page_script_hash = msg.navigation.page_script_hash
-                for page in msg.navigation.app_pages:
-                    if page.is_default:
-                        self.map_page_hash = page.page_script_hash
-            elif kind == "page_info_changed":
-                result.query_string = msg.page_info_changed.query_string
-            elif kind == "page_not_found":
-                result.errors.append(("page_not_found", msg.page_not_found.page_name))
-            elif kind == "script_finished":
-                if msg.script_finished == ForwardMsg.ScriptFinishedStatus.Value(
-                        "FINISHED_EARLY_FOR_RERUN"):
-                    continue  # st.rerun(): the same request goes on with a new run
-                break
-        result.seconds = time.perf_counter() - started
-        result.status = ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)
-        self.run_count += 1  # the frontend ages its message cache once per finished run
-        self._cache = {h: v for h, v in self._cache.items()
-                       if self.run_count - v[0] <= self.max_cached_message_age}
-        if result.status == "FINISHED_SUCCESSFULLY" and self.expect_map:
-            if not result.map_drawn:
-                result.errors.append(("no map", "the run drew no plotly chart"))
-            if not result.through_app:
-                result.errors.append(("no app.py", "the page ran without app.py's navigation"))
-            if self.map_page_hash and self.page_script_hash != self.map_page_hash:
-                result.errors.append(("wrong page", self.page_script_hash))
-        return result
-
-
-def indicator_query(indicator: str) -> str:
-    return urlencode({"indicator": indicator})
 
 
 async def ws_session(port: int, index: int, deadline: float, stats: Stats,
@@ -377,26 +132,6 @@ async def ws_session(port: int, index: int, deadline: float, stats: Stats,
     finally:
         await client.close()
 
-
-def phase_report(stats: Stats, elapsed: float) -> dict:
-    per_session = list(stats.reruns_per_session.values())
-    return {
-        "reruns": len(stats.times),
-        "errors": sum(stats.errors.values()),
-        "error_kinds": dict(stats.errors),
-        "error_samples": stats.samples,
-        **summarize(stats.times),
-        "throughput_rps": round(len(stats.times) / elapsed, 2) if elapsed > 0 else None,
-        "elapsed_s": round(elapsed, 1),
-        "reruns_per_session_min": min(per_session) if per_session else 0,
-        "reruns_per_session_max": max(per_session) if per_session else 0,
-        "connect_p50_s": (round(statistics.median(stats.connect_times), 3)
-                          if stats.connect_times else None),
-        "p50_by_indicator_s": {k: round(statistics.median(v), 3)
-                               for k, v in stats.by_indicator.items()},
-        "mb_received_per_rerun": (round(stats.bytes_received / len(stats.times) / 1e6, 2)
-                                  if stats.times and stats.bytes_received else None),
-    }
 
 
 async def run_ws_phase(port: int, sessions: int, seconds: float,
@@ -501,97 +236,6 @@ def start_empty_app(folder: Path, log: Path) -> tuple[subprocess.Popen, int]:
     proc, url = start_streamlit(folder, log, app=folder / "empty_app.py")
     return proc, int(url.rsplit(":", 1)[1])
 
-
-# --------------------------------------------------------------------------- browser mode
-
-
-DEFAULT_INDICATOR = "regional_innovation_index"  # app_pages/map.py leaves it out of the URL
-MAP_READY_JS = """([param, absent]) => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  const query = new URLSearchParams(location.search).get('indicator');
-  return app && app.getAttribute('data-test-script-state') === 'notRunning'
-    && (absent ? query === null : query === param)
-    && document.querySelectorAll('path.choroplethlocation').length > 300;
-}"""
-
-
-def selectbox_labels(indicators: list[str]) -> dict[str, str]:
-    """The Indicator selectbox's label of each id ("Domain · Title", as app_pages/map.py)."""
-    from regiodash.storage.catalog_table import catalog_frame
-    from regiodash.ui.widgets import DOMAIN_LABELS
-
-    frame = catalog_frame().set_index("indicator_id")
-    return {i: f"{DOMAIN_LABELS.get(frame.loc[i, 'domain'], frame.loc[i, 'domain'])} · "
-               f"{frame.loc[i, 'title']}" for i in indicators if i in frame.index}
-
-
-async def browser_session(browser, base: str, index: int, deadline: float, stats: Stats,
-                          timeout: float, labels: dict[str, str]) -> None:
-    """Open the map once, then switch the indicator with the selectbox until the deadline.
-
-    A switch is timed from pressing Enter on the typed label until the run has finished,
-    the address bar shows the new indicator and the map has drawn its regions.
-    """
-    context = await browser.new_context(viewport={"width": 1200, "height": 900})
-    page = await context.new_page()
-    page.on("pageerror", lambda exc: stats.error("pageerror", f"session {index}: {exc}"))
-    timeout_ms = timeout * 1000
-    indicators = [i for i in INDICATORS if i in labels]
-    step = index % len(indicators)
-
-    def ready_arg(indicator: str) -> list:
-        return [indicator, indicator == DEFAULT_INDICATOR]
-
-    try:
-        started = time.perf_counter()
-        indicator = indicators[step]
-        await page.goto(f"{base}/?{indicator_query(indicator)}", wait_until="domcontentloaded",
-                        timeout=timeout_ms)
-        await page.wait_for_function(MAP_READY_JS, arg=ready_arg(indicator),
-                                     timeout=timeout_ms)
-        stats.connect_times.append(time.perf_counter() - started)
-    except Exception as exc:  # noqa: BLE001 - every failure is counted and reported
-        stats.error("first load", f"session {index}: {type(exc).__name__}: {str(exc)[:150]}")
-        await context.close()
-        return
-    while time.perf_counter() < deadline:
-        step += 1
-        indicator = indicators[step % len(indicators)]
-        try:
-            await page.locator('[data-testid="stSelectbox"]').first.click(timeout=timeout_ms)
-            await page.keyboard.type(labels[indicator])
-            started = time.perf_counter()
-            await page.keyboard.press("Enter")
-            await page.wait_for_function(MAP_READY_JS, arg=ready_arg(indicator),
-                                         timeout=timeout_ms)
-            stats.times.append(time.perf_counter() - started)
-            stats.by_indicator.setdefault(indicator, []).append(stats.times[-1])
-            stats.reruns_per_session[index] += 1
-            if await page.locator('[data-testid="stException"]').count():
-                stats.error("exception", f"session {index}: exception shown at {page.url}")
-        except Exception as exc:  # noqa: BLE001 - every failure is counted and reported
-            stats.error(type(exc).__name__, f"session {index} {indicator}: {str(exc)[:150]}")
-            await page.keyboard.press("Escape")
-    await context.close()
-
-
-async def run_browser(base: str, sessions: int, seconds: float, timeout: float) -> dict:
-    from playwright.async_api import async_playwright
-
-    stats = Stats()
-    labels = selectbox_labels(INDICATORS)
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                           args=CHROMIUM_ARGS)
-        started = time.perf_counter()
-        deadline = started + seconds
-        await asyncio.gather(*(browser_session(browser, base, i, deadline, stats, timeout,
-                                               labels) for i in range(sessions)))
-        elapsed = time.perf_counter() - started
-        await browser.close()
-    report = phase_report(stats, elapsed)
-    report["first_load_p50_s"] = report.pop("connect_p50_s")
-    return {"mode": "browser", "sessions": sessions, "seconds": seconds, **report}
 
 
 # --------------------------------------------------------------------------- main

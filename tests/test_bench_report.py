@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bench.run import README_END, README_START, update_readme
+from bench.report import README_END, README_START, update_readme
 from regiodash.config import REPO_ROOT
 
 RESULTS = {"machine": {"date": "2026-11-30 05:00 UTC", "git_commit": "abc1234", "nproc": 2,

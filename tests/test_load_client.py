@@ -1,4 +1,5 @@
-"""The websocket load client of bench/load.py against a real `streamlit run` (localhost only).
+"""The websocket load client (bench/ws_client.py, bench/load.py) against a real `streamlit run`
+(localhost only).
 
 Three clients speak Streamlit's protocol for a few seconds and must see only successful runs
 that draw the map; a hostile query string must end in a note, not an exception.
@@ -11,7 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bench import load
+from bench import load, ws_client
 from bench.devserver import free_port, start_streamlit, stop_streamlit
 
 
@@ -40,8 +41,8 @@ def test_three_websocket_clients_switch_indicators_without_errors(port):
 
 
 def test_a_hostile_query_string_finishes_with_a_note(port):
-    async def one_run() -> load.RunResult:
-        client = load.StreamlitClient(port, timeout=20)
+    async def one_run() -> ws_client.RunResult:
+        client = ws_client.StreamlitClient(port, timeout=20)
         await client.connect()
         try:
             return await client.rerun(urlencode({"indicator": "<script>"}))
@@ -68,7 +69,7 @@ def test_exceptions_and_error_alerts_in_deltas_count_as_errors():
     note_msg.delta.new_element.alert.format = Alert.INFO
     note_msg.delta.new_element.alert.body = "Ignored URL parameter"
 
-    assert [kind for kind, _ in load._summarize_msg(exc_msg).errors] == ["exception"]
-    assert [kind for kind, _ in load._summarize_msg(alert_msg).errors] == ["st.error"]
-    assert load._summarize_msg(note_msg).errors == []
-    assert load._summarize_msg(note_msg).notes == ["Ignored URL parameter"]
+    assert [kind for kind, _ in ws_client._summarize_msg(exc_msg).errors] == ["exception"]
+    assert [kind for kind, _ in ws_client._summarize_msg(alert_msg).errors] == ["st.error"]
+    assert ws_client._summarize_msg(note_msg).errors == []
+    assert ws_client._summarize_msg(note_msg).notes == ["Ignored URL parameter"]

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from bench.devserver import APP_SIDEBAR_TEXT
+from bench.devserver import APP_SIDEBAR_TEXT, read_pages
 from tests.ui.browser_support import OUTPUT, outside_localhost
 
 pytestmark = pytest.mark.browser
@@ -149,27 +149,38 @@ def test_every_page_loads_without_errors_and_offline(server, browser, path):
     assert not outside and not errors, (outside, errors)
 
 
+# a query string per page where its view lives in the URL
+DEEP_LINK_QUERY = {"profile": "region=FR10", "compare": "compare=DE21~FR10"}
+
+
+@pytest.mark.parametrize("spec", [s for s in read_pages() if not s.get("default")],
+                         ids=lambda s: s["url_path"])
 def test_a_shared_link_opened_first_after_a_server_start_goes_through_app_py(
-        demo_settings, chromium_browser, tmp_path):
-    """Streamlit runs a `pages/` script on its own when the first request after a start is a
-    deep link (no page config, no sidebar, a file-name menu); ui.routing reruns it through
-    app.py's navigation, with the link's parameters."""
+        demo_settings, chromium_browser, tmp_path, spec):
+    """With a `pages/` folder beside app.py, Streamlit ran a deep link's page script on its
+    own when it was the first request after a start (no page config, no sidebar, a file-name
+    menu). app_pages/ keeps every page in app.py's navigation, with the link's parameters.
+    (The default page has no deep link of its own: it is the root URL.)"""
     from bench.devserver import start_streamlit, stop_streamlit
 
+    query = DEEP_LINK_QUERY.get(spec["url_path"], "")
     proc, url = start_streamlit(demo_settings.data_dir, tmp_path / "server.log",
                                 env={"REGIODASH_ALLOW_KPI_UPLOAD": None})
     context = chromium_browser.new_context()
     try:
         page = context.new_page()
-        page.goto(f"{url}/profile?region=FR10", wait_until="domcontentloaded")
+        page.goto(f"{url}/{spec['url_path']}" + (f"?{query}" if query else ""),
+                  wait_until="domcontentloaded")
         page.locator("h1").first.wait_for(timeout=60_000)
         sidebar = page.locator('[data-testid="stSidebar"]')
         sidebar.get_by_text(APP_SIDEBAR_TEXT).wait_for(timeout=30_000)
         assert page.title() == "RegioDash: European regional indicators"
-        assert sidebar.get_by_text("Region profile").count() == 1  # app.py's titles
+        assert sidebar.get_by_text(spec["title"], exact=True).count() == 1  # app.py's titles
         assert sidebar.get_by_text("methodology", exact=True).count() == 0  # not file names
-        page.get_by_text("FR10").first.wait_for(timeout=30_000)
-        assert "region=FR10" in page.url
+        assert not page.locator('[data-testid="stException"]').count()
+        if spec["url_path"] == "profile":
+            page.get_by_text("FR10").first.wait_for(timeout=30_000)
+        assert query in page.url
     finally:
         context.close()
         stop_streamlit(proc)
