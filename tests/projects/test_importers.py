@@ -21,12 +21,11 @@ from regiodash.projects.importers import (
     import_project_files,
     prepare_kpi_values_upload,
     read_stored_portfolio,
-    template_text,
-    write_templates,
 )
 from regiodash.projects.model import TABLE_ORDER, ProjectPaths
+from regiodash.projects.templates import template_text, write_templates
 from regiodash.storage.files import sha256_file
-from regiodash.storage.warehouse import WarehousePaths, read_manifest
+from regiodash.storage.layout import WarehousePaths, read_manifest
 
 
 def rows_of(name: str) -> tuple[list[str], list[list[str]]]:

@@ -1,5 +1,5 @@
 """Portfolio queries on hand-made rows: budget allocation, regional roll-ups, innovation-group
-shares (present, absent, demo), KPI summaries and partner-region indicator values."""
+shares (present, absent), KPI summaries. Warehouse reads: test_region_data.py."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from regiodash.projects import queries as q
-from regiodash.projects.importers import import_project_files, write_templates
+from regiodash.projects import region_data
+from regiodash.projects.importers import import_project_files
 from regiodash.projects.model import KPI_VALUES, KPIS, PARTNERS, PROJECTS, Portfolio, typed
+from regiodash.projects.templates import write_templates
 
 D = dt.date
 
@@ -117,10 +119,10 @@ def write_groups(data_dir, rows) -> None:
         ("geo_code", pa.string()), ("nuts_level", pa.int8()), ("nuts_version", pa.string()),
         ("year", pa.int16()), ("relative_index", pa.float64()), ("grp", pa.string()),
         ("subgroup", pa.string())]))
-    pq.write_table(table, data_dir / q.GROUPS_FILE)
+    pq.write_table(table, data_dir / "innovation_groups.parquet")
 
 
-def test_group_shares_over_partners_with_a_group(tmp_path, budgets):
+def test_group_shares_over_partners_with_a_group(tmp_path, budgets, warehouse_at):
     write_groups(tmp_path, [
         {"geo_code": "DE80", "nuts_level": 2, "nuts_version": "2021", "year": 2022,
          "relative_index": 80.0, "grp": "Strong", "subgroup": ""},
@@ -129,7 +131,7 @@ def test_group_shares_over_partners_with_a_group(tmp_path, budgets):
         {"geo_code": "PL", "nuts_level": 0, "nuts_version": "2021", "year": 2023,
          "relative_index": 60.0, "grp": "Emerging Innovator", "subgroup": "-"},
     ])
-    groups = q.load_innovation_groups(tmp_path)
+    groups = region_data.load_innovation_groups(warehouse_at(tmp_path))
     assert groups.set_index("geo_code").loc["DE80", "grp"] == "Moderate"
     attached = q.attach_groups(budgets.reset_index(), groups).set_index("partner_name")
     assert attached.loc["P3", "grp"] == "Emerging"  # NUTS 1 partner: the country's group
@@ -140,31 +142,28 @@ def test_group_shares_over_partners_with_a_group(tmp_path, budgets):
     assert (shares.partners_with_group, shares.partners_located, shares.year) == (4, 4, 2023)
 
 
-def test_group_shares_mixed_groups(tmp_path, budgets):
+def test_group_shares_mixed_groups(tmp_path, budgets, warehouse_at):
     write_groups(tmp_path, [
         {"geo_code": "DE80", "nuts_level": 2, "nuts_version": "2021", "year": 2023,
          "relative_index": 130.0, "grp": "Leader", "subgroup": ""},
         {"geo_code": "PL", "nuts_level": 0, "nuts_version": "2021", "year": 2023,
          "relative_index": 60.0, "grp": "Emerging", "subgroup": ""},
     ])
-    attached = q.attach_groups(budgets.reset_index(), q.load_innovation_groups(tmp_path))
+    attached = q.attach_groups(budgets.reset_index(),
+                               region_data.load_innovation_groups(warehouse_at(tmp_path)))
     shares = q.group_shares(attached, True)
     assert shares.partners_share == pytest.approx(1 / 4)
     assert shares.budget_share == pytest.approx(250 / 1000)
 
 
-def test_without_the_groups_file_the_shares_say_not_available(tmp_path, budgets):
-    assert q.load_innovation_groups(tmp_path) is None
+def test_without_the_groups_file_the_shares_say_not_available(tmp_path, budgets,
+                                                               warehouse_at):
+    assert region_data.load_innovation_groups(warehouse_at(tmp_path)) is None
     attached = q.attach_groups(budgets.reset_index(), None)
     shares = q.group_shares(attached, False)
     assert not shares.available
     assert shares.message == "innovation groups not available yet"
     assert shares.partners_share is None
-
-
-def test_a_groups_file_without_the_expected_columns_counts_as_absent(tmp_path):
-    pq.write_table(pa.table({"geo_code": ["DE80"]}), tmp_path / q.GROUPS_FILE)
-    assert q.load_innovation_groups(tmp_path) is None
 
 
 def test_region_map_frame_one_row_per_nuts2_region(budgets):
@@ -182,25 +181,6 @@ def test_kpi_summary_uses_the_latest_value_and_marks_illustrative():
     assert summary.loc["gap", "status"] == "no data"
     overview = q.portfolio_overview(portfolio()).set_index("project_id")
     assert overview.loc["a", ["kpis", "on_track", "partners"]].tolist() == [2, 1, 3]
-
-
-def test_region_indicator_values_latest_year_and_absent_indicators(tmp_path):
-    rows = [
-        ("gender_inclusion_index", "DE80", 2021, 60.0), ("gender_inclusion_index", "DE80",
-                                                        2022, 61.0),
-        ("sustainability_index", "DE80", 2020, 50.0), ("gdp_per_capita_pps", "DE80", 2022, 1.0),
-    ]
-    frame = pd.DataFrame(rows, columns=["indicator_id", "geo_code", "year", "value"]).assign(
-        sex="T", flag=None, source="demo", nuts_level=2, nuts_version="2021")
-    (tmp_path / "data").mkdir()
-    frame.to_parquet(tmp_path / "data" / "indicator_values.parquet")
-    got = q.load_region_indicator_values(tmp_path / "data", ["DE80", "PL42"],
-                                         list(q.REGION_INDICATORS))
-    assert got[["indicator_id", "year", "value"]].values.tolist() == [
-        ["gender_inclusion_index", 2022, 61.0], ["sustainability_index", 2020, 50.0]]
-    assert q.available_indicator_ids(tmp_path / "data")[0] == "gdp_per_capita_pps"
-    assert q.load_region_indicator_values(tmp_path / "none", ["DE80"], ["x"]).empty
-    assert not q.innovation_groups_are_demo(tmp_path / "data")
 
 
 def test_load_portfolio_sample_until_projects_are_imported(settings, tmp_path):

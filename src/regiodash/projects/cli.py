@@ -15,7 +15,7 @@ from regiodash.config import Settings
 
 
 def cmd_template(args: argparse.Namespace, settings: Settings) -> int:
-    from regiodash.projects.importers import write_templates
+    from regiodash.projects.templates import write_templates
 
     for path in write_templates(args.out):
         print(f"wrote {path}")

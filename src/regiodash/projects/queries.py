@@ -4,8 +4,9 @@ KPI progress. DuckDB over the project tables; values always bound as parameters.
 The project tables come from the warehouse (`<data dir>/projects/*.parquet`) or, when it holds
 none, from the sample portfolio. They are small (tens to thousands of rows), so each query runs
 on a private in-memory DuckDB connection with the tables registered as relations; nothing here
-writes. Files outside the project folder are read with `read_parquet(?)` and a path parameter:
-`innovation_groups.parquet` (built by `regiodash build`) and `indicator_values.parquet`.
+writes. The SQL is in projects/sql/ (named files, loaded by storage.queries.load_sql); region
+names come from the reference file. What the warehouse says about partner regions (innovation
+groups, indicator values) is read by projects.region_data.
 
 Budget per partner region. A partner's budget is the project's total budget x its
 `budget_share` when the share is known; partners without a share split what the known shares
@@ -26,7 +27,6 @@ budget) that have a group; how many partners that is, is reported with the share
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,90 +37,41 @@ import pandas as pd
 from regiodash.config import Settings
 from regiodash.projects.importers import read_stored_portfolio
 from regiodash.projects.model import Portfolio
+from regiodash.projects.sample import load_sample
 from regiodash.projects.status import kpi_status
-from regiodash.storage.warehouse import WarehousePaths
+from regiodash.storage.queries import load_sql
 
-GROUPS_FILE = "innovation_groups.parquet"
+SQL_PACKAGE = "regiodash.projects"
 GROUP_ORDER = ("Leader", "Strong", "Moderate", "Emerging")
 TARGET_GROUPS = ("Moderate", "Emerging")
 NO_GROUP = "No group data"
 GROUPS_MISSING = "innovation groups not available yet"
-REGION_INDICATORS = ("gender_inclusion_index", "sustainability_index")
-INNOVATION_INDEX_ID = "regional_innovation_index"
-GROUP_COLUMNS = ("geo_code", "nuts_level", "year", "grp")
 
 
 def load_portfolio(settings: Settings) -> Portfolio:
     """The warehouse's project tables, or the sample portfolio when it has none."""
-    from regiodash.projects.sample import load_sample
-
     return read_stored_portfolio(settings) or load_sample(settings.reference_dir)
 
 
-def _run(sql: str, params: Sequence[object] = (), **frames: pd.DataFrame) -> pd.DataFrame:
+def _run(name: str, params: dict[str, object] | None = None, **frames: pd.DataFrame
+         ) -> pd.DataFrame:
+    """Named SQL (projects/sql/<name>.sql) on a private in-memory connection over `frames`."""
     con = duckdb.connect(":memory:")
     try:
-        for name, frame in frames.items():
-            con.register(name, frame)
-        return con.execute(sql, list(params)).df()
+        for table, frame in frames.items():
+            con.register(table, frame)
+        return con.execute(load_sql(name, SQL_PACKAGE), params or {}).df()
     finally:
         con.close()
 
 
 def load_region_names(reference_dir: Path, nuts_version: str = "2021") -> pd.DataFrame:
     """geo_code, geo_name, nuts_level, country_code of one NUTS version (reference data)."""
-    return _run(
-        "SELECT geo_code, geo_name, nuts_level, country_code FROM read_parquet(?) "
-        "WHERE nuts_version = ? ORDER BY geo_code",
-        [str(Path(reference_dir) / "nuts_regions.parquet"), nuts_version],
-    )
+    return _run("region_names", {"path": str(Path(reference_dir) / "nuts_regions.parquet"),
+                                 "nuts_version": nuts_version})
 
 
 # ------------------------------------------------------------------ partners and budgets ---
-
-PARTNER_BUDGETS_SQL = """
-with shares as (
-    select project_id,
-           coalesce(sum(budget_share), 0) as known_share,
-           count(*) filter (where budget_share is null) as partners_without_share
-    from partners
-    group by project_id
-),
-
-located as (
-    select pa.project_id, pa.partner_name, pa.role, pa.city, pa.country_code, pa.nuts_code,
-           pa.nuts_level, pa.budget_share, pa.source, pa.note,
-           case when pa.nuts_level >= 2 then left(pa.nuts_code, 4) end as nuts2_code,
-           case when pa.nuts_level >= 1 then left(pa.nuts_code, 3) end as nuts1_code,
-           case when pa.nuts_code is not null then left(pa.nuts_code, 2) end as nuts0_code,
-           pr.acronym, pr.programme, pr.total_budget_eur,
-           case
-               when pr.total_budget_eur is null then null
-               when pa.budget_share is not null then pr.total_budget_eur * pa.budget_share
-               else pr.total_budget_eur * greatest(1 - s.known_share, 0)
-                    / s.partners_without_share
-           end as budget_eur,
-           case
-               when pr.total_budget_eur is null then 'unknown'
-               when pa.budget_share is not null then 'budget share'
-               else 'equal split'
-           end as budget_basis
-    from partners as pa
-    join projects as pr using (project_id)
-    join shares as s using (project_id)
-),
-
-final as (
-    select l.*, r.geo_name, r2.geo_name as nuts2_name, r0.geo_name as country_name
-    from located as l
-    left join regions as r on r.geo_code = l.nuts_code
-    left join regions as r2 on r2.geo_code = l.nuts2_code
-    left join regions as r0 on r0.geo_code = l.nuts0_code
-)
-
-select * from final order by project_id, role, partner_name
-"""
-
 
 def load_partner_budgets(portfolio: Portfolio, regions: pd.DataFrame) -> pd.DataFrame:
     """One row per partner: its regions (NUTS 2 and country), names and budget in EUR.
@@ -128,7 +79,7 @@ def load_partner_budgets(portfolio: Portfolio, regions: pd.DataFrame) -> pd.Data
     `budget_basis` says how budget_eur was obtained: 'budget share', 'equal split' or
     'unknown' (the project has no known total budget; budget_eur is null).
     """
-    return _run(PARTNER_BUDGETS_SQL, projects=portfolio.projects, partners=portfolio.partners,
+    return _run("partner_budgets", projects=portfolio.projects, partners=portfolio.partners,
                 regions=regions)
 
 
@@ -146,55 +97,9 @@ def filter_portfolio(portfolio: Portfolio, programme: str | None) -> Portfolio:
                      mine(portfolio.kpi_values), portfolio.origin)
 
 
-BY_PROGRAMME_SQL = """
-with flagged as (
-    select *,
-           list_contains(string_split(coalesce(illustrative_fields, ''), ';'), 'programme')
-               as programme_illustrative
-    from projects
-),
-
-final as (
-    select programme,
-           count(*) as projects,
-           count(total_budget_eur) as projects_with_budget,
-           sum(total_budget_eur) as total_budget_eur,
-           sum(eu_cofinancing_eur) as eu_cofinancing_eur,
-           bool_or(programme_illustrative or source = 'illustrative') as illustrative
-    from flagged
-    group by programme
-)
-
-select * from final order by projects desc, programme
-"""
-
-
 def budget_by_programme(portfolio: Portfolio) -> pd.DataFrame:
     """One row per programme: projects, projects with a known budget, budget sums (EUR)."""
-    return _run(BY_PROGRAMME_SQL, projects=portfolio.projects)
-
-
-BY_REGION_SQL = """
-with picked as (
-    select case when ? = 2 then nuts2_code else nuts0_code end as geo_code,
-           case when ? = 2 then nuts2_name else country_name end as geo_name,
-           project_id, budget_eur, source
-    from partner_budgets
-),
-
-final as (
-    select geo_code, geo_name,
-           count(distinct project_id) as projects,
-           count(*) as partners,
-           sum(budget_eur) as budget_eur,
-           count(*) filter (where source = 'illustrative') as illustrative_partners
-    from picked
-    where geo_code is not null
-    group by geo_code, geo_name
-)
-
-select * from final order by partners desc, budget_eur desc nulls last, geo_code
-"""
+    return _run("budget_by_programme", projects=portfolio.projects)
 
 
 def budget_by_region(partner_budgets: pd.DataFrame, level: int) -> pd.DataFrame:
@@ -204,7 +109,7 @@ def budget_by_region(partner_budgets: pd.DataFrame, level: int) -> pd.DataFrame:
     """
     if level not in (0, 2):
         raise ValueError("level must be 2 or 0")
-    return _run(BY_REGION_SQL, [level, level], partner_budgets=partner_budgets)
+    return _run("budget_by_region", {"level": level}, partner_budgets=partner_budgets)
 
 
 def unlocated_partners(partner_budgets: pd.DataFrame, level: int) -> pd.DataFrame:
@@ -229,33 +134,6 @@ class GroupShares:
     partners_located: int = 0
     budget_with_group_eur: float | None = None
     year: int | None = None
-
-
-def load_innovation_groups(data_dir: Path) -> pd.DataFrame | None:
-    """Latest-year group per region (geo_code, nuts_level, year, grp); None when absent.
-
-    Reads `<data dir>/innovation_groups.parquet`; returns None when the file is missing or
-    lacks the columns geo_code, nuts_level, year and grp.
-    """
-    path = WarehousePaths(Path(data_dir)).root / GROUPS_FILE
-    if not path.exists():
-        return None
-    con = duckdb.connect(":memory:")
-    try:
-        columns = {r[0] for r in con.execute(
-            "SELECT name FROM parquet_schema(?)", [str(path)]).fetchall()}
-        if not set(GROUP_COLUMNS) <= columns:
-            return None
-        return con.execute(
-            "SELECT geo_code, CAST(nuts_level AS INTEGER) AS nuts_level, "
-            "CAST(year AS INTEGER) AS year, grp FROM read_parquet(?) "
-            "WHERE grp IS NOT NULL "
-            "QUALIFY row_number() OVER (PARTITION BY geo_code ORDER BY year DESC) = 1 "
-            "ORDER BY geo_code",
-            [str(path)],
-        ).df()
-    finally:
-        con.close()
 
 
 def normalise_group(label: object) -> str | None:
@@ -406,42 +284,3 @@ def portfolio_overview(portfolio: Portfolio) -> pd.DataFrame:
             "illustrative_fields": p.illustrative_fields,
         })
     return pd.DataFrame(rows)
-
-
-# ------------------------------------------------------------- partner-region indicators ---
-
-def load_region_indicator_values(data_dir: Path, geo_codes: Sequence[str],
-                                 indicator_ids: Sequence[str]) -> pd.DataFrame:
-    """Latest value (sex T) of each indicator for each region: indicator_id, geo_code, year,
-    value, flag, source. Empty when indicator_values.parquet or the indicators are absent."""
-    path = WarehousePaths(Path(data_dir)).indicator_values
-    columns = ["indicator_id", "geo_code", "year", "value", "flag", "source"]
-    if not path.exists() or not geo_codes or not indicator_ids:
-        return pd.DataFrame(columns=columns)
-    return _run(
-        "SELECT indicator_id, geo_code, year, value, flag, source FROM read_parquet(?) "
-        "WHERE list_contains(?::VARCHAR[], indicator_id) "
-        "AND list_contains(?::VARCHAR[], geo_code) AND sex = 'T' AND value IS NOT NULL "
-        "QUALIFY row_number() OVER (PARTITION BY indicator_id, geo_code ORDER BY year DESC) = 1 "
-        "ORDER BY geo_code, indicator_id",
-        [str(path), list(indicator_ids), list(geo_codes)],
-    )
-
-
-def available_indicator_ids(data_dir: Path) -> list[str]:
-    """Indicator ids present in indicator_values.parquet (empty when there is none)."""
-    path = WarehousePaths(Path(data_dir)).indicator_values
-    if not path.exists():
-        return []
-    return _run("SELECT DISTINCT indicator_id FROM read_parquet(?) ORDER BY 1",
-                [str(path)])["indicator_id"].tolist()
-
-
-def innovation_groups_are_demo(data_dir: Path) -> bool:
-    """True when the regional innovation index behind the groups comes from the demo panel."""
-    path = WarehousePaths(Path(data_dir)).indicator_values
-    if not path.exists():
-        return False
-    return bool(_run(
-        "SELECT count(*) > 0 FROM read_parquet(?) WHERE indicator_id = ? AND source = 'demo'",
-        [str(path), INNOVATION_INDEX_ID]).iloc[0, 0])

@@ -18,13 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from regiodash.projects.importers import (
-    check_references,
-    group_tables,
-    known_nuts_codes,
-    read_table_bytes,
-)
 from regiodash.projects.model import TABLE_ORDER, TABLES, Portfolio, typed
+from regiodash.projects.reading import known_nuts_codes, read_table_bytes
+from regiodash.projects.validation import check_references, group_tables
 
 SAMPLE_PACKAGE = "regiodash.projects"
 SAMPLE_FOLDER = "sample_data"

@@ -1,8 +1,9 @@
-"""Cached access and URL state for the Projects & KPIs page.
+"""Cached access, the page model and URL state for the Projects & KPIs page.
 
 `st.cache_data` holds query results keyed by `projects_version()`, which changes whenever a
 project table, innovation_groups.parquet or indicator_values.parquet changes, so an import or
-a rebuild shows up without a restart.
+a rebuild shows up without a restart. `ProjectsModel` (the portfolio with its widget options)
+is built from them once per projects version and shared by both tabs.
 
 `ProjectsView` owns the page's URL keys: `project` (a project id), `programme` (a programme
 name) and `indicator` (the regional indicator shown for partner regions). Only non-default
@@ -13,18 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import pandas as pd
 import streamlit as st
 
 from regiodash.config import load_settings
-from regiodash.projects import queries
+from regiodash.projects import queries, region_data
 from regiodash.projects.model import Portfolio, ProjectPaths
-from regiodash.storage.warehouse import WarehousePaths
+from regiodash.storage.layout import WarehousePaths
 from regiodash.ui import data
-from regiodash.ui.data import current_settings
+from regiodash.ui.data import VERSIONS_KEPT, current_settings
 
 MAX_PARAM_LENGTH = 200
+NUTS_VERSION = "2021"
 URL_KEYS = ("project", "programme", "indicator")
 
 
@@ -33,8 +36,8 @@ def projects_version() -> str:
     # data.data_version() too: a URL warehouse changes without any local file changing.
     parts = [str(settings.data_dir), ProjectPaths(settings.data_dir).version(),
              data.data_version()]
-    for path in (settings.data_dir / queries.GROUPS_FILE,
-                 WarehousePaths(settings.data_dir).indicator_values):
+    paths = WarehousePaths(settings.data_dir)
+    for path in (paths.innovation_groups, paths.indicator_values):
         if path.exists():
             stat = path.stat()
             parts.append(f"{path.name}:{stat.st_mtime_ns}-{stat.st_size}")
@@ -67,25 +70,75 @@ def overview(version: str, programme: str | None) -> pd.DataFrame:
     return queries.portfolio_overview(queries.filter_portfolio(portfolio(version), programme))
 
 
+# The warehouse reads go through the app's Warehouse (ui.data.warehouse(): local or at a URL);
+# projects_version() contains the data version it is opened for.
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def innovation_groups(version: str) -> pd.DataFrame | None:
-    return queries.load_innovation_groups(load_settings().data_dir)
+    return region_data.load_innovation_groups(data.warehouse())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def groups_are_demo(version: str) -> bool:
-    return queries.innovation_groups_are_demo(load_settings().data_dir)
+    return region_data.innovation_groups_are_demo(data.warehouse())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def indicator_ids(version: str) -> list[str]:
-    return queries.available_indicator_ids(load_settings().data_dir)
+    return region_data.available_indicator_ids(data.warehouse())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def region_indicators(version: str, geo_codes: tuple[str, ...],
                       ids: tuple[str, ...]) -> pd.DataFrame:
-    return queries.load_region_indicator_values(load_settings().data_dir, geo_codes, ids)
+    return region_data.load_region_indicator_values(data.warehouse(), geo_codes, ids)
+
+
+# ------------------------------------------------------------------------------ model ---
+
+@dataclass(frozen=True)
+class ProjectsModel:
+    """The portfolio and its widget options, per projects version (read-only)."""
+
+    portfolio: Portfolio
+    located: pd.DataFrame  # partners with regions, budgets and innovation groups
+    has_groups: bool
+    groups_demo: bool
+    indicator_ids: tuple[str, ...]
+    projects: pd.DataFrame  # indexed by project_id
+    labels: Mapping[str, str]  # project_id -> "ACRONYM – Title", sorted by that label
+    programmes: tuple[str, ...]
+    indicator_options: tuple[str, ...]
+    default_indicator: str | None
+
+
+@data.rerun_cache(VERSIONS_KEPT)
+def projects_model(version: str) -> ProjectsModel:
+    stored = portfolio(version)
+    groups = innovation_groups(version)
+    ids = tuple(indicator_ids(version))
+    projects = stored.projects.set_index("project_id")
+    labels = dict(sorted(((str(pid), f"{r.acronym} – {r.title}")
+                          for pid, r in projects.iterrows()),
+                         key=lambda item: item[1].lower()))
+    options = tuple([i for i in region_data.REGION_INDICATORS if i in ids]
+                    + [i for i in ids if i not in region_data.REGION_INDICATORS])
+    return ProjectsModel(
+        portfolio=stored, located=partner_budgets(version),
+        has_groups=groups is not None,
+        groups_demo=groups is not None and groups_are_demo(version),
+        indicator_ids=ids, projects=projects, labels=MappingProxyType(labels),
+        programmes=tuple(sorted(projects["programme"].unique())),
+        indicator_options=options, default_indicator=options[0] if options else None)
+
+
+@data.rerun_cache(VERSIONS_KEPT)
+def geometry(data_version: str) -> tuple[str, frozenset[str]]:
+    """URL of the NUTS 2 geometry file (served statically, fetched once by the browser) and
+    its region codes (ui.data.data_version)."""
+    geo = data.geojson_dict(data_version, 2, NUTS_VERSION)
+    return (data.geojson(data_version, 2, NUTS_VERSION),
+            frozenset(f["id"] for f in geo["features"]))
 
 
 # ------------------------------------------------------------------------------ URL ---
