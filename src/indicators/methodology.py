@@ -70,7 +70,7 @@ CATALOG_REF = CodeRef(
     defined="indicators.catalog.CATALOG",
     # the SELECT (dataset, dimension filters, sex dimension, scale) of each catalog id
     computed=("regiodash.storage.observations._select_indicator",),
-    tested=("tests/indicators/test_catalog.py", "tests/storage/test_warehouse.py"),
+    tested=("tests/indicators/test_catalog.py", "tests/storage/test_build.py"),
     ids=frozenset(e.indicator_id for e in CATALOG),
 )
 CODE_REFS: tuple[CodeRef, ...] = (

@@ -45,21 +45,10 @@ def _is_count(indicator_id: pd.Series) -> np.ndarray:
     return indicator_id.isin(counts).to_numpy(bool)
 
 
-def aggregate_area(values: pd.DataFrame, codes: Iterable[str], name: str) -> AreaAggregate:
-    """One pseudo-region `name` from the regions `codes` (all at one NUTS level).
-
-    Grain: one row per indicator_id, year, sex for which every member has a value (no
-    member's missing value is ever filled in: a partial group gives no row). Counts (catalog
-    unit 'persons', e.g. population_persons) are summed; every other indicator is averaged,
-    weighted by the members' population_persons (sex T, same year) when all members have one
-    that year, else unweighted. The weights are the total population even for F/M rows and for
-    ratios with other denominators (an approximation; say so when showing an area). Flags: e/p
-    letters of the member rows (and of the population rows when used as weights); source
-    'demo' if any of those rows is demo, else 'derived'; nuts_version the most common among
-    the members' rows. `name` must not look like a NUTS code (e.g. 'AREA:SPECTRA').
-    """
+def _member_rows(values: pd.DataFrame, members: list[str], name: str) -> tuple[pd.DataFrame, int]:
+    """(the members' rows with a finite value and has_e/has_p/is_demo, their NUTS level);
+    ValueError for no members, a NUTS-like name, absent members, mixed levels, duplicates."""
     require_columns(values, INPUT_COLUMNS, "values")
-    members = list(dict.fromkeys(codes))
     if not members:
         raise ValueError("codes is empty")
     if bool(is_nuts_code(pd.Series([name]))[0]) or name == EU_CODE:
@@ -81,6 +70,24 @@ def aggregate_area(values: pd.DataFrame, codes: Iterable[str], name: str) -> Are
     rows = rows.loc[np.isfinite(rows["value"].to_numpy())].reset_index(drop=True)
     has_e, has_p = flag_letters(rows["flag"])
     rows = rows.assign(has_e=has_e, has_p=has_p, is_demo=(rows["source"] == "demo").to_numpy())
+    return rows, int(levels[0])
+
+
+def aggregate_area(values: pd.DataFrame, codes: Iterable[str], name: str) -> AreaAggregate:
+    """One pseudo-region `name` from the regions `codes` (all at one NUTS level).
+
+    Grain: one row per indicator_id, year, sex for which every member has a value (no
+    member's missing value is ever filled in: a partial group gives no row). Counts (catalog
+    unit 'persons', e.g. population_persons) are summed; every other indicator is averaged,
+    weighted by the members' population_persons (sex T, same year) when all members have one
+    that year, else unweighted. The weights are the total population even for F/M rows and for
+    ratios with other denominators (an approximation; say so when showing an area). Flags: e/p
+    letters of the member rows (and of the population rows when used as weights); source
+    'demo' if any of those rows is demo, else 'derived'; nuts_version the most common among
+    the members' rows. `name` must not look like a NUTS code (e.g. 'AREA:SPECTRA').
+    """
+    members = list(dict.fromkeys(codes))
+    rows, level = _member_rows(values, members, name)
 
     pop = rows.loc[
         (rows["indicator_id"] == POPULATION_ID) & (rows["sex"] == "T") & (rows["value"] > 0)
@@ -130,7 +137,7 @@ def aggregate_area(values: pd.DataFrame, codes: Iterable[str], name: str) -> Are
     agg = agg.merge(mode_version(rows, keys), on=keys, how="left")
     out = tidy_rows(
         agg["indicator_id"].to_numpy(dtype=object),
-        agg.assign(geo_code=name, nuts_level=int(levels[0])).reset_index(drop=True),
+        agg.assign(geo_code=name, nuts_level=level).reset_index(drop=True),
     )
     weighting = agg[[*keys, "weighting", "n_members"]].sort_values(keys).reset_index(drop=True)
     return AreaAggregate(finish_rows([out]), weighting)

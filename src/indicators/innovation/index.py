@@ -345,7 +345,7 @@ def compute_innovation_index(
 
     Per NUTS level 0-3 (sex T only): every component is normalised over all regions of the
     level and all years of `reference_window` (inclusive (start, end); default: all years
-    present) with `normalise_components`; years outside the window are not scored. The score
+    present) with `indicators.normalise`; years outside the window are not scored. The score
     of a region-year is the weighted mean of its normalised components; a region-year with
     fewer than `min_coverage` of the components (by count) gets no score and no index row.
     `weights` maps component id -> weight (default: `DEFAULT_WEIGHTS`, equal); its keys are
