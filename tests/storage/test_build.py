@@ -1,4 +1,4 @@
-"""Warehouse: imports are atomic and idempotent, build keeps precedence and missing values."""
+"""The build: precedence, missing values, sort orders, row groups, determinism, atomicity."""
 
 from __future__ import annotations
 
@@ -12,12 +12,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from indicators.catalog import CATALOG
-from regiodash.errors import InputFileError
-from regiodash.ingest.demo import DEMO_YEARS, write_demo_panel
+from regiodash.ingest.demo import write_demo_panel
 from regiodash.ingest.importing import import_files
 from regiodash.storage.arrow_codes import sorted_by, table_from_frame
 from regiodash.storage.build import SOURCE_PRECEDENCE, _apply_precedence, build_warehouse
-from regiodash.storage.layout import WarehousePaths, read_manifest
+from regiodash.storage.layout import WarehousePaths
 from regiodash.storage.parquet_out import OBSERVATION_ORDER, ROW_GROUP_SIZE, region_row_group
 from regiodash.storage.schema import INDICATOR_VALUES_SCHEMA, OBSERVATIONS_SCHEMA
 
@@ -32,35 +31,6 @@ def snapshot(root: Path) -> dict[str, str]:
 
 def sex_indicator():
     return next(s for s in CATALOG if s.has_sex)
-
-
-def test_demo_panel_covers_every_indicator_region_year_and_sex(demo_settings):
-    values = pd.read_parquet(WarehousePaths(demo_settings.data_dir).indicator_values)
-    catalog_ids = {s.indicator_id for s in CATALOG}
-    values = values[values.indicator_id.isin(catalog_ids)]  # derived indices tested elsewhere
-    regions = pd.read_parquet(demo_settings.reference_dir / "nuts_regions.parquet")
-    r21 = regions[(regions.nuts_version == "2021") & (regions.nuts_level == 2)
-                  & ~regions.geo_code.str.endswith("Z")]
-    nuts2 = set(r21.geo_code)
-    expected_nuts2 = sum(
-        len(nuts2) * len(DEMO_YEARS) * (3 if s.has_sex else 1) for s in CATALOG)
-    got = values[values.nuts_level == 2]
-    assert len(got) == expected_nuts2
-    assert set(got.geo_code) == nuts2
-    assert (values.source == "demo").all()
-    parents = set(values[values.nuts_level == 0].geo_code)
-    assert parents == {c[:2] for c in nuts2}
-    assert not values.duplicated(["indicator_id", "geo_code", "year", "sex"]).any()
-
-
-def test_demo_panel_is_deterministic(tmp_path, demo_settings):
-    from regiodash.config import load_settings
-
-    other = load_settings({"REGIODASH_DATA_DIR": str(tmp_path / "again")})
-    write_demo_panel(other)
-    a = pd.read_parquet(WarehousePaths(demo_settings.data_dir).demo_panel)
-    b = pd.read_parquet(WarehousePaths(other.data_dir).demo_panel)
-    pd.testing.assert_frame_equal(a, b)
 
 
 def write_tidy(path: Path, rows: list[str]) -> Path:
@@ -84,45 +54,6 @@ def test_real_values_take_precedence_over_demo_and_missing_stays_missing(setting
     assert pd.isna(rows.loc["M", "value"]) and rows.loc["M", "source"] == "user"
     assert rows.loc["T", "source"] == "demo"
     assert not values.duplicated(["indicator_id", "geo_code", "year", "sex"]).any()
-
-
-def test_reimporting_the_same_file_changes_nothing(settings, tmp_path):
-    spec = sex_indicator()
-    tidy = write_tidy(tmp_path / "mine.csv", ["DE21,2020,F,11.5,", "DE22,2020,F,9.5,e"])
-    import_files([tidy], settings, dataset=spec.indicator_id)
-    build_warehouse(settings)
-    before = snapshot(settings.data_dir)
-    again = import_files([tidy], settings, dataset=spec.indicator_id)
-    assert again[0].status == "unchanged"
-    assert snapshot(settings.data_dir) == before
-    assert len(read_manifest(WarehousePaths(settings.data_dir))) == 1
-
-
-def test_overlapping_import_upserts_without_duplicates(settings, tmp_path):
-    spec = sex_indicator()
-    first = write_tidy(tmp_path / "a.csv", ["DE21,2020,F,11.5,", "DE22,2020,F,9.5,"])
-    second = write_tidy(tmp_path / "b.csv", ["DE22,2020,F,10.0,p", "DE23,2020,F,8.0,"])
-    import_files([first], settings, dataset=spec.indicator_id)
-    import_files([second], settings, dataset=spec.indicator_id)
-    build_warehouse(settings)
-    values = pd.read_parquet(WarehousePaths(settings.data_dir).indicator_values)
-    mine = values[values.indicator_id == spec.indicator_id].set_index("geo_code")
-    assert sorted(mine.index) == ["DE21", "DE22", "DE23"]
-    assert mine.loc["DE22", "value"] == 10.0 and mine.loc["DE22", "flag"] == "p"
-
-
-def test_a_bad_file_leaves_the_warehouse_as_it_was(settings, tmp_path):
-    spec = sex_indicator()
-    good = write_tidy(tmp_path / "good.csv", ["DE21,2020,F,11.5,"])
-    import_files([good], settings, dataset=spec.indicator_id)
-    build_warehouse(settings)
-    before = snapshot(settings.data_dir)
-    good2 = write_tidy(tmp_path / "good2.csv", ["DE25,2020,F,1.5,"])
-    bad = write_tidy(tmp_path / "bad.csv", ["DE22,2020,F,12.3x,"])
-    with pytest.raises(InputFileError) as err:
-        import_files([good2, bad], settings, dataset=spec.indicator_id)
-    assert "bad.csv" in str(err.value) and "line 2" in str(err.value)
-    assert snapshot(settings.data_dir) == before
 
 
 @pytest.mark.real_data
@@ -348,25 +279,28 @@ def test_precedence_matches_the_sql_window_it_replaces():
 def test_modules_given_only_the_rows_they_read_give_the_same_result(demo_settings):
     """The build passes each module only its MODULE_INPUTS rows; passing every catalog row
     to every module (as before) must give exactly the same derived rows."""
-    from indicators import gender_inclusion, innovation_gap, sustainability
+    from indicators import gender_inclusion, sustainability
+    from indicators.innovation import gaps as innovation_gaps
+    from indicators.innovation import index as innovation_index
+    from indicators.innovation import specs as innovation_specs
     from regiodash.storage.derive import DERIVED_COLUMNS, derive_indicators
 
     values = pd.read_parquet(WarehousePaths(demo_settings.data_dir).indicator_values)
     values = values[values.indicator_id.isin({s.indicator_id for s in CATALOG})]
     values = values.reset_index(drop=True).astype({"year": "int64", "nuts_level": "int64"})
     derived, groups = derive_indicators(values)  # selects each module's rows
-    innovation = innovation_gap.compute(values)
-    index_rows = innovation[innovation["indicator_id"] == innovation_gap.INDEX_ID]
+    innovation = innovation_index.compute(values)
+    index_rows = innovation[innovation["indicator_id"] == innovation_specs.INDEX_ID]
     expected = pd.concat([p[DERIVED_COLUMNS] for p in (
         innovation,
-        innovation_gap.compute_gap_to_eu(index_rows),
-        innovation_gap.compute_gap_to_next_group(index_rows),
-        innovation_gap.compute_gap_to_country_best(index_rows),
+        innovation_gaps.compute_gap_to_eu(index_rows),
+        innovation_gaps.compute_gap_to_next_group(index_rows),
+        innovation_gaps.compute_gap_to_country_best(index_rows),
         gender_inclusion.compute(values),
         sustainability.compute(values),
     )], ignore_index=True)
     pd.testing.assert_frame_equal(derived, expected)
-    pd.testing.assert_frame_equal(groups, innovation_gap.classify_groups(index_rows)[
+    pd.testing.assert_frame_equal(groups, innovation_gaps.classify_groups(index_rows)[
         list(groups.columns)])
 
 
@@ -376,27 +310,6 @@ def test_modules_given_only_the_rows_they_read_give_the_same_result(demo_setting
 def test_by_region_row_groups_grow_with_the_warehouse_within_bounds(rows, size):
     assert region_row_group(rows) == size
     assert size % 2048 == 0
-
-
-def test_manifest_records_who_imported_and_keeps_older_rows_without_the_column(settings):
-    """Rows of a manifest written before `imported_by` existed read back with it null."""
-    from regiodash.storage.layout import append_manifest, new_manifest_record
-    from regiodash.storage.schema import MANIFEST_SCHEMA
-
-    paths = WarehousePaths(settings.data_dir)
-    old_schema = pa.schema([f for f in MANIFEST_SCHEMA if f.name != "imported_by"])
-    old_row = {name: None for name in old_schema.names} | {"import_id": "old", "rows": 3}
-    paths.root.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist([old_row], schema=old_schema), paths.manifest)
-    append_manifest(paths, [new_manifest_record(dataset="d", source="user", rows=1),
-                            new_manifest_record(dataset="e", source="user", rows=2,
-                                                imported_by="Dana")])
-    rows = read_manifest(paths)
-    assert [r["import_id"] for r in rows][0] == "old"
-    assert rows[0]["imported_by"] is None and rows[0]["rows"] == 3
-    assert rows[1]["imported_by"]  # the login name (or 'unknown'), never empty
-    assert rows[2]["imported_by"] == "Dana"
-    assert pq.read_schema(paths.manifest).names == MANIFEST_SCHEMA.names
 
 
 def test_built_files_are_readable_like_plainly_created_files(demo_settings, tmp_path):
