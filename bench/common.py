@@ -87,7 +87,7 @@ def latest_year(wh, indicator_id: str) -> int:
 
 def geojson_for(wh, level: int) -> dict:
     from regiodash.storage import queries
-    from regiodash.ui.maps import build_geojson
+    from regiodash.geometry import build_geojson
 
     frame = queries.load_boundaries(wh, level, "2021")
     return build_geojson(frame[~frame["is_overseas"].astype(bool)])

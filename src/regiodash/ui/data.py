@@ -14,10 +14,10 @@ doing a DataFrame lookup per option costs more than the widget itself.
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -25,10 +25,17 @@ import pandas as pd
 import streamlit as st
 
 from regiodash.config import REPO_ROOT, Settings, load_settings
+from regiodash.geometry import (
+    BOUNDARIES_FILE,
+    STATIC_GEO_SUBDIR,
+    STATIC_GEO_URL,
+    build_geojson,
+    reference_tag,
+    static_geo_name,
+)
 from regiodash.storage import queries
 from regiodash.storage.connection import Warehouse, open_warehouse
 from regiodash.storage.layout import WarehousePaths
-from regiodash.ui.maps import build_geojson, write_geojson_file
 from regiodash.ui.state import ViewContext
 from regiodash.ui.widgets import DOMAIN_LABELS
 
@@ -126,28 +133,29 @@ def geojson_dict(version: str, level: int, nuts_version: str) -> dict:
     return build_geojson(frame[~frame["is_overseas"].astype(bool)])
 
 
-STATIC_GEO = REPO_ROOT / "static" / "geo"
-STATIC_URL = "/app/static/geo"
+STATIC_GEO = REPO_ROOT / STATIC_GEO_SUBDIR
+
+
+@functools.cache
+def _reference_tag(boundaries_file: Path) -> str | None:
+    return reference_tag(boundaries_file) if boundaries_file.is_file() else None
 
 
 @st.cache_resource(show_spinner=False, max_entries=GEOMETRY_ENTRIES)
-def geojson(version: str, level: int, nuts_version: str) -> str:
-    """URL of the simplified geometry of one level and version, as a static GeoJSON file.
+def geojson(version: str, level: int, nuts_version: str) -> str | dict:
+    """The simplified geometry of one level and version: the URL of its static GeoJSON file
+    when the install ships one for the reference data in use, else the FeatureCollection.
 
-    The figure then carries only the URL: plotly.js fetches the geometry once from this
-    server (never a CDN) and the browser caches it, so a rerun sends values, not shapes.
-    The file name holds a fingerprint of the reference data, so a rebuilt reference gets a
-    new URL.
+    With the URL the figure carries no shapes: plotly.js fetches the geometry once from this
+    server (never a CDN) and the browser caches it, so a rerun sends values, not shapes. The
+    files are written by scripts/build_reference.py, never by the app (it may run from a
+    read-only install); a reference folder of one's own gets its shapes inline.
     """
-    settings = load_settings()
-    ref = settings.reference_dir / "nuts_boundaries.parquet"
-    stat = ref.stat()
-    tag = hashlib.sha1(f"{stat.st_size}-{stat.st_mtime_ns}".encode()).hexdigest()[:10]
-    name = f"nuts_{nuts_version}_level{level}_{tag}.json"
-    target = STATIC_GEO / name
-    if not target.exists():
-        write_geojson_file(geojson_dict(version, level, nuts_version), target)
-    return f"{STATIC_URL}/{name}"
+    tag = _reference_tag(load_settings().reference_dir / BOUNDARIES_FILE)
+    name = static_geo_name(nuts_version, level, tag) if tag else ""
+    if tag and (STATIC_GEO / name).is_file():
+        return f"{STATIC_GEO_URL}/{name}"
+    return geojson_dict(version, level, nuts_version)
 
 
 @st.cache_data(show_spinner=False, max_entries=QUERY_ENTRIES)

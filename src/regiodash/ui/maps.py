@@ -10,17 +10,14 @@ The builders return frozen figures (ui.figures): cached once per view, drawn on 
 from __future__ import annotations
 
 import html
-import json
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-import shapely
 
 from regiodash.ui.figures import FrozenFigure
 
@@ -46,21 +43,6 @@ class MapSpec:
     diverging: bool = False  # e.g. gender gaps: centred on zero
 
 
-def build_geojson(boundaries: pd.DataFrame) -> dict:
-    """FeatureCollection with `id` = geo_code, from a frame with geo_code and WKB geometry."""
-    # DuckDB returns GeoParquet geometry as bytearray; shapely wants bytes.
-    geoms = shapely.from_wkb(boundaries["geometry"].map(bytes).to_numpy())
-    # plotly draws with d3-geo, which takes a counter-clockwise exterior ring as "the whole
-    # globe minus this region": exteriors must run clockwise (the reverse of RFC 7946).
-    geoms = shapely.orient_polygons(geoms, exterior_cw=True)
-    texts = shapely.to_geojson(geoms)
-    features = [
-        {"type": "Feature", "id": code, "properties": {}, "geometry": json.loads(text)}
-        for code, text in zip(boundaries["geo_code"], texts, strict=True)
-    ]
-    return {"type": "FeatureCollection", "features": features}
-
-
 def subset_geojson(geojson: dict | str, codes: list[str]) -> dict | str:
     """The features of `codes` only: each trace carries just its own shapes, so a map with
     several traces (no-data, groups) sends every shape once, not once per trace. A URL (the
@@ -70,14 +52,6 @@ def subset_geojson(geojson: dict | str, codes: list[str]) -> dict | str:
     wanted = set(codes)
     return {"type": "FeatureCollection",
             "features": [f for f in geojson["features"] if f["id"] in wanted]}
-
-
-def write_geojson_file(geojson: dict, target: Path) -> None:
-    """Write a FeatureCollection compactly and atomically (served as a static file)."""
-    from regiodash.storage.files import atomic_path
-
-    with atomic_path(target) as tmp:
-        tmp.write_text(json.dumps(geojson, separators=(",", ":")), encoding="utf-8")
 
 
 def format_value(value: float | None, decimals: int, unit: str) -> str:
