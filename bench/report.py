@@ -181,13 +181,13 @@ def _baseline_part(results: dict) -> list[str]:
     rows = []
     for s in names:
         bl = sizes[s].get("baseline")
-        if not bl:
+        if not bl or "ops" not in bl:  # not run, or failed (its error is in results.json)
             continue
         for op, r in bl["ops"].items():
             rows.append([s, op, r["ours"]["p50_ms"], r["naive"]["p50_ms"],
                          r["ours_over_naive"], f"{r['speedup']}x"])
-    gp = next((sizes[s]["baseline"]["geopandas"] for s in names if "baseline" in sizes[s]),
-              None)
+    gp = next((sizes[s]["baseline"]["geopandas"] for s in names
+               if "geopandas" in sizes[s].get("baseline", {})), None)
     parts += ["", "## 3. Naive baseline (same run)", "",
               "Naive = pandas reads the whole indicator_values.parquet on every call, "
               "filters in pandas, merges names (and for maps "
