@@ -1,9 +1,10 @@
 """Tests for regiodash.ingest.eurostat_api (and the downloader under it, ingest.download) against
 a local HTTP server that speaks like Eurostat.
 
-The server serves real-format payloads: the real SDMX-CSV file for demo_r_d3dens (read from
-`real_data_dir`, never copied into the repo) and a hand-written JSON-stat 2.0 fixture in Eurostat's
-layout. It routes by the exact URL paths `fetch_dataset` builds and records every request.
+The server (tests/ingest/eurostat_replay.py) serves real-format payloads: the real SDMX-CSV file
+for demo_r_d3dens (read from `real_data_dir`, never copied into the repo), a slice of the real
+bulk TSV of nama_10r_3gdp and a hand-written JSON-stat 2.0 fixture in Eurostat's layout. It
+routes by the exact URL paths `fetch_dataset` builds and records every request.
 """
 
 from __future__ import annotations
@@ -13,14 +14,10 @@ import hashlib
 import io
 import json
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from rich.console import Console
@@ -28,7 +25,7 @@ from rich.console import Console
 from indicators.spec import EUROSTAT_LICENCE
 from regiodash.config import Settings
 from regiodash.errors import FetchError
-from regiodash.ingest import download
+from regiodash.ingest import download, http_failures
 from regiodash.ingest.eurostat_api import (
     FetchResult,
     build_dataset_url,
@@ -36,151 +33,26 @@ from regiodash.ingest.eurostat_api import (
     fetch_dataset,
     fetch_datasets,
 )
-
-API_PREFIX = "/eurostat/api/dissemination"
-SDMX_PATH = f"{API_PREFIX}/sdmx/2.1/data/DEMO_R_D3DENS"
-JSON_PATH = f"{API_PREFIX}/statistics/1.0/data/demo_r_d3dens"
-SDMX_CSV_TYPE = "application/vnd.sdmx.data+csv;version=1.0.0"
-
-# Eurostat's SOAP answer when an extraction is queued for asynchronous delivery.
-ASYNC_ENVELOPE = (
-    b'<?xml version="1.0" encoding="UTF-8" ?><env:Envelope '
-    b'xmlns:env="http://schemas.xmlsoap.org/soap/envelope/"><env:Body>'
-    b'<ns0:syncResponse xmlns:ns0="http://estat.ec.europa.eu/disschain/soap/extraction">'
-    b"<queued><id>a801f1c5</id><status>SUBMITTED</status></queued>"
-    b"</ns0:syncResponse></env:Body></env:Envelope>"
+from tests.ingest.eurostat_replay import (
+    API_PREFIX,
+    ASYNC_ENVELOPE,
+    HTML_ERROR_PAGE,
+    JSON_PATH,
+    SDMX_CSV_TYPE,
+    SDMX_PATH,
+    TOO_BIG_FAULT,
+    FakeEurostat,
+    Reply,
+    make_settings,
+    part_files,
+    running_eurostat,
 )
-TOO_BIG_FAULT = (
-    b'<S:Fault xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><faultcode>413</faultcode>'
-    b"<faultstring>EXTRACTION_TOO_BIG: The requested extraction is too big, estimated "
-    b"420709314 rows, max authorised is 5000000, please change your filters to reduce the "
-    b"extraction size</faultstring></S:Fault>"
-)
-HTML_ERROR_PAGE = (
-    b"<!DOCTYPE html><html><head><title>Service unavailable</title></head>"
-    b"<body><h1>Eurostat is under maintenance</h1></body></html>"
-)
-
-
-# --------------------------------------------------------------------------- fake Eurostat
-
-
-@dataclass
-class Reply:
-    status: int = 200
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
-    """Seconds to wait before answering (to provoke client timeouts)."""
-    send_bytes: int | None = None
-    """Announce len(body) as Content-Length but send only this many bytes, then hang up."""
-    drop: bool = False
-    """Close the connection without any answer (a reset / remote disconnect)."""
-
-
-@dataclass
-class Request:
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-
-
-class FakeEurostat:
-    """Routes by exact path; each route plays its replies in order, repeating the last one."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, list[Reply]] = {}
-        self.requests: list[Request] = []
-        self.lock = threading.Lock()
-        self.server: ThreadingHTTPServer | None = None
-
-    @property
-    def api(self) -> str:
-        assert self.server is not None
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}{API_PREFIX}"
-
-    def route(self, path: str, *replies: Reply) -> None:
-        self.routes[path] = list(replies)
-
-    def hits(self, path: str | None = None) -> int:
-        return sum(1 for r in self.requests if path is None or r.path == path)
-
-    def next_reply(self, path: str) -> Reply:
-        with self.lock:
-            replies = self.routes.get(path)
-            if not replies:
-                body = json.dumps(
-                    {"error": [{"status": 404, "id": 100, "label": "Dataset not found"}]}
-                ).encode()
-                return Reply(404, body, {"Content-Type": "application/json"})
-            return replies.pop(0) if len(replies) > 1 else replies[0]
-
-
-def make_handler(fake: FakeEurostat) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-            parts = urlsplit(self.path)
-            with fake.lock:
-                fake.requests.append(
-                    Request(parts.path, parse_qs(parts.query), dict(self.headers.items()))
-                )
-            reply = fake.next_reply(parts.path)
-            if reply.delay:
-                time.sleep(reply.delay)
-            if reply.drop:
-                self.close_connection = True
-                self.connection.shutdown(socket.SHUT_RDWR)
-                return
-            self.send_response(reply.status)
-            self.send_header("Content-Length", str(len(reply.body)))
-            for name, value in reply.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            body = reply.body if reply.send_bytes is None else reply.body[: reply.send_bytes]
-            self.wfile.write(body)
-            self.wfile.flush()
-            self.close_connection = True
-
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-            pass
-
-    return Handler
 
 
 @pytest.fixture
 def eurostat(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEurostat]:
-    for name in (
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    fake = FakeEurostat()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(fake))
-    fake.server = server
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    try:
+    with running_eurostat(monkeypatch) as fake:
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=2)
-
-
-def make_settings(tmp_path: Path, api: str, timeout: float = 2.0) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        reference_dir=tmp_path / "reference",
-        port=8501,
-        eurostat_api=api,
-        fetch_timeout=timeout,
-    )
 
 
 @pytest.fixture
@@ -201,12 +73,6 @@ def jsonstat(fixtures_dir: Path) -> bytes:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def part_files(settings: Settings) -> list[Path]:
-    """Temporary files left in the cache folder (they all start with a dot)."""
-    folder = settings.cache_dir / "eurostat"
-    return sorted(folder.glob(".*")) if folder.exists() else []
 
 
 def csv_reply(body: bytes, **headers: str) -> Reply:
@@ -254,10 +120,33 @@ def test_bad_filters_are_refused(tmp_path: Path, filters: dict[str, object]) -> 
         build_dataset_url("demo_r_d3dens", settings, "jsonstat", filters=filters)  # type: ignore[arg-type]
 
 
-def test_filters_are_only_for_jsonstat(tmp_path: Path) -> None:
+def test_filtered_sdmx_urls_use_the_sdmx_3_component_filter() -> None:
+    """Several codes per dimension: one c[dim] parameter, codes joined by commas (SDMX 3.0);
+    the SDMX 2.1 key would need each dataset's dimension order."""
+    settings = make_settings(Path("/tmp/unused"), "https://ec.europa.eu/eurostat/api/dissemination")
+    filters = {"unit": ["PC_ACT_FTE", "PC_ACT_HC", "HC"], "freq": "A", "sex": ["F", "M", "T"]}
+    base = "https://ec.europa.eu/eurostat/api/dissemination/sdmx/3.0/data/dataflow/ESTAT"
+    assert build_dataset_url("rd_p_persreg", settings, "sdmx-csv", filters) == (
+        f"{base}/RD_P_PERSREG/1.0?c[freq]=A&c[sex]=F,M,T&c[unit]=PC_ACT_FTE,PC_ACT_HC,HC"
+        "&format=csvdata&formatVersion=2.0&compress=false"
+    )
+    assert build_dataset_url("rd_p_persreg", settings, "tsv", filters) == (
+        f"{base}/RD_P_PERSREG/1.0?c[freq]=A&c[sex]=F,M,T&c[unit]=PC_ACT_FTE,PC_ACT_HC,HC"
+        "&format=TSV&compress=false"
+    )
+    assert build_dataset_url("nama_10r_3gdp", settings, "tsv") == (
+        "https://ec.europa.eu/eurostat/api/dissemination/sdmx/2.1/data/NAMA_10R_3GDP"
+        "?format=TSV&compressed=false"
+    )
+    filtered = cache_path_for("rd_p_persreg", settings, "tsv", filters)
+    assert filtered.name.startswith("rd_p_persreg__") and filtered.suffix == ".tsv"
+
+
+@pytest.mark.parametrize("key", ["geoLevel", "sinceTimePeriod", "lastTimePeriod"])
+def test_statistics_api_parameters_are_refused_for_sdmx_formats(tmp_path: Path, key: str) -> None:
     settings = make_settings(tmp_path, "https://ec.europa.eu/eurostat/api/dissemination")
-    with pytest.raises(FetchError, match="only supported for the JSON-stat"):
-        build_dataset_url("demo_r_d3dens", settings, "sdmx-csv", filters={"geo": "AT"})
+    with pytest.raises(FetchError, match="Statistics API"):
+        build_dataset_url("demo_r_d3dens", settings, "sdmx-csv", filters={key: "2015"})
 
 
 # --------------------------------------------------------------------------- downloads
@@ -592,8 +481,8 @@ def test_a_hanging_resolver_is_cut_short(tmp_path: Path, monkeypatch: pytest.Mon
         time.sleep(1.0)
         raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
 
-    monkeypatch.setattr(download, "DNS_LIMIT_S", 0.2)
-    monkeypatch.setattr(download.socket, "getaddrinfo", slow_getaddrinfo)
+    monkeypatch.setattr(http_failures, "DNS_LIMIT_S", 0.2)
+    monkeypatch.setattr(http_failures.socket, "getaddrinfo", slow_getaddrinfo)
     for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
     settings = make_settings(tmp_path, "https://ec.europa.eu/eurostat/api/dissemination")

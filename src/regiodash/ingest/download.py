@@ -13,32 +13,32 @@ sends them. The body is written to a temporary file beside the target (with the 
 a plainly created file: `storage.files`), checked, and only then moved into place together with
 its manifest, so a failed or rejected download never damages what is already cached.
 
+A cached file is reused as it is, downloaded again (`refresh`), or revalidated (`revalidate`):
+a conditional GET with the manifest's validators (If-None-Match / If-Modified-Since), where 304
+Not Modified keeps the cached file and its manifest untouched.
+
 Failures are raised as `FetchError` with a message meant for the user:
 - HTTP 5xx, 429, timeouts, resets and truncated bodies are retried with exponential backoff, or
   after the server's Retry-After when that is at most `MAX_RETRY_AFTER_S`;
 - other statuses fail at once, with the caller's `refusal` error;
-- an unreachable host (DNS failure, connection refused, no route) fails within a few seconds and
-  tells the user to download the file elsewhere and use `regiodash import PATH`.
+- an unreachable host (DNS failure, connection refused, no route) fails within a few seconds
+  with `HostUnreachableError` (a `FetchError`) telling the user to download the file elsewhere
+  and use `regiodash import PATH`.
 """
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import http.client
 import json
 import os
-import socket
-import ssl
-import threading
 import time
 import urllib.error
 import urllib.request
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
@@ -54,6 +54,13 @@ from rich.progress import (
 )
 
 from regiodash.errors import FetchError
+from regiodash.ingest.http_failures import (
+    Retryable,
+    Unreachable,
+    classify_http_error,
+    classify_os_error,
+    resolve_host,
+)
 from regiodash.storage.files import atomic_paths, sha256_file
 
 MAX_DOWNLOAD_BYTES = 2 * 1024**3
@@ -64,10 +71,15 @@ MAX_RETRY_AFTER_S = 60.0
 """A Retry-After longer than this is not waited for: the user is told to try again later."""
 QUICK_RETRY_DELAY_S = 0.2
 """Pause before the single retry allowed when the host cannot be reached at all."""
-DNS_LIMIT_S = 4.0
-"""Upper bound for resolving the host; a dead resolver otherwise blocks for 10-20 s."""
 
 USER_AGENT = "regiodash/0.1 (Python-urllib; regional indicators dashboard)"
+
+ByteProgress = Callable[[int, int | None], None]
+"""Called as `on_bytes(received, total)` after each chunk; total is None when not announced."""
+
+
+class HostUnreachableError(FetchError):
+    """The server cannot be reached at all (offline, DNS failure, connection refused)."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,12 @@ class Downloaded:
     from_cache: bool
     fetched_at: str
     """ISO 8601 UTC time of the download (for a cache hit: of the original download)."""
+    unchanged: bool = False
+    """True when the server answered a conditional request with 304 Not Modified."""
+
+
+class _NotModified(Exception):
+    """The server answered 304 to a conditional request: keep the cached file."""
 
 
 def manifest_path(path: Path) -> Path:
@@ -118,6 +136,8 @@ def download(
     retries: int,
     backoff: float,
     progress: bool,
+    revalidate: bool = False,
+    on_bytes: ByteProgress | None = None,
 ) -> Downloaded:
     """Download `request` into `target` (or reuse the cached file unless `refresh`).
 
@@ -125,13 +145,70 @@ def download(
     holds the caller's fields for the manifest. `retries` is the number of extra attempts after
     the first one for transient failures; the n-th retry waits `backoff * 2**(n-1)` seconds, or
     the server's Retry-After. `progress` shows a rich progress bar on stderr when stderr is a
-    terminal.
+    terminal; `on_bytes` reports the bytes received instead. With `revalidate`, a cached file
+    is checked with a conditional request (see the module docstring); one whose manifest has
+    no validator is downloaded again.
     """
+    conditional: dict[str, str] = {}
     if target.is_file() and not refresh:
-        return cached(target)
+        if not revalidate:
+            return cached(target)
+        conditional = _conditional_headers(target)
+    try:
+        return _download_into(
+            request,
+            target,
+            manifest,
+            check=check,
+            retries=retries,
+            backoff=backoff,
+            progress=progress,
+            conditional=conditional,
+            on_bytes=on_bytes,
+        )
+    except _NotModified:
+        return replace(cached(target), unchanged=True)
+
+
+def _conditional_headers(target: Path) -> dict[str, str]:
+    """If-None-Match / If-Modified-Since from the cached file's manifest (empty when none)."""
+    try:
+        meta = json.loads(manifest_path(target).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(meta, dict):
+        return {}
+    headers = {}
+    if isinstance(meta.get("etag"), str):
+        headers["If-None-Match"] = meta["etag"]
+    if isinstance(meta.get("last_modified"), str):
+        headers["If-Modified-Since"] = meta["last_modified"]
+    return headers
+
+
+def _download_into(
+    request: DownloadRequest,
+    target: Path,
+    manifest: Mapping[str, object],
+    *,
+    check: Callable[[Path], None],
+    retries: int,
+    backoff: float,
+    progress: bool,
+    conditional: Mapping[str, str],
+    on_bytes: ByteProgress | None,
+) -> Downloaded:
+    """Download into temporary files beside `target` and its manifest; move both into place
+    only when the body passed `check` (raises _NotModified on a 304)."""
     with atomic_paths([target, manifest_path(target)]) as (body_tmp, meta_tmp):
         body = _download_with_retries(
-            request, body_tmp, retries=retries, backoff=backoff, progress=progress
+            request,
+            body_tmp,
+            retries=retries,
+            backoff=backoff,
+            progress=progress,
+            conditional=conditional,
+            on_bytes=on_bytes,
         )
         check(body_tmp)
         meta = {
@@ -189,24 +266,6 @@ def _iso(moment: datetime) -> str:
 # --------------------------------------------------------------------------- retries
 
 
-class _Retryable(Exception):
-    """A transient failure: worth another attempt after a pause."""
-
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
-
-
-class _Unreachable(Exception):
-    """The host cannot be reached at all (DNS failure, refused, no route)."""
-
-    def __init__(self, reason: str, *, retry: bool = True) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retry = retry
-
-
 @dataclass(frozen=True)
 class _Body:
     """What one successful attempt wrote, and the response headers worth keeping."""
@@ -220,7 +279,14 @@ class _Body:
 
 
 def _download_with_retries(
-    request: DownloadRequest, out_path: Path, *, retries: int, backoff: float, progress: bool
+    request: DownloadRequest,
+    out_path: Path,
+    *,
+    retries: int,
+    backoff: float,
+    progress: bool,
+    conditional: Mapping[str, str],
+    on_bytes: ByteProgress | None,
 ) -> _Body:
     url = request.url
     host = urlsplit(url).hostname or url
@@ -229,21 +295,23 @@ def _download_with_retries(
     while True:
         attempts += 1
         try:
-            _resolve_host(url)
-            return _download_once(request, out_path, progress=progress)
-        except _Unreachable as exc:
+            resolve_host(url)
+            return _download_once(
+                request, out_path, progress=progress, conditional=conditional, on_bytes=on_bytes
+            )
+        except Unreachable as exc:
             # Offline is not transient on the scale of a retry loop: one quick second try
             # (a service restarting, a flaky first DNS answer), then a clear message.
             if exc.retry and not unreachable_retried:
                 unreachable_retried = True
                 time.sleep(QUICK_RETRY_DELAY_S)
                 continue
-            raise FetchError(
+            raise HostUnreachableError(
                 f"Could not reach {host} (offline?): {exc.reason}. Download the file on a "
                 f"machine with internet access (for example {url}) and load it with "
                 "`regiodash import PATH`."
             ) from None
-        except _Retryable as exc:
+        except Retryable as exc:
             if attempts > retries:
                 raise FetchError(
                     f"Downloading {request.source} dataset '{request.name}' failed after "
@@ -260,100 +328,6 @@ def _download_with_retries(
             time.sleep(min(delay, MAX_RETRY_AFTER_S))
 
 
-def _resolve_host(url: str) -> None:
-    """Resolve the host with a time limit, so a dead resolver cannot stall for long.
-
-    Skipped when a proxy handles the host (the proxy resolves it, not us).
-    """
-    parts = urlsplit(url)
-    host = parts.hostname
-    if not host:
-        return
-    proxies = urllib.request.getproxies()
-    if proxies.get(parts.scheme) and not urllib.request.proxy_bypass(host):
-        return
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    outcome: dict[str, BaseException] = {}
-
-    def resolve() -> None:
-        try:
-            socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except OSError as exc:
-            outcome["error"] = exc
-
-    worker = threading.Thread(target=resolve, name=f"resolve-{host}", daemon=True)
-    worker.start()
-    worker.join(DNS_LIMIT_S)
-    if worker.is_alive():
-        raise _Unreachable(f"no DNS answer for {host} within {DNS_LIMIT_S:.0f} s", retry=False)
-    error = outcome.get("error")
-    if error is not None:
-        detail = getattr(error, "strerror", None) or str(error)
-        raise _Unreachable(f"cannot resolve {host} ({detail})")
-
-
-# --------------------------------------------------------------------------- classification
-
-_UNREACHABLE_ERRNOS = {
-    errno.ECONNREFUSED,
-    errno.ENETUNREACH,
-    errno.EHOSTUNREACH,
-    errno.EADDRNOTAVAIL,
-    errno.ENETDOWN,
-}
-
-
-def _classify_os_error(exc: BaseException, source: str) -> Exception:
-    """Map a low-level network error to _Unreachable, _Retryable or FetchError."""
-    if isinstance(exc, socket.gaierror):
-        return _Unreachable(f"cannot resolve host ({exc.strerror or exc})")
-    if isinstance(exc, ConnectionRefusedError):
-        return _Unreachable("connection refused")
-    if isinstance(exc, TimeoutError):
-        return _Retryable("timed out")
-    if isinstance(exc, ConnectionError):  # reset, aborted, broken pipe, remote disconnected
-        return _Retryable(f"connection lost ({exc.__class__.__name__})")
-    if isinstance(exc, http.client.IncompleteRead):
-        return _Retryable("the response ended early (truncated)")
-    if isinstance(exc, http.client.HTTPException):
-        return _Retryable(f"bad HTTP response ({exc.__class__.__name__})")
-    if isinstance(exc, OSError) and exc.errno in _UNREACHABLE_ERRNOS:
-        return _Unreachable(exc.strerror or str(exc))
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return FetchError(f"TLS certificate check failed talking to {source}: {exc}")
-    return _Retryable(f"network error ({exc})")
-
-
-def _retry_after_seconds(value: str | None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():  # "²".isdigit() is True but int() refuses it
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _classify_http_error(exc: urllib.error.HTTPError, request: DownloadRequest) -> Exception:
-    status = exc.code
-    try:
-        body = exc.read(8192) if exc.fp is not None else b""
-    except (OSError, http.client.HTTPException):
-        body = b""
-    finally:
-        exc.close()
-    detail = request.error_detail(body)
-    if status == 429 or status >= 500:
-        reason = f"HTTP {status}" + (f": {detail}" if detail else "")
-        return _Retryable(reason, _retry_after_seconds(exc.headers.get("Retry-After")))
-    return request.refusal(status, detail)
-
-
 # --------------------------------------------------------------------------- one attempt
 
 
@@ -361,31 +335,42 @@ def _progress_console() -> Console:
     return Console(stderr=True)
 
 
-def _open(request: DownloadRequest) -> http.client.HTTPResponse:
+def _open(request: DownloadRequest, conditional: Mapping[str, str]) -> http.client.HTTPResponse:
     """Send the request; raise the classified error when there is no usable response."""
     headers = {
         "User-Agent": USER_AGENT,
         "Accept": request.accept,
         "Accept-Encoding": "gzip, identity",
+        **conditional,
     }
     try:
         return urllib.request.urlopen(  # noqa: S310 - http(s) URL checked by the caller
             urllib.request.Request(request.url, headers=headers), timeout=request.timeout
         )
     except urllib.error.HTTPError as exc:
-        raise _classify_http_error(exc, request) from None
+        if exc.code == 304 and conditional:
+            exc.close()
+            raise _NotModified from None
+        raise classify_http_error(exc, request) from None
     except urllib.error.URLError as exc:
         reason = exc.reason
         if isinstance(reason, BaseException):
-            raise _classify_os_error(reason, request.source) from None
-        raise _Retryable(f"network error ({reason})") from None
+            raise classify_os_error(reason, request.source) from None
+        raise Retryable(f"network error ({reason})") from None
     except (OSError, http.client.HTTPException) as exc:
-        raise _classify_os_error(exc, request.source) from None
+        raise classify_os_error(exc, request.source) from None
 
 
-def _download_once(request: DownloadRequest, out_path: Path, *, progress: bool) -> _Body:
+def _download_once(
+    request: DownloadRequest,
+    out_path: Path,
+    *,
+    progress: bool,
+    conditional: Mapping[str, str],
+    on_bytes: ByteProgress | None,
+) -> _Body:
     """One attempt: the whole body into `out_path` (overwritten), or an error."""
-    with _open(request) as response:
+    with _open(request, conditional) as response:
         status = response.status
         if status == 202:
             raise request.too_big("the request was queued (HTTP 202)")
@@ -395,8 +380,11 @@ def _download_once(request: DownloadRequest, out_path: Path, *, progress: bool) 
             )
         headers = response.headers
         length_header = headers.get("Content-Length")
-        total = (int(length_header) if length_header and length_header.isascii()
-                 and length_header.isdigit() else None)
+        total = (
+            int(length_header)
+            if length_header and length_header.isascii() and length_header.isdigit()
+            else None
+        )
         if total is not None and total > MAX_DOWNLOAD_BYTES:
             raise request.too_big(
                 f"the response is {total / 1e9:.1f} GB, above the "
@@ -404,21 +392,19 @@ def _download_once(request: DownloadRequest, out_path: Path, *, progress: bool) 
             )
         encoding = (headers.get("Content-Encoding") or "identity").strip().lower()
         if encoding not in {"identity", "gzip", "x-gzip"}:
-            raise FetchError(
-                f"{request.source} sent an unsupported Content-Encoding {encoding!r}"
-            )
+            raise FetchError(f"{request.source} sent an unsupported Content-Encoding {encoding!r}")
         decoder = zlib.decompressobj(16 + zlib.MAX_WBITS) if "gzip" in encoding else None
         try:
             with out_path.open("wb") as out:
                 sha, size, received = _stream_body(
-                    response, out, decoder, request, total, progress
+                    response, out, decoder, request, total, progress, on_bytes
                 )
                 out.flush()
                 os.fsync(out.fileno())
             if total is not None and received < total:
-                raise _Retryable(f"the response ended early ({received} of {total} bytes)")
+                raise Retryable(f"the response ended early ({received} of {total} bytes)")
         except (OSError, http.client.HTTPException) as exc:
-            raise _classify_os_error(exc, request.source) from None
+            raise classify_os_error(exc, request.source) from None
         return _Body(
             sha256=sha,
             size=size,
@@ -436,6 +422,7 @@ def _stream_body(
     request: DownloadRequest,
     total: int | None,
     progress: bool,
+    on_bytes: ByteProgress | None = None,
 ) -> tuple[str, int, int]:
     """Copy the body to `out` in chunks; return (sha256 of what was written, size, raw bytes)."""
     hasher = hashlib.sha256()
@@ -466,6 +453,8 @@ def _stream_body(
             out.write(data)
             hasher.update(data)
             bar.update(task, completed=received)
+            if on_bytes is not None:
+                on_bytes(received, total)
         if decoder is not None:
             tail = decoder.flush()
             size += len(tail)

@@ -4,20 +4,28 @@ Grain: one cached file per dataset code, format and filter set, exactly as Euros
 (the download itself, with retries, cache and manifest, is `ingest.download`). Nothing is
 parsed into rows here: the importers in `regiodash.ingest` read the cached files.
 
-Two request shapes are used (both documented in Eurostat's API online help):
+Three request shapes are used (all documented in Eurostat's API online help):
 
-- SDMX-CSV 1.0 from the SDMX 2.1 REST endpoint, the whole dataset:
-  `{api}/sdmx/2.1/data/{CODE}?format=SDMX-CSV&compressed=false`
+- SDMX-CSV 1.0 or Eurostat TSV from the SDMX 2.1 REST endpoint, the whole dataset:
+  `{api}/sdmx/2.1/data/{CODE}?format=SDMX-CSV&compressed=false` (`format=TSV` for TSV);
+- SDMX-CSV 2.0 or TSV from the SDMX 3.0 endpoint, filtered server-side on dimension codes
+  (the SDMX 2.1 key is positional and would need each dataset's structure first; the 3.0
+  `c[dim]` parameter names the dimension and takes several codes separated by commas):
+  `{api}/sdmx/3.0/data/dataflow/ESTAT/{CODE}/1.0?c[freq]=A&c[unit]=PC,PC_ACT&format=csvdata
+  &formatVersion=2.0&compress=false` (`format=TSV&compress=false` for TSV);
 - JSON-stat 2.0 from the Statistics API, optionally filtered:
   `{api}/statistics/1.0/data/{code}?format=JSON&lang=EN[&dim=value...]`
-  Filters are dimension codes (`geo=AT`, `unit=PER_KM2`) or Eurostat's special parameters
-  (`geoLevel=nuts2`, `sinceTimePeriod=2015`, `untilTimePeriod`, `lastTimePeriod`).
+  Filters are dimension codes (`geo=AT`, `unit=PER_KM2`; a dimension repeated for several
+  codes) or Eurostat's special parameters (`geoLevel=nuts2`, `sinceTimePeriod=2015`,
+  `untilTimePeriod`, `lastTimePeriod`), which only this API knows.
 
-Cache layout: `settings.cache_dir / "eurostat" / "{code}.csv"` (SDMX-CSV) or `"{code}.json"`
-(JSON-stat; `"{code}__{hash}.json"` when filtered), plus the manifest `"<file>.meta.json"`
-(source, dataset, format, URL, licence, and what `ingest.download` adds). A body is checked
-(not empty, plausible header, JSON object, not Eurostat's "queued" envelope) before it
-replaces the cached file.
+Cache layout: `settings.cache_dir / "eurostat" / "{code}.csv"` (SDMX-CSV), `"{code}.tsv"`
+(TSV) or `"{code}.json"` (JSON-stat); `"{code}__{hash}.<ext>"` when filtered; plus the manifest
+`"<file>.meta.json"` (source, dataset, format, URL, filters, licence, and what
+`ingest.download` adds: sha256, size, time, ETag / Last-Modified). A body is checked (not
+empty, plausible header, JSON object, not Eurostat's "queued" envelope, not an HTML page)
+before it replaces the cached file. With `revalidate=True` a cached file is checked with a
+conditional request (If-None-Match / If-Modified-Since); a 304 keeps it as it is.
 
 Failures are raised as `FetchError` with a message meant for the user; besides the
 downloader's (retries, offline), Eurostat's own:
@@ -34,30 +42,41 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from indicators.spec import EUROSTAT_LICENCE
 from regiodash.config import Settings
 from regiodash.errors import FetchError
-from regiodash.ingest.download import DownloadRequest, download
+from regiodash.ingest.download import ByteProgress, DownloadRequest, download
 
 _CODE_RE = re.compile(r"[a-z0-9_]{2,64}")
 _FILTER_KEY_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 _FILTER_VALUE_RE = re.compile(r"[A-Za-z0-9_.:+\-]{1,64}")
 _RESERVED_PARAMS = frozenset({"format", "lang"})
 
+# Parameters only Eurostat's Statistics API (JSON-stat) understands; SDMX filters are codes.
+_STATISTICS_ONLY = frozenset({"geolevel", "sincetimeperiod", "untiltimeperiod", "lasttimeperiod"})
+
 SDMX_CSV = "sdmx-csv"
+TSV = "tsv"
 JSONSTAT = "jsonstat"
+FORMATS = (SDMX_CSV, TSV, JSONSTAT)
 _FORMAT_ALIASES = {
     "sdmx-csv": SDMX_CSV,
     "sdmx_csv": SDMX_CSV,
     "csv": SDMX_CSV,
+    "tsv": TSV,
+    "eurostat-tsv": TSV,
     "jsonstat": JSONSTAT,
     "json-stat": JSONSTAT,
     "json": JSONSTAT,
 }
-_EXTENSIONS = {SDMX_CSV: "csv", JSONSTAT: "json"}
-_ACCEPT = {SDMX_CSV: "text/csv, */*;q=0.5", JSONSTAT: "application/json, */*;q=0.5"}
+_EXTENSIONS = {SDMX_CSV: "csv", TSV: "tsv", JSONSTAT: "json"}
+_ACCEPT = {
+    SDMX_CSV: "text/csv, */*;q=0.5",
+    TSV: "text/tab-separated-values, text/plain;q=0.9, */*;q=0.5",
+    JSONSTAT: "application/json, */*;q=0.5",
+}
 
 Filters = Mapping[str, str | int | Iterable[str | int]]
 
@@ -76,6 +95,8 @@ class FetchResult:
     from_cache: bool
     fetched_at: str
     """ISO 8601 UTC time of the download (for a cache hit: of the original download)."""
+    unchanged: bool = False
+    """True when Eurostat answered a conditional request with 304 Not Modified."""
 
 
 # --------------------------------------------------------------------------- validation / URLs
@@ -100,10 +121,11 @@ def normalize_dataset_code(code: str) -> str:
 
 
 def normalize_format(fmt: str) -> str:
-    """Map "sdmx-csv" / "jsonstat" (or the aliases "csv", "json", "json-stat") to one name."""
+    """Map "sdmx-csv" / "tsv" / "jsonstat" (or the aliases "csv", "json", "json-stat") to one
+    name."""
     canonical = _FORMAT_ALIASES.get(str(fmt).strip().lower())
     if canonical is None:
-        raise FetchError(f"unknown download format {fmt!r}: use 'sdmx-csv' or 'jsonstat'")
+        raise FetchError(f"unknown download format {fmt!r}: use 'sdmx-csv', 'tsv' or 'jsonstat'")
     return canonical
 
 
@@ -138,24 +160,40 @@ def _api_base(settings: Settings) -> str:
 def build_dataset_url(
     code: str, settings: Settings, fmt: str = SDMX_CSV, filters: Filters | None = None
 ) -> str:
-    """The request URL for one dataset; the code is validated first.
+    """The request URL for one dataset; the code and every filter are validated first.
 
-    SDMX-CSV uses the upper-case code in the path, as Eurostat's SDMX 2.1 examples do; the
-    Statistics API takes the lower-case code. Filters are only supported for JSON-stat.
+    Unfiltered SDMX-CSV and TSV come from the SDMX 2.1 endpoint with the upper-case code in the
+    path, as Eurostat's examples do; filtered ones from the SDMX 3.0 endpoint, one `c[dim]`
+    parameter per dimension with its codes joined by commas. JSON-stat comes from the
+    Statistics API (lower-case code), a dimension repeated once per code.
     """
     code = normalize_dataset_code(code)
     fmt = normalize_format(fmt)
     pairs = _normalize_filters(filters)
     api = _api_base(settings)
-    if fmt == SDMX_CSV:
-        if pairs:
+    if fmt == JSONSTAT:
+        query = urlencode([("format", "JSON"), ("lang", "EN"), *pairs])
+        return f"{api}/statistics/1.0/data/{code}?{query}"
+    if not pairs:
+        name = "SDMX-CSV" if fmt == SDMX_CSV else "TSV"
+        return f"{api}/sdmx/2.1/data/{code.upper()}?format={name}&compressed=false"
+    grouped: dict[str, list[str]] = {}
+    for key, value in pairs:
+        if key.lower() in _STATISTICS_ONLY:
             raise FetchError(
-                "filters are only supported for the JSON-stat format; "
-                "SDMX-CSV downloads always fetch the whole dataset"
+                f"{key!r} is a parameter of Eurostat's Statistics API (format jsonstat); "
+                "SDMX-CSV and TSV filters take dimension codes, e.g. unit=PC"
             )
-        return f"{api}/sdmx/2.1/data/{code.upper()}?format=SDMX-CSV&compressed=false"
-    query = urlencode([("format", "JSON"), ("lang", "EN"), *pairs])
-    return f"{api}/statistics/1.0/data/{code}?{query}"
+        grouped.setdefault(key, []).append(value)
+    filters_part = "&".join(
+        f"c[{key}]=" + ",".join(quote(v, safe=":-._") for v in dict.fromkeys(values))
+        for key, values in grouped.items()
+    )
+    tail = "format=csvdata&formatVersion=2.0" if fmt == SDMX_CSV else "format=TSV"
+    return (
+        f"{api}/sdmx/3.0/data/dataflow/ESTAT/{code.upper()}/1.0"
+        f"?{filters_part}&{tail}&compress=false"
+    )
 
 
 def bulk_download_url(code: str, settings: Settings) -> str:
@@ -191,13 +229,19 @@ def fetch_dataset(
     progress: bool = True,
     retries: int = 3,
     backoff: float = 1.0,
+    revalidate: bool = False,
+    on_bytes: ByteProgress | None = None,
 ) -> FetchResult:
     """Download one Eurostat dataset into the cache (or reuse the cached copy).
 
+    A cached copy is reused without a request, unless `refresh` (download again) or
+    `revalidate` (ask Eurostat with If-None-Match / If-Modified-Since whether it changed: 304
+    keeps the copy and sets `unchanged`; a copy without validators is downloaded again).
     `retries` is the number of extra attempts after the first one for transient failures
     (HTTP 5xx / 429, timeouts, resets, truncated bodies); the n-th retry waits
     `backoff * 2**(n-1)` seconds, or the server's Retry-After when it is at most 60 s.
-    `progress` shows a rich progress bar on stderr when stderr is a terminal.
+    `progress` shows a rich progress bar on stderr when stderr is a terminal; `on_bytes(done,
+    total)` is called after every chunk of the body instead (total None when not announced).
     """
     code = normalize_dataset_code(code)
     fmt = normalize_format(fmt)
@@ -232,6 +276,7 @@ def fetch_dataset(
         "dataset": code,
         "format": fmt,
         "url": url,
+        "filters": _filters_for_manifest(filters),
         "licence": EUROSTAT_LICENCE,
     }
     got = download(
@@ -243,6 +288,8 @@ def fetch_dataset(
         retries=retries,
         backoff=backoff,
         progress=progress,
+        revalidate=revalidate,
+        on_bytes=on_bytes,
     )
     return FetchResult(
         code=code,
@@ -252,7 +299,15 @@ def fetch_dataset(
         bytes=got.bytes,
         from_cache=got.from_cache,
         fetched_at=got.fetched_at,
+        unchanged=got.unchanged,
     )
+
+
+def _filters_for_manifest(filters: Filters | None) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for key, value in _normalize_filters(filters):
+        grouped.setdefault(key, []).append(value)
+    return grouped
 
 
 def fetch_datasets(
@@ -348,6 +403,15 @@ def _check_payload(path: Path, fmt: str, code: str, url: str, settings: Settings
         raise FetchError(
             f"Eurostat's answer for dataset '{code}' is not SDMX-CSV (it should start with "
             f"DATAFLOW or STRUCTURE; got {_snippet(stripped)!r}); the cache was left unchanged"
+        )
+    if fmt == TSV:
+        first_cell = stripped.split(b"\n", 1)[0].split(b"\t", 1)[0].strip()
+        if b"\\" in first_cell and b"\t" in stripped.split(b"\n", 1)[0]:
+            return
+        raise FetchError(
+            f"Eurostat's answer for dataset '{code}' is not Eurostat TSV (its first cell "
+            "should read like 'freq,unit,geo\\TIME_PERIOD'; got "
+            f"{_snippet(stripped)!r}); the cache was left unchanged"
         )
 
     try:
