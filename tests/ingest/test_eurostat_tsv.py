@@ -63,7 +63,9 @@ def test_new_layout(fixtures_dir: Path) -> None:
 def test_old_layout(fixtures_dir: Path) -> None:
     table = parse(fixtures_dir / "eurostat_old_layout.tsv", dataset="lfst_r_lfe2emprt")
     frame = table.frame
-    assert table.dimensions == ["unit", "sex", "geo"]
+    # the old layout writes the frequency in the period: freq is derived from it
+    assert table.dimensions == ["freq", "unit", "sex", "geo"]
+    assert set(frame.freq) == {"A"}
     assert len(frame) == 8
     # periods keep the file's order (old files run newest first) and lose trailing spaces
     assert list(frame.time_period[:2]) == ["2020", "2019"]
@@ -90,8 +92,9 @@ def test_dataset_from_file_name() -> None:
 
 def test_header_case_and_time_label() -> None:
     table = parse_text("UNIT,GEO\\time\t2020\nPC,AT\t1.5\n")
-    assert table.dimensions == ["unit", "geo"]
+    assert table.dimensions == ["freq", "unit", "geo"]
     assert table.frame.iloc[0].to_dict() == {
+        "freq": "A",
         "unit": "PC",
         "geo": "AT",
         "time_period": "2020",
@@ -197,3 +200,82 @@ def test_first_cell_without_backslash() -> None:
     with pytest.raises(InputFileError, match="should look like") as err:
         parse_text("freq,unit,geo\t2019\nA,X,AT\t1\n")
     assert (err.value.line, err.value.column) == (1, 1)
+
+
+# ----------------------------------------------------------- frequency of old files
+
+
+@pytest.mark.parametrize(
+    ("periods", "freq"),
+    [
+        (["2015", "2014"], ["A", "A"]),
+        (["2015Q2", "2015Q1"], ["Q", "Q"]),
+        (["2015M02", "2015-01"], ["M", "M"]),
+        (["2015S1", "2015W07", "2015-01-31"], ["S", "W", "D"]),
+        (["2015", "2015_2017"], None),  # a period of no known form: no freq column
+    ],
+)
+def test_freq_derived_from_old_periods(periods, freq) -> None:
+    header = "unit,geo\\time\t" + "\t".join(f"{p} " for p in periods) + "\n"
+    table = parse_text(header + "PC,AT\t" + "\t".join("1 " for _ in periods) + "\n")
+    if freq is None:
+        assert "freq" not in table.frame.columns and table.dimensions == ["unit", "geo"]
+    else:
+        assert list(table.frame.freq) == freq and table.dimensions[0] == "freq"
+
+
+def test_new_layout_keeps_its_own_freq() -> None:
+    table = parse_text("freq,unit,geo\\TIME_PERIOD\t2021-Q1 \nQ,PC,AT\t1 \n")
+    assert list(table.frame.freq) == ["Q"] and table.dimensions == ["freq", "unit", "geo"]
+
+
+# ------------------------------------------------------- files without a final line break
+
+
+def test_last_cell_cut_is_refused() -> None:
+    # "88 p" cut after its first digit: "8" is a number, so only the missing line break shows
+    with pytest.raises(InputFileError, match="ends without a line break.*re-download") as err:
+        parse_text(HEADER + "A,MIO_EUR,DE21\t1 \t2 \t3 \nA,MIO_EUR,DE22\t90 \t89 \t8")
+    assert (err.value.line, err.value.column) == (3, "2021")
+    assert "estat_nama_10r_3gdp.tsv, line 3, column '2021'" in str(err.value)
+
+
+@pytest.mark.parametrize("ending", ["3 p", "3 ", "3 \r", ": "])
+def test_complete_looking_last_line_without_break_is_refused(ending: str) -> None:
+    with pytest.raises(InputFileError, match="ends without a line break"):
+        parse_text(HEADER + "A,MIO_EUR,DE21\t1 \t2 \t" + ending)
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\n\n", "\n  \t", "\r\n\r\n"])
+def test_final_line_break_accepted(ending: str) -> None:
+    table = parse_text(HEADER + "A,MIO_EUR,DE21\t1 \t2 \t88 p" + ending)
+    assert table.frame.value.iloc[-1] == 88.0 and table.frame.flag.iloc[-1] == "p"
+
+
+def test_short_last_line_names_its_missing_column(fixtures_dir: Path) -> None:
+    # bad_truncated.tsv also lacks its final line break: the field count, which names the
+    # first missing period, is reported first
+    with pytest.raises(InputFileError, match="3 tab-separated fields") as err:
+        parse(fixtures_dir / "bad_truncated.tsv")
+    assert (err.value.line, err.value.column) == (4, "2021")
+
+
+@pytest.mark.real_data
+def test_real_tsv_cut_inside_its_last_cell(real_data_dir: Path, tmp_path: Path) -> None:
+    """The case from issue 13: the real GDP file cut after "8" of the last cell "88 p"."""
+    real = (real_data_dir / "eurostat/bulk_tsv/estat_nama_10r_3gdp.tsv").read_bytes()
+    lines = real.split(b"\n")
+    assert lines[1879].endswith(b"\t88 p")  # line 1880: BE35 EUR_HAB_EU27_2020, 2022 = 88 p
+    cut = tmp_path / "estat_nama_10r_3gdp.tsv"
+    cut.write_bytes(b"\n".join(lines[:1879]) + b"\n" + lines[1879][:-3])
+    with pytest.raises(InputFileError, match="ends without a line break") as err:
+        parse(cut, dataset=None)
+    assert (err.value.line, err.value.column) == (1880, "2022")
+    # the same lines with their line break import, with the value and flag as published
+    whole = tmp_path / "whole" / "estat_nama_10r_3gdp.tsv"
+    whole.parent.mkdir()
+    whole.write_bytes(b"\n".join(lines[:1880]) + b"\n")
+    frame = parse(whole, dataset=None).frame
+    last = frame[(frame.geo == "BE35") & (frame.unit == "EUR_HAB_EU27_2020")
+                 & (frame.time_period == "2022")].iloc[0]
+    assert (last.value, last.flag) == (88.0, "p")

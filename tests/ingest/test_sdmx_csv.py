@@ -147,7 +147,9 @@ def test_label_normalisation() -> None:
     assert map_labels("age", ["From 25 to 64 years", "Less than 15 years", "75 years or over"]) \
         == ({"From 25 to 64 years": "Y25-64", "Less than 15 years": "Y_LT15",
              "75 years or over": "Y_GE75"}, [])
-    assert map_labels("indic_de", ["Population on 1 January - total"]) == ({}, [])
+    # a dimension without a code list maps nothing and reports every label
+    assert map_labels("indic_de", ["Population on 1 January - total"]) == (
+        {}, ["Population on 1 January - total"])
 
 
 def test_sdmx_csv_2_header() -> None:

@@ -10,10 +10,20 @@ each other cell holds a value and optional flag: "5400 p", "12.3 e", "0.5 bep", 
 Grain of the result: one row per series and period, every cell of the file, including missing
 ones (value NaN, flag None or the flag given). Extra-regio codes (..Z, ..ZZ, ..ZZZ) and
 aggregates are kept: the raw layer keeps everything. Dimension names are lower-cased.
+
+The old layout has no `freq` dimension: the frequency is written in the period ("2015",
+"2015Q1", "2015M01"). Its `freq` column is derived from the period (A, S, Q, M, W, D, as the
+new layout writes it), so the catalog's `freq = A` filter reads old files too; when a period
+matches none of these forms no `freq` column is added.
+
+A file whose last line does not end with a line break is refused (`text.refuse_cut_file`):
+every Eurostat TSV ends with one, and a cut inside the last cell leaves a shorter number
+("88 p" cut to "8") that no check of the cell can tell from a real value.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +39,7 @@ from regiodash.ingest.cells import (
     resolve_dataset,
 )
 from regiodash.ingest.model import VALUE_COLUMNS, RawTable
-from regiodash.ingest.text import split_lines
+from regiodash.ingest.text import refuse_cut_file, split_lines
 
 FORMAT = "eurostat-tsv"
 
@@ -38,6 +48,14 @@ FORMAT = "eurostat-tsv"
 # space between a number and its flag.
 _CELL = rf"^\s*(?P<v>:|{NUMBER_PATTERN})?(?P<sep>\s*)(?P<f>[A-Za-z]*)\s*$"
 _TIME_NAMES = ("time", "time_period")
+_FREQ_OF_PERIOD = (
+    ("A", re.compile(r"[0-9]{4}")),
+    ("S", re.compile(r"[0-9]{4}-?S[12]")),
+    ("Q", re.compile(r"[0-9]{4}-?Q[1-4]")),
+    ("M", re.compile(r"[0-9]{4}(?:-?M[0-9]{2}|-[0-9]{2})")),
+    ("W", re.compile(r"[0-9]{4}-?W[0-9]{2}")),
+    ("D", re.compile(r"[0-9]{4}(?:-[0-9]{2}-[0-9]{2}|D[0-9]{3})")),
+)
 
 
 def parse_eurostat_tsv(
@@ -57,6 +75,7 @@ def parse_eurostat_tsv(
     n_periods = len(periods)
     if n_series == 0:
         raise InputFileError(path, "the file has a header but no data lines", line=2)
+    refuse_cut_file(text, path, key_lines[-1], periods[-1])
 
     values, flags = _split_cells(cells, path, key_lines, periods)
     # Build each column once per series (or period) and expand with positional takes: far
@@ -64,16 +83,29 @@ def parse_eurostat_tsv(
     series_pos = np.repeat(np.arange(n_series), n_periods)
     period_pos = np.tile(np.arange(n_periods), n_series)
     key_columns = list(zip(*key_rows, strict=True))
-    frame = finish_frame(
-        {dim: pd.array(key_columns[j], dtype="str").take(series_pos) for j, dim in enumerate(dims)},
-        pd.array(periods, dtype="str").take(period_pos),
-        values,
-        flags,
-    )
+    columns = {
+        dim: pd.array(key_columns[j], dtype="str").take(series_pos) for j, dim in enumerate(dims)
+    }
+    freqs = None if "freq" in dims else freq_of_periods(periods)
+    if freqs is not None:
+        columns = {"freq": pd.array(freqs, dtype="str").take(period_pos), **columns}
+    frame = finish_frame(columns, pd.array(periods, dtype="str").take(period_pos), values, flags)
     code = resolve_dataset(path, dataset, None, dataset_from_filename(path))
     return RawTable(
-        dataset=code, format=FORMAT, frame=frame, source_path=path, dimensions=list(dims)
+        dataset=code, format=FORMAT, frame=frame, source_path=path, dimensions=list(columns)
     )
+
+
+def freq_of_periods(periods: list[str]) -> list[str] | None:
+    """The SDMX frequency code of each period ("2015" -> A, "2015Q1" -> Q), or None when one
+    period has none of the forms Eurostat writes."""
+    freqs = []
+    for period in periods:
+        freq = next((f for f, pattern in _FREQ_OF_PERIOD if pattern.fullmatch(period)), None)
+        if freq is None:
+            return None
+        freqs.append(freq)
+    return freqs
 
 
 def _read_header(header: list[str], path: str | Path) -> tuple[list[str], list[str]]:

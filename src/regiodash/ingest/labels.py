@@ -1,17 +1,27 @@
 """Map the English labels Eurostat writes in `label=label_only` files back to codes.
 
-Only dimensions whose code lists are small and stable are mapped: `geo` (countries and EU/euro
-area aggregates, plus NUTS region names when a names table is supplied), `sex` and `freq`.
+Every dimension the indicator catalog filters on (age, category, deg_urb, freq, indic_is,
+isced11, nace_r2, prof_pos, sectperf, sex, training, unit, wst_oper, wstatus) and `geo` has a
+map: Eurostat's own code lists in `codelists/<dimension>.dic` (copied byte for byte, provenance
+in codelists/README.md), overlaid with the short hand-written lists below (older or newer
+spellings seen in real files; a country name always wins over a region name). A label naming
+two codes in one code list is not used. NUTS region names can also come from a names table
+(`build_region_name_map`), consulted last.
+
 Labels are compared after normalisation (case-folded, en/em dashes read as "-", runs of
 whitespace collapsed), because Eurostat's own spelling varies ("Euro area – 20 countries (from
-2023)" uses an en dash, "Euro area - 19 countries  (2015-2022)" a double space). A label with no
-known code is left as text and reported by the caller in `RawTable.unmapped_labels`.
+2023)" uses an en dash, "Euro area - 19 countries  (2015-2022)" a double space). A label with
+no known code, in any dimension (also one without a code list), is returned as unmapped; the
+parser keeps it as text and reports it in `RawTable.unmapped_labels`, and the import refuses
+it for a catalog dataset (`ingest.catalog_coverage`).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import pandas as pd
 
@@ -104,8 +114,8 @@ FREQ_LABELS: dict[str, str] = {
     "Daily": "D",
 }
 
-# English labels of common unit and degree-of-urbanisation codes (Eurostat code lists UNIT and
-# DEG_URB), so label-only files can feed catalog indicators whose filters use codes.
+# Spellings of unit labels as the real label-only files and Eurostat's API write them, some of
+# them older or newer than the code list (PC_ACT was "Percentage of active population").
 UNIT_LABELS: dict[str, str] = {
     "Percentage": "PC",
     "Number": "NR",
@@ -132,6 +142,13 @@ _AGE_RANGE = re.compile(r"^from (\d+) to (\d+) years$")
 _AGE_UNDER = re.compile(r"^less than (\d+) years?$")
 _AGE_OVER = re.compile(r"^(\d+) years or over$")
 
+CODELIST_DIR = Path(__file__).resolve().parent / "codelists"
+CODELIST_DIMENSIONS = (
+    "age", "category", "deg_urb", "freq", "geo", "indic_is", "isced11", "nace_r2", "prof_pos",
+    "sectperf", "sex", "training", "unit", "wst_oper", "wstatus",
+)  # fmt: skip
+"""Dimensions with a Eurostat code list in CODELIST_DIR (`<dimension>.dic`)."""
+
 LABEL_MAPS: dict[str, dict[str, str]] = {
     "geo": GEO_LABELS,
     "sex": SEX_LABELS,
@@ -140,7 +157,7 @@ LABEL_MAPS: dict[str, dict[str, str]] = {
     "deg_urb": DEG_URB_LABELS,
     "age": AGE_LABELS,
 }
-"""Dimensions whose labels can be mapped back to codes."""
+"""Hand-written labels, laid over the code lists (they win where both name a label)."""
 
 _DASHES = re.compile("[\u2010-\u2015\u2212]")
 _SPACES = re.compile(r"\s+")
@@ -151,10 +168,44 @@ def normalize_label(label: str) -> str:
     return _SPACES.sub(" ", _DASHES.sub("-", label)).strip().casefold()
 
 
-_LOOKUP: dict[str, dict[str, str]] = {
-    dimension: {normalize_label(label): code for label, code in labels.items()}
-    for dimension, labels in LABEL_MAPS.items()
-}
+@functools.cache
+def read_codelist(dimension: str) -> dict[str, str]:
+    """{code: English label} of one Eurostat code list in CODELIST_DIR; {} when there is none.
+
+    The `.dic` layout: one `CODE<TAB>label` line per code, no header, LF or CRLF.
+    """
+    if dimension not in CODELIST_DIMENSIONS:
+        return {}
+    text = (CODELIST_DIR / f"{dimension}.dic").read_text(encoding="utf-8")
+    codes: dict[str, str] = {}
+    for line in text.splitlines():
+        code, tab, label = line.partition("\t")
+        if tab and code.strip():
+            codes[code.strip()] = label.strip()
+    return codes
+
+
+@functools.cache
+def _lookup(dimension: str) -> dict[str, str]:
+    """{normalised label: code} of one dimension: code list, then the hand-written labels."""
+    by_label: dict[str, set[str]] = {}
+    for code, label in read_codelist(dimension).items():
+        by_label.setdefault(normalize_label(label), set()).add(code)
+    lookup = {key: codes.pop() for key, codes in by_label.items() if len(codes) == 1}
+    lookup.update(
+        {normalize_label(label): code for label, code in LABEL_MAPS.get(dimension, {}).items()}
+    )
+    return lookup
+
+
+def has_label_map(dimension: str) -> bool:
+    """True when labels of `dimension` can be mapped back to codes."""
+    return bool(_lookup(dimension))
+
+
+def label_of(dimension: str, code: str) -> str | None:
+    """Eurostat's English label of a code (from the code list), or None."""
+    return read_codelist(dimension).get(code)
 
 
 def age_code(key: str) -> str | None:
@@ -177,12 +228,10 @@ def map_labels(
 
     Returns ({label: code} for the labels that have a code, sorted list of the others).
     `region_names` (from `build_region_name_map`, keys already normalised) is consulted for
-    `geo` after the country/aggregate list, so a country name always wins over a region name.
-    A dimension without a label map maps nothing and reports nothing.
+    `geo` after the country/aggregate list and Eurostat's GEO code list. A dimension without a
+    label map maps nothing and reports every label as unmapped.
     """
-    lookup = _LOOKUP.get(dimension)
-    if lookup is None:
-        return {}, []
+    lookup = _lookup(dimension)
     mapped: dict[str, str] = {}
     unmapped: list[str] = []
     for label in dict.fromkeys(labels):

@@ -3,7 +3,8 @@
 Grain: one row per combination of the dataset's dimensions and time period, exactly as
 published. Dimension columns keep the publisher's (lower-cased) names and hold codes
 (strings); SDMX-CSV files that carry labels instead of codes are mapped back to codes where a
-mapping is known (geo at least) and otherwise keep the label text.
+mapping is known (see `labels`) and otherwise keep the label text, listed in
+`RawTable.unmapped_labels` (the import refuses such a file for a catalog dataset).
 
 Columns of `RawTable.frame` (a pandas DataFrame):
 - one column per dimension (dtype str/object, never null), among them `geo`;
@@ -40,6 +41,11 @@ class RawTable:
     """For label files: per dimension, how many distinct labels were mapped back to codes."""
     unmapped_labels: dict[str, list[str]] = field(default_factory=dict)
     """For label files: per dimension, labels for which no code is known (kept as text)."""
+    unmapped_lines: dict[str, int] = field(default_factory=dict)
+    """For label files: per dimension in `unmapped_labels`, the first line holding one."""
+    notes: list[str] = field(default_factory=list)
+    """What the import summary must show about this file (labels kept as text, catalog
+    indicators it leaves empty, a last line read without its line break)."""
 
     @property
     def key_columns(self) -> list[str]:

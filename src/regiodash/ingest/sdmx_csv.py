@@ -7,9 +7,14 @@ after OBS_VALUE are observation attributes, not dimensions.
 
 Cells hold codes (`label=code`, "DE21"), English labels (`label=label_only`, "Austria") or
 both (`label=both`, "AT: Austria"). Each dimension column is classified on its own: codes are
-kept; "CODE: Label" cells keep the code; label columns of `geo`, `sex` and `freq` are mapped
-back to codes (see `labels`), other label columns keep the label text. Unmapped labels are
-listed in `RawTable.unmapped_labels`.
+kept; "CODE: Label" cells keep the code; label columns are mapped back to codes with Eurostat's
+code lists (see `labels`: every dimension the catalog filters on, and geo). A label with no
+known code keeps its text and is listed in `RawTable.unmapped_labels` (with the first line
+holding one in `RawTable.unmapped_lines`); the import refuses it for a catalog dataset.
+
+A file whose last line does not end with a line break is refused (`text.refuse_cut_file`):
+every file Eurostat serves ends with one, and a cut inside the last field can leave a line
+with all its fields and a shorter number. A last line missing fields is reported as such.
 
 Values: empty OBS_VALUE (or ":") is NaN; the flag is OBS_FLAG (OBS_STATUS in older files),
 normalised; CONF_STATUS "C" (confidential) with no flag gives flag "c".
@@ -39,6 +44,7 @@ from regiodash.ingest.cells import (
 )
 from regiodash.ingest.labels import map_labels
 from regiodash.ingest.model import VALUE_COLUMNS, RawTable
+from regiodash.ingest.text import refuse_cut_file
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -99,11 +105,14 @@ def parse_sdmx_csv(
     layout = _read_header(reader, path)
     header = layout.header
     rows, lines = _read_rows(reader, path, header)
+    refuse_cut_file(text, path, lines[-1], header[-1])
     columns = list(zip(*rows, strict=True))
     code = resolve_dataset(
         path, dataset, _content_code(columns, lines, layout, path), dataset_from_filename(path)
     )
-    dim_values, labels_mapped, unmapped_labels = _dimension_codes(layout, columns, region_names)
+    dim_values, labels_mapped, unmapped_labels, unmapped_lines = _dimension_codes(
+        layout, columns, lines, region_names
+    )
 
     values, bad = parse_numbers(columns[layout.value_pos])
     if bad is not None:
@@ -126,6 +135,7 @@ def parse_sdmx_csv(
         dimensions=layout.dims,
         labels_mapped=labels_mapped,
         unmapped_labels=unmapped_labels,
+        unmapped_lines=unmapped_lines,
     )
 
 
@@ -215,12 +225,15 @@ def _content_code(
 def _dimension_codes(
     layout: _Layout,
     columns: list[tuple[str, ...]],
+    lines: list[int],
     region_names: Mapping[str, str] | None,
-) -> tuple[dict[str, object], dict[str, int], dict[str, list[str]]]:
-    """(codes per dimension, labels mapped per dimension, unmapped labels per dimension)."""
+) -> tuple[dict[str, object], dict[str, int], dict[str, list[str]], dict[str, int]]:
+    """(codes per dimension, labels mapped per dimension, unmapped labels per dimension, the
+    first line holding an unmapped label per dimension)."""
     dim_values: dict[str, object] = {}
     labels_mapped: dict[str, int] = {}
     unmapped_labels: dict[str, list[str]] = {}
+    unmapped_lines: dict[str, int] = {}
     for name, pos in zip(layout.dims, layout.dim_positions, strict=True):
         cells = [c.strip() for c in columns[pos]]
         distinct = set(cells)
@@ -237,8 +250,10 @@ def _dimension_codes(
             labels_mapped[name] = len(mapping)
         if unmapped:
             unmapped_labels[name] = unmapped
+            first = next(i for i, c in enumerate(cells) if c not in mapping)
+            unmapped_lines[name] = lines[first]
         dim_values[name] = [mapping.get(c, c) for c in cells]
-    return dim_values, labels_mapped, unmapped_labels
+    return dim_values, labels_mapped, unmapped_labels, unmapped_lines
 
 
 def _flags(columns: list[tuple[str, ...]], layout: _Layout, n_rows: int) -> list[str | None]:

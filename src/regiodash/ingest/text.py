@@ -132,3 +132,53 @@ def split_lines(text: str) -> list[str]:
         lines.pop()
     return [line[:-1] if line.endswith("\r") else line for line in lines]
 
+
+
+CUT_FILE_MESSAGE = "the file ends without a line break: it may be cut; re-download it"
+
+
+def ends_with_line_break(text: str) -> bool:
+    """True when the last line that holds anything ends with a line break.
+
+    Trailing spaces and tabs after the last line break carry no data and are ignored.
+    """
+    return text.rstrip(" \t").endswith("\n")
+
+
+def refuse_cut_file(text: str, path: str | Path, line: int, column: str | int | None) -> None:
+    """Raise when a publisher file (Eurostat TSV, SDMX-CSV) lacks its final line break.
+
+    Every file Eurostat serves ends with a line break. Without one the file may have been cut
+    inside its last cell, and a cut number is still a number ("88 p" cut to "8"), so no check
+    of the last line can prove it complete: such a file is refused, naming its last line.
+    """
+    if not ends_with_line_break(text):
+        raise InputFileError(
+            path,
+            f"{CUT_FILE_MESSAGE} (every file Eurostat publishes ends with one)",
+            line=line,
+            column=column,
+        )
+
+
+def check_last_record(text: str, path: str | Path, delimiter: str, line: int) -> str | None:
+    """For a user's delimited file: a note when it lacks its final line break, or an error.
+
+    Hand-made and tool-exported tidy files often end without a line break, so such a file is
+    read when its last line parses completely: no quote left open (the header's field count is
+    checked by `read_csv_rows`). The note asks the user to check the last value, which a cut
+    could have shortened. A last line with an open quote raises InputFileError.
+    """
+    if ends_with_line_break(text):
+        return None
+    last = text.rstrip(" \t").rsplit("\n", 1)[-1]
+    try:
+        list(csv.reader([last], delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        raise InputFileError(
+            path, f"{CUT_FILE_MESSAGE} (its last line is incomplete: {exc})", line=line
+        ) from exc
+    return (
+        f"the file ends without a line break; its last line (line {line}) was read as "
+        "complete: check its value"
+    )

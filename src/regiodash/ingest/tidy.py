@@ -12,6 +12,11 @@ non-empty row has the required headers.
 
 Grain of the result: one row per data row; dimensions geo, sex (and unit when present);
 time_period is the year as text. The key must be unique.
+
+A CSV whose last line lacks its line break is read when that line parses completely (all the
+header's fields, no quote left open), because hand-made and tool-exported files often end so;
+the import summary then says so (`RawTable.notes`). An open quote there is an error. Publisher
+formats are stricter (see `text.refuse_cut_file`).
 """
 
 from __future__ import annotations
@@ -34,7 +39,12 @@ from regiodash.ingest.cells import (
     user_dataset_from_filename,
 )
 from regiodash.ingest.model import RawTable
-from regiodash.ingest.text import EXPECTED_FORMATS, open_workbook, read_csv_rows
+from regiodash.ingest.text import (
+    EXPECTED_FORMATS,
+    check_last_record,
+    open_workbook,
+    read_csv_rows,
+)
 
 FORMAT = "tidy"
 REQUIRED_COLUMNS = ("geo_code", "year", "value")
@@ -86,7 +96,11 @@ def parse_tidy_csv(text: str, path: str | Path = "<text>", dataset: str | None =
             line=1,
         )
     header, rows, lines = read_csv_rows(text, path, delimiter)
-    return _build(path, header, rows, lines, dataset, decimal_comma=delimiter == ";")
+    table = _build(path, header, rows, lines, dataset, decimal_comma=delimiter == ";")
+    note = check_last_record(text, path, delimiter, lines[-1])
+    if note:
+        table.notes.append(note)
+    return table
 
 
 def _xlsx_table(
