@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from indicators import cohesion as co
 from indicators import gender_specs as gs
 from indicators import sustainability as su
 from indicators.catalog import CATALOG
@@ -59,6 +60,7 @@ _INN_INDEX_TEST = "tests/indicators/innovation/test_index.py"
 _INN_GAPS_TEST = "tests/indicators/innovation/test_gaps.py"
 _GI, _GI_TEST = "indicators.gender_inclusion", "tests/indicators/test_gender_inclusion.py"
 _SU, _SU_TEST = "indicators.sustainability", "tests/indicators/test_sustainability.py"
+_CO, _CO_TEST = "indicators.cohesion", "tests/indicators/test_cohesion.py"
 
 
 def _gender_prefix(prefix: str, name: str) -> CodeRef:
@@ -98,6 +100,8 @@ CODE_REFS: tuple[CodeRef, ...] = (
             (_SU_TEST,), ids=frozenset(su.score_id(d) for d in su.DIMENSION_DOMAINS)),
     CodeRef(f"{_SU}.build_derived_specs", (f"{_SU}.compute", f"{_SU}._overall_index"),
             (_SU_TEST,), ids=frozenset({su.SUSTAINABILITY_INDEX})),
+    CodeRef(f"{_CO}.DERIVED_SPECS", (f"{_CO}.compute", f"{_CO}.classify"), (_CO_TEST,),
+            ids=frozenset({co.AVERAGE_ID, co.CATEGORY_ID})),
 )
 
 

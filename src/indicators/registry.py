@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from indicators import gender_specs, sustainability
+from indicators import cohesion, gender_specs, sustainability
 from indicators.catalog import CATALOG
 from indicators.innovation import specs as innovation_specs
 from indicators.spec import IndicatorSpec
@@ -14,6 +14,7 @@ DERIVED_FAMILIES: tuple[tuple[str, ModuleType], ...] = (
     ("innovation gap", innovation_specs),
     ("gender inclusion", gender_specs),
     ("sustainability", sustainability),
+    ("cohesion policy", cohesion),
 )
 DERIVED_MODULES: tuple[ModuleType, ...] = tuple(module for _, module in DERIVED_FAMILIES)
 DERIVED_SPECS: tuple[IndicatorSpec, ...] = tuple(

@@ -64,6 +64,9 @@ class IndicatorSpec:
     target: float | None = None
     caveats: str = ""
     formula: str = ""
+    categories: tuple[tuple[int, str], ...] = ()
+    """For a categorical indicator: (value, label) of every category, in order (a page draws
+    it as a categorical map with these labels); empty for numeric indicators."""
 
     @property
     def source_dataset(self) -> str:

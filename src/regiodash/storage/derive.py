@@ -16,7 +16,7 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from indicators import gender_inclusion, gender_specs, sustainability
+from indicators import cohesion, gender_inclusion, gender_specs, sustainability
 from indicators.innovation import gaps as innovation_gaps
 from indicators.innovation import index as innovation_index
 from indicators.innovation import specs as innovation_specs
@@ -32,6 +32,7 @@ MODULE_INPUTS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingProx
     "gender": (frozenset(e.indicator_id for e in gender_specs.SEX_INDICATORS),
                frozenset({"F", "M"})),
     "sustainability": (frozenset(sustainability.DIMENSION_OF), frozenset({"T"})),
+    "cohesion": (cohesion.INPUT_IDS, frozenset({"T"})),
 })
 
 
@@ -63,6 +64,7 @@ def derive_parts(
         innovation_gaps.compute_gap_to_country_best(index_rows),
         gender_inclusion.compute(inputs["gender"]),
         sustainability.compute(inputs["sustainability"]),
+        cohesion.compute(inputs["cohesion"]),
     ]
     groups = innovation_gaps.classify_groups(index_rows) if len(index_rows) else pd.DataFrame(
         columns=GROUP_COLUMNS)
