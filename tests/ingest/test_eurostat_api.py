@@ -578,3 +578,87 @@ def test_progress_bar_shows_bytes_on_a_terminal(
     output = screen.getvalue()
     assert "Eurostat demo_r_d3dens" in output
     assert f"{len(sdmx_csv) / 1000:.1f} kB" in output  # downloaded / total, decimal units
+
+
+# --------------------------------------------------------------------------- revalidation
+
+
+def test_revalidation_sends_the_validators_and_a_304_keeps_the_cache(
+    eurostat: FakeEurostat, settings: Settings, sdmx_csv: bytes
+) -> None:
+    validators = {"ETag": '"v1"', "Last-Modified": "Tue, 26 Mar 2024 22:00:00 GMT"}
+    eurostat.route(SDMX_PATH, csv_reply(sdmx_csv, **validators), Reply(304, b"", validators))
+    first = fetch_dataset("demo_r_d3dens", settings, progress=False)
+    meta_path = download.manifest_path(first.path)
+    meta_before = meta_path.read_bytes()
+
+    second = fetch_dataset("demo_r_d3dens", settings, progress=False, revalidate=True)
+
+    assert eurostat.hits() == 2
+    headers = eurostat.requests[1].headers
+    assert headers["If-None-Match"] == '"v1"'
+    assert headers["If-Modified-Since"] == "Tue, 26 Mar 2024 22:00:00 GMT"
+    assert second.unchanged and second.from_cache and not first.unchanged
+    assert (second.sha256, second.fetched_at) == (first.sha256, first.fetched_at)
+    assert second.path.read_bytes() == sdmx_csv and meta_path.read_bytes() == meta_before
+    assert part_files(settings) == []
+
+
+def test_revalidation_takes_a_changed_body_and_refetches_without_validators(
+    eurostat: FakeEurostat, settings: Settings, sdmx_csv: bytes
+) -> None:
+    newer = sdmx_csv.replace(b"26/03/24", b"27/03/24")
+    eurostat.route(SDMX_PATH, csv_reply(sdmx_csv, ETag='"v1"'), csv_reply(newer, ETag='"v2"'))
+    fetch_dataset("demo_r_d3dens", settings, progress=False)
+
+    changed = fetch_dataset("demo_r_d3dens", settings, progress=False, revalidate=True)
+
+    assert not changed.unchanged and not changed.from_cache
+    assert changed.path.read_bytes() == newer
+    assert json.loads(download.manifest_path(changed.path).read_text())["etag"] == '"v2"'
+
+    eurostat.route(SDMX_PATH, csv_reply(sdmx_csv))  # no ETag, no Last-Modified
+    fetch_dataset("demo_r_d3dens", settings, progress=False, refresh=True)
+    again = fetch_dataset("demo_r_d3dens", settings, progress=False, revalidate=True)
+    assert "If-None-Match" not in eurostat.requests[-1].headers
+    assert not again.from_cache and eurostat.hits(SDMX_PATH) == 4
+
+
+# --------------------------------------------------------------------------- TSV
+
+
+@pytest.fixture
+def tsv_slice(real_data_dir: Path) -> bytes:
+    """The header and the first 40 series of the real bulk TSV of nama_10r_3gdp."""
+    path = real_data_dir / "eurostat" / "bulk_tsv" / "estat_nama_10r_3gdp.tsv"
+    return b"".join(path.read_bytes().splitlines(keepends=True)[:41])
+
+
+def test_filtered_tsv_download_lands_in_cache_and_html_is_refused(
+    eurostat: FakeEurostat, settings: Settings, tsv_slice: bytes
+) -> None:
+    path = f"{API_PREFIX}/sdmx/3.0/data/dataflow/ESTAT/NAMA_10R_3GDP/1.0"
+    eurostat.route(path, Reply(200, tsv_slice, {"Content-Type": "text/tab-separated-values"}))
+    filters = {"freq": "A", "unit": ["EUR_HAB", "PPS_HAB_EU27_2020"]}
+
+    result = fetch_dataset("nama_10r_3gdp", settings, "tsv", filters=filters, progress=False)
+
+    assert result.path.read_bytes() == tsv_slice and result.path.suffix == ".tsv"
+    (request,) = eurostat.requests
+    assert request.query == {
+        "c[freq]": ["A"],
+        "c[unit]": ["EUR_HAB,PPS_HAB_EU27_2020"],
+        "format": ["TSV"],
+        "compress": ["false"],
+    }
+    meta = json.loads(download.manifest_path(result.path).read_text())
+    assert meta["filters"] == {"freq": ["A"], "unit": ["EUR_HAB", "PPS_HAB_EU27_2020"]}
+    assert meta["format"] == "tsv"
+
+    eurostat.route(path, Reply(200, HTML_ERROR_PAGE, {"Content-Type": "text/html"}))
+    with pytest.raises(FetchError, match="'nama_10r_3gdp' is not Eurostat TSV"):
+        fetch_dataset(
+            "nama_10r_3gdp", settings, "tsv", filters=filters, refresh=True, progress=False
+        )
+    assert result.path.read_bytes() == tsv_slice
+    assert part_files(settings) == []
