@@ -50,24 +50,52 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
+    from regiodash.errors import FetchError
     from regiodash.ingest.eurostat_api import fetch_dataset
-    from regiodash.ingest.importing import import_files
+    from regiodash.ingest.importing import import_tables
+    from regiodash.ingest.readers import read_file
     from regiodash.storage.build import build_warehouse
+    from regiodash.storage.files import sha256_file
 
+    if args.catalog:
+        return _fetch_catalog(args, settings)
+    if not args.codes:
+        raise FetchError("name at least one dataset code, or use --catalog")
     fetched = [
-        fetch_dataset(code, settings, fmt=args.format, refresh=args.refresh,
-                      progress=sys.stderr.isatty())
+        fetch_dataset(
+            code, settings, fmt=args.format, refresh=args.refresh, progress=sys.stderr.isatty()
+        )
         for code in args.codes
     ]
     for f in fetched:
         _say(f"{'cached' if f.from_cache else 'downloaded'} {f.code}: {f.bytes:,} bytes "
              f"from {f.url}")
-    results = import_files([f.path for f in fetched], settings, progress=_say)
+    # Parse every file before writing anything (a bad file leaves the warehouse as it was).
+    parsed = [
+        (read_file(f.path, dataset=f.code), str(f.path.resolve()), sha256_file(f.path))
+        for f in fetched
+    ]
+    results = import_tables(parsed, settings, progress=_say)
     for r in results:
         console.print(f"{r.status}: {r.dataset} ({r.rows:,} rows, NUTS {r.nuts_version})")
     if not args.no_build and any(r.status == "imported" for r in results):
         build_warehouse(settings, progress=_say)
     return 0
+
+
+def _fetch_catalog(args: argparse.Namespace, settings: Settings) -> int:
+    from regiodash.ingest.catalog_fetch import catalog_requests, fetch_catalog
+    from regiodash.ingest.catalog_progress import RichCatalogProgress, print_catalog_summary
+
+    datasets = args.codes or None
+    total = len(catalog_requests(datasets=datasets))
+    with RichCatalogProgress(console, total) as bars:
+        summary = fetch_catalog(
+            settings, fmt=args.format, workers=args.workers, refresh=args.refresh,
+            build=not args.no_build, datasets=datasets, progress=bars,
+        )  # fmt: skip
+    print_catalog_summary(console, summary)
+    return 0 if summary.ok else 1
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
@@ -144,10 +172,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-build", action="store_true", help="skip `build` afterwards")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("fetch", help="download datasets from Eurostat's API and import them")
-    p.add_argument("codes", nargs="+", help="Eurostat dataset codes, e.g. nama_10r_2gdp")
-    p.add_argument("--format", choices=["sdmx-csv", "jsonstat"], default="sdmx-csv")
-    p.add_argument("--refresh", action="store_true", help="ignore the download cache")
+    p = sub.add_parser(
+        "fetch",
+        help="download datasets from Eurostat's API and import them (--catalog: all of them)",
+        description="Download Eurostat datasets, import them and build. With --catalog: every "
+        "dataset the indicator catalog reads, each filtered server-side to the catalog's "
+        "dimension codes, in parallel, revalidating the download cache (ETag / "
+        "Last-Modified), then one import and one build; a dataset that fails does not stop "
+        "the others. Needs internet access to Eurostat.",
+        epilog="Exit status: 0 when every dataset was fetched or unchanged, imported and "
+        "built; 1 with --catalog when any dataset failed or was skipped (the others are still "
+        "imported and built; the summary says why); 2 on bad arguments or any other error.",
+    )
+    p.add_argument("codes", nargs="*", help="Eurostat dataset codes, e.g. nama_10r_2gdp "
+                   "(with --catalog: only these catalog datasets)")
+    p.add_argument("--catalog", action="store_true",
+                   help="fetch every dataset of the indicator catalog, filtered to its codes")
+    p.add_argument("--format", choices=["sdmx-csv", "tsv", "jsonstat"], default="sdmx-csv")
+    p.add_argument("--workers", type=int, default=3,
+                   help="parallel downloads with --catalog (1-8, default 3)")
+    p.add_argument("--refresh", action="store_true",
+                   help="download again instead of reusing (--catalog: revalidating) the cache")
     p.add_argument("--no-build", action="store_true", help="skip `build` afterwards")
     p.set_defaults(func=cmd_fetch)
 
