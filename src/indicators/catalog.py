@@ -202,6 +202,7 @@ CATALOG: tuple[CatalogIndicator, ...] = (
         has_sex=True,
         sex_dim="sex",
         filters=(("freq", "A"), ("prof_pos", "RSE"), ("sectperf", "TOTAL"), ("unit", "HC")),
+        conversion="sum",  # a head count: split by population share
         caveats=(
             RD_CAVEAT + " A count: compare regions only through derived ratios, not directly."
         ),
@@ -660,6 +661,7 @@ CATALOG: tuple[CatalogIndicator, ...] = (
         nuts_levels=(0, 1, 2, 3),
         filters=(("freq", "A"), ("unit", "PER_KM2")),
         caveats=NUTS_VERSION_CAVEAT,
+        conversion_weight="areaKm",  # persons per km2: a mean weighted by area
         verified=True,
         verification_note=(
             "SDMX key A.PER_KM2 in asasmesquita/Adamastor src/classes/getData.py (the query "
@@ -679,6 +681,7 @@ CATALOG: tuple[CatalogIndicator, ...] = (
         nuts_levels=(0, 1, 2, 3),
         filters=(("freq", "A"), ("age", "TOTAL"), ("sex", "T"), ("unit", "NR")),
         caveats=NUTS_VERSION_CAVEAT,
+        conversion="sum",  # a head count: split by population share
         verified=True,
         verification_note=(
             "sex T, age TOTAL, unit NR on demo_r_pjangrp3 in several public API URLs "

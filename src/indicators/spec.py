@@ -83,6 +83,13 @@ class CatalogIndicator(IndicatorSpec):
     `scale` multiplies published values into `unit` (e.g. 1e-3 for thousands -> millions).
     `verified` records whether the code and filters were checked against Eurostat's
     documentation available to us; `verification_note` says what was checked or not.
+
+    `conversion` says how a value published in another NUTS version is moved onto the
+    build's version with the JRC NUTS converter weights: "mean" for rates, ratios and
+    per-inhabitant values (the weighted mean of the old regions a new region overlaps), "sum"
+    for absolute counts (each old region's value split by its share of the weight).
+    `conversion_weight` names the JRC weight used: "pop21" (population 2021), "areaKm" (area),
+    "pop11", "artif_surf12", "artif_surf18" or "bu_vol".
     """
 
     dataset: str = ""
@@ -91,6 +98,8 @@ class CatalogIndicator(IndicatorSpec):
     scale: float = 1.0
     verified: bool = False
     verification_note: str = ""
+    conversion: str = "mean"
+    conversion_weight: str = "pop21"
 
     @property
     def filter_map(self) -> dict[str, str]:

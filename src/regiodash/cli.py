@@ -107,7 +107,8 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     console.print(
         f"observations {summary.observations:,}; indicator values "
         f"{summary.indicator_values:,} ({summary.indicators} indicators, "
-        f"{summary.demo_values:,} demo)"
+        f"{summary.demo_values:,} demo); NUTS {summary.nuts_version}, "
+        f"{summary.converted_values:,} values converted"
     )
     return 0
 

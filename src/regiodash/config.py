@@ -5,6 +5,8 @@ REGIODASH_REFERENCE_DIR committed NUTS reference data (default <repo>/data/refer
 REGIODASH_PORT          port for `regiodash serve` / `make run` (default 8501)
 REGIODASH_EUROSTAT_API  base URL of Eurostat's dissemination API
 REGIODASH_FETCH_TIMEOUT seconds before a download attempt gives up (default 20)
+REGIODASH_NUTS_VERSION  NUTS version a build puts every value on (2013, 2016, 2021, 2024);
+                        default: the newest version among the imported regional data
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ class Settings:
     eurostat_api: str
     fetch_timeout: float
     data_url: str | None = None
+    nuts_version: str | None = None
+    """REGIODASH_NUTS_VERSION, or None: the build picks the newest version in the data."""
     """Set when REGIODASH_DATA_DIR is an http(s):// or s3:// URL: the warehouse is read
     (read-only) through DuckDB's httpfs extension; imports and builds need a local dir."""
 
@@ -55,4 +59,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         eurostat_api=(env.get("REGIODASH_EUROSTAT_API") or EUROSTAT_API).rstrip("/"),
         fetch_timeout=float(env.get("REGIODASH_FETCH_TIMEOUT") or 20),
         data_url=data_url,
+        nuts_version=env.get("REGIODASH_NUTS_VERSION") or None,
     )

@@ -106,6 +106,32 @@ def detect_nuts_version(
     return best, details
 
 
+def row_versions(
+    codes: Iterable[str], known: Mapping[str, set[str]], table_version: str | None
+) -> dict[str, str | None]:
+    """The NUTS version to stamp on each distinct code of a table whose version is
+    `table_version` (from `detect_nuts_version`).
+
+    A regional code (levels 1-3) known in the table's version gets it; one that only other
+    versions know gets the newest of those (Eurostat tables mix a few codes of a neighbouring
+    version, e.g. a 2024 table keeping a 2021 series); one known in no version gets None, so
+    it is never stamped with a wrong version. Countries, aggregates, extra-regio and non-NUTS
+    codes get the table's version.
+    """
+    by_newest = sorted(known, key=_version_sort_key, reverse=True)
+    versions: dict[str, str | None] = {}
+    for raw in codes:
+        code = str(raw).strip().upper()
+        level = nuts_level_of(code)
+        if level is None or level < 1 or is_extra_regio(code):
+            versions[str(raw)] = table_version
+        elif table_version is not None and code in known.get(table_version, ()):
+            versions[str(raw)] = table_version
+        else:
+            versions[str(raw)] = next((v for v in by_newest if code in known[v]), None)
+    return versions
+
+
 def load_known_codes(reference_dir: str | Path) -> dict[str, set[str]]:
     """Read {nuts_version: set of geo codes} from `reference_dir`/nuts_regions.parquet.
 

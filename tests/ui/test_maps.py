@@ -64,8 +64,8 @@ def test_choropleth_tooltips_read_as_one_row_per_region():
     tips = render_tooltips(fig)
     assert tips["DE21"] == ("<b>Oberbayern</b> (DE21)<br>1.2 %<br>Flag: provisional<br>"
                             "Source: eurostat · NUTS 2021<extra></extra>")
-    assert tips["DE22"] == ("<b>Niederbayern</b> (DE22)<br>no data<br>Flag: none<br>"
-                            "Source: eurostat · NUTS 2021<extra></extra>")
+    # No value: no flag and no source to name (the publisher's row had ":").
+    assert tips["DE22"] == "<b>Niederbayern</b> (DE22)<br>no data<extra></extra>"
     assert tips["FR10"].startswith("<b>Île-de-France &lt;i&gt;</b> (FR10)")
     assert tips["PL91"].startswith("<b>PL91</b> (PL91)")  # no name: the code
     assert list(missing["geo_code"]) == ["DE22"]
@@ -78,7 +78,17 @@ def test_group_map_tooltips_and_missing_groups():
     tips = render_tooltips(fig)
     assert tips["DE21"] == ("<b>Oberbayern</b> (DE21)<br>Leader +<br>Index (EU = 100): 1.2<br>"
                             "Flag: p<br>Source: eurostat · NUTS 2021<extra></extra>")
-    assert "no index (insufficient data)" in tips["DE22"]
+    assert tips["DE22"] == ("<b>Niederbayern</b> (DE22)<br>no index (insufficient data)"
+                            "<extra></extra>")
     assert "Strong -" in tips["PL91"] and "Strong<br>" in tips["FR10"]
     assert list(missing["geo_code"]) == ["DE22"]
     assert fig.is_frozen
+
+
+def test_converted_values_say_so_in_the_tooltip():
+    spec = MapSpec(title="Employment", unit="%", decimals=1, direction="higher")
+    frame = values(converted_from=[None, None, "2016", None])
+    tips = render_tooltips(build_choropleth("/app/static/geo/x.json", frame, spec)[0])
+    assert tips["FR10"].endswith("Source: eurostat · NUTS 2021, converted from NUTS 2016 "
+                                 "(JRC NUTS converter)<extra></extra>")
+    assert tips["DE21"].endswith("Source: eurostat · NUTS 2021<extra></extra>")

@@ -8,6 +8,7 @@ nuts_version); `regiodash build` turns the raw layer into indicator values.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,8 @@ from regiodash.config import Settings
 from regiodash.errors import InputFileError
 from regiodash.ingest.model import RawTable
 from regiodash.ingest.readers import read_file
-from regiodash.nuts import detect_nuts_version, load_known_codes
+from regiodash.ingest.text import decode_text, read_bytes, split_lines
+from regiodash.nuts import detect_nuts_version, load_known_codes, row_versions
 from regiodash.storage.files import sha256_file, write_with
 from regiodash.storage.layout import (
     USER_LICENCE,
@@ -59,6 +61,50 @@ def _version_column(table: RawTable, known: dict[str, set[str]]) -> tuple[str | 
 
 
 def _merge_raw(new: pd.DataFrame, key: list[str], target: Path) -> int:
+def first_lines(path: str | Path, codes: Iterable[str]) -> dict[str, int | None]:
+    """The first line of the file on which each code appears as a whole cell or key part
+    (delimited by tab, comma, semicolon, quote, colon or the line's ends); None if not found
+    (a spreadsheet, or a file no longer on disk)."""
+    wanted = set(codes)
+    found: dict[str, int | None] = dict.fromkeys(wanted)
+    try:
+        lines = split_lines(decode_text(read_bytes(path), path))
+    except (InputFileError, OSError):
+        return found
+    pattern = re.compile(r'[^\t,;":\s]+')
+    for number, line in enumerate(lines, start=1):
+        for token in set(pattern.findall(line)) & wanted:
+            if found[token] is None:
+                found[token] = number
+        if all(v is not None for v in found.values()):
+            break
+    return found
+
+
+def _stamp_versions(table: RawTable, frame: pd.DataFrame, version: str | None,
+                    known: dict[str, set[str]]) -> list[str]:
+    """Set frame["nuts_version"] per row (nuts.row_versions); notes for codes known in no
+    NUTS version (named with the line they first appear on) and for codes of another
+    version than the table's."""
+    per_code = row_versions(frame["geo"].astype(str).unique(), known, version)
+    frame["nuts_version"] = frame["geo"].astype(str).map(per_code)
+    notes = []
+    unknown = sorted(code for code, v in per_code.items() if v is None)
+    if unknown:
+        lines = first_lines(table.source_path, unknown[:20])
+        named = ", ".join(f"{c} (line {lines[c]})" if lines.get(c) else c for c in unknown[:20])
+        more = f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""
+        notes.append(f"{len(unknown)} geo codes known in no NUTS version (2013, 2016, 2021, "
+                     f"2024), kept in the raw layer without a version and left off the map: "
+                     f"{named}{more}")
+    other = sorted(c for c, v in per_code.items() if v is not None and v != version)
+    if other:
+        versions = sorted({per_code[c] for c in other})
+        notes.append(f"{len(other)} geo codes belong to NUTS {', '.join(versions)}, not "
+                     f"{version}: {', '.join(other[:10])}{' ...' if len(other) > 10 else ''}")
+    return notes
+
+
     """Upsert `new` into the raw file `target` by `key`; return the resulting row count."""
     con = duckdb.connect()
     try:
@@ -105,17 +151,14 @@ def import_tables(
             results.append(ImportResult(location, table.dataset, source, table.format,
                                         len(table.frame), "unchanged", None, target))
             continue
-        version, details = _version_column(table, known)
+        version, _details = _version_column(table, known)
         frame = table.frame.copy()
         for col in frame.columns:
             quote_ident(col)
-        frame["nuts_version"] = version
+        notes = _stamp_versions(table, frame, version, known)
         if progress:
             progress(f"writing {target.relative_to(paths.root)} ({len(frame):,} rows)")
         total = _merge_raw(frame, table.key_columns, target)
-        notes = []
-        if details.get("unmatched_sample"):
-            notes.append(f"codes unknown in NUTS {version}: {details['unmatched_sample']}")
         if table.unmapped_labels:
             notes.append(f"labels kept as text (no code known): {table.unmapped_labels}")
         result = ImportResult(location, table.dataset, source, table.format, len(frame),

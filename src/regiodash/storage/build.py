@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from regiodash.config import Settings
+from regiodash.nuts import load_known_codes
 from regiodash.storage.arrow_codes import (
     concat_tables,
     count_codes,
@@ -31,9 +32,15 @@ from regiodash.storage.arrow_codes import (
     sorted_by,
     table_from_frame,
 )
+from regiodash.storage.conversion import choose_build_version, to_build_version
 from regiodash.storage.derive import MODULE_INPUTS, derive_parts
 from regiodash.storage.files import atomic_paths, json_text
-from regiodash.storage.layout import FINGERPRINT_KEY, WarehousePaths, require_local
+from regiodash.storage.layout import (
+    FINGERPRINT_KEY,
+    NUTS_VERSION_KEY,
+    WarehousePaths,
+    require_local,
+)
 from regiodash.storage.observations import load_observations
 from regiodash.storage.parquet_out import (
     BUILD_WRITERS,
@@ -64,6 +71,9 @@ class BuildSummary:
     indicators: int = 0
     demo_values: int = 0
     derived_values: int = 0
+    nuts_version: str = ""
+    converted_values: int = 0
+    conversion_notes: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
 
@@ -76,6 +86,9 @@ def _apply_precedence(observations: pa.Table) -> pa.Table:
     are in OBSERVATION_ORDER, so rows of one key are adjacent (nuts_level follows from
     geo_code): the usual case, no shared key at all, costs one comparison per row.
     """
+    if "converted_from" not in observations.column_names:  # nothing was converted
+        observations = observations.append_column(
+            "converted_from", pa.nulls(observations.num_rows, pa.string()).dictionary_encode())
     values = observations.select(INDICATOR_VALUE_COLUMNS)
     n = observations.num_rows
     if n < 2:
@@ -148,19 +161,29 @@ def build_warehouse(
         summary.observations = observations.num_rows
         writes = [pool.submit(write_parquet, observations, tmp_obs)]
         say(f"observations: {observations.num_rows:,} rows")
-        values = _apply_precedence(observations)
+        known = load_known_codes(settings.reference_dir)
+        summary.nuts_version = choose_build_version(observations, settings.nuts_version, known)
+        on_version, conversion = to_build_version(observations, summary.nuts_version,
+                                                  settings.reference_dir, known)
         del observations
+        summary.converted_values = conversion.converted
+        summary.conversion_notes = conversion.lines()
+        for line in summary.conversion_notes:
+            say(line)
+        values = _apply_precedence(on_version)
+        del on_version
         say("deriving the innovation, gender and sustainability indices")
         parts, groups = derive_parts(_derive_inputs(values))
         summary.derived_values = sum(len(part) for part in parts)
         if parts:
-            derived = concat_tables([table_from_frame(p, INDICATOR_VALUES_SCHEMA)
-                                     for p in parts])
+            derived = concat_tables([table_from_frame(p.assign(converted_from=None),
+                                                      INDICATOR_VALUES_SCHEMA) for p in parts])
             values = concat_tables([values, sorted_by(derived, VALUE_ORDER)])
         del parts
         pa.default_memory_pool().release_unused()  # the modules' pandas strings live there
         order = sort_order(values, VALUE_ORDER)
-        stamp = {FINGERPRINT_KEY: values_fingerprint(values)}
+        stamp = {FINGERPRINT_KEY: values_fingerprint(values),
+                 NUTS_VERSION_KEY: summary.nuts_version}
         writes.append(pool.submit(write_parquet, reorder(values, order), tmp_values, stamp))
         order = region_order(values, order)
         writes.append(pool.submit(write_in_order, values, order, tmp_by_region,

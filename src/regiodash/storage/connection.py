@@ -34,7 +34,9 @@ from regiodash.errors import RegiodashError, WarehouseError
 from regiodash.storage.catalog_table import catalog_frame
 from regiodash.storage.extensions import load_extension
 from regiodash.storage.layout import (
+    DEFAULT_NUTS_VERSION,
     FINGERPRINT_KEY,
+    NUTS_VERSION_KEY,
     WarehousePaths,
     load_user_indicators,
     quote_ident,
@@ -78,14 +80,39 @@ class Warehouse:
             self._declare_remote_views()
         else:
             self._declare_views()
+        self.nuts_version = self._read_nuts_version()
+        """The NUTS version of every region in indicator_values (stamped by the build)."""
         self._lock_down()
 
     # -- set-up ------------------------------------------------------------------------
     def _create_over(self, kind: str, name: str, location: Path | str) -> None:
-        """A VIEW (read at query time) or a TABLE (read once, now) over one Parquet file."""
+        """A VIEW (read at query time) or a TABLE (read once, now) over one Parquet file.
+
+        A value file from a build before `converted_from` existed gets it as a null column.
+        """
+        extra = ""
+        if name.startswith("indicator_values"):
+            have = {r[0] for r in self.con.execute(
+                "SELECT name FROM parquet_schema(?)", [str(location)]).fetchall()}
+            if "converted_from" not in have:
+                extra = ", NULL::VARCHAR AS converted_from"
         self.con.execute(
-            f"CREATE {kind} {name} AS SELECT * FROM read_parquet('{_literal(location)}')"  # noqa: S608
+            f"CREATE {kind} {name} AS SELECT *{extra} "  # noqa: S608
+            f"FROM read_parquet('{_literal(location)}')"
         )
+
+    def _read_nuts_version(self) -> str:
+        location = (f"{self.settings.data_url}/indicator_values.parquet"
+                    if self.settings.is_remote else str(self.paths.indicator_values))
+        if not self.settings.is_remote and not self.paths.indicator_values.exists():
+            return DEFAULT_NUTS_VERSION
+        try:
+            row = self.con.execute(
+                "SELECT decode(value) FROM parquet_kv_metadata(?) WHERE decode(key) = ?",
+                [location, NUTS_VERSION_KEY]).fetchone()
+        except duckdb.Error:
+            row = None
+        return row[0] if row else DEFAULT_NUTS_VERSION
 
     def _over_local(self, kind: str, name: str, path: Path, empty_schema=None) -> None:
         if path.exists():

@@ -43,6 +43,10 @@ USER_LICENCE = "as provided by the user (see the file's own terms)"
 FINGERPRINT_KEY = "regiodash_values_fingerprint"
 """Footer key naming the build's indicator values in both value files (connection.py checks
 that indicator_values_by_region.parquet matches indicator_values.parquet)."""
+NUTS_VERSION_KEY = "regiodash_nuts_version"
+"""Footer key of both value files: the one NUTS version all their regions are in."""
+DEFAULT_NUTS_VERSION = "2021"
+"""The map's version for a warehouse built before versions were stamped, or with no data."""
 
 
 def require_local(settings: Settings, action: str) -> None:

@@ -59,6 +59,10 @@ def _select_indicator(
     sex_expr = "'T'"
     if ind is not None:
         for dim, code in ind.filters:
+            if dim == "freq" and code == "A" and dim not in columns:
+                # Old bulk files (before 2023) have no freq dimension: every table was
+                # annual, and only four-digit time periods are selected anyway.
+                continue
             if dim not in columns:
                 return f"{indicator_id}: {dataset} has no dimension {dim!r}"
             where.append(f"{quote_ident(dim)} = ?")

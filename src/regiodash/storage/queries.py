@@ -37,10 +37,11 @@ def run_named(wh: Warehouse, name: str, *, package: str = "regiodash.storage",
 
 
 def load_map_values(wh: Warehouse, indicator_id: str, level: int, year: int, sex: str,
-                    nuts_version: str = "2021") -> pd.DataFrame:
-    """One row per region of the level: value, flag, source (null value = missing)."""
+                    nuts_version: str | None = None) -> pd.DataFrame:
+    """One row per region of the level in the warehouse's NUTS version (or `nuts_version`):
+    value, flag, source, converted_from (null value = missing)."""
     return run_named(wh, "map_values", indicator_id=indicator_id, level=level, year=year,
-                     sex=sex, nuts_version=nuts_version)
+                     sex=sex, nuts_version=nuts_version or wh.nuts_version)
 
 
 def load_indicator_coverage(wh: Warehouse, indicator_id: str) -> pd.DataFrame:
@@ -66,8 +67,9 @@ def has_demo_values(wh: Warehouse) -> bool:
         "SELECT EXISTS (SELECT 1 FROM indicator_values WHERE source = 'demo')")[0][0])
 
 
-def load_regions(wh: Warehouse, nuts_version: str = "2021") -> pd.DataFrame:
-    return run_named(wh, "region_list", nuts_version=nuts_version)
+def load_regions(wh: Warehouse, nuts_version: str | None = None) -> pd.DataFrame:
+    """The regions of the warehouse's NUTS version (or `nuts_version`), all levels."""
+    return run_named(wh, "region_list", nuts_version=nuts_version or wh.nuts_version)
 
 
 def load_region_values(wh: Warehouse, geo_code: str) -> pd.DataFrame:

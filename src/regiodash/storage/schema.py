@@ -16,13 +16,16 @@ COLUMNS: dict[str, tuple[pa.DataType, str]] = {
     "dataset": (pa.string(), "publisher's dataset code, lower case (e.g. nama_10r_2gdp)"),
     "geo_code": (pa.string(), "NUTS code (or EU aggregate such as EU27_2020)"),
     "nuts_level": (pa.int8(), "0 country .. 3; -1 for supranational aggregates (EU27_2020)"),
-    "nuts_version": (pa.string(), "NUTS classification the code belongs to (2016, 2021)"),
+    "nuts_version": (pa.string(), "NUTS classification the code belongs to (2013, 2016, 2021, "
+                     "2024); in indicator_values always the build's version"),
     "year": (pa.int16(), "reference year"),
     "sex": (pa.string(), "F women, M men, T total"),
     "value": (pa.float64(), "value in the indicator's unit; null when missing (never zero)"),
     "flag": (pa.string(), "Eurostat observation flag (e, p, b, c, ...), null when none"),
     "unit": (pa.string(), "unit of value after normalisation"),
     "source": (pa.string(), "eurostat, user, demo or derived"),
+    "converted_from": (pa.string(), "NUTS version a value was converted from with the JRC "
+                       "NUTS converter weights; null when published in the build's version"),
 }
 
 OBSERVATION_COLUMNS = [
@@ -31,7 +34,7 @@ OBSERVATION_COLUMNS = [
 ]
 INDICATOR_VALUE_COLUMNS = [
     "indicator_id", "geo_code", "nuts_level", "nuts_version", "year", "sex", "value", "flag",
-    "source",
+    "source", "converted_from",
 ]
 INDICATOR_VALUE_KEY = ["indicator_id", "geo_code", "year", "sex"]
 

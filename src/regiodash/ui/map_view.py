@@ -27,7 +27,6 @@ from regiodash.ui.url import read_view, render_copy_link, write_view
 from regiodash.ui.widgets import SEX_LABELS, arrow_table, render_demo_banner, render_notes
 
 PAGE = "map"
-NUTS_VERSION = "2021"
 # Figures kept per process; a NUTS 3 view holds about 1-2 MB (figure and its frozen dict).
 MAX_CACHED_VIEWS = 32
 GROUP_LEGEND = ("Colours (Okabe-Ito, colour-blind safe): Leader dark blue, Strong light blue, "
@@ -187,7 +186,7 @@ def map_figure(version: str, indicator: str, level: int, year: int, sex: str, co
         unit=f"points ({unit}), men - women" if sex == "gap" else unit,
         decimals=int(row["decimals"]), direction=str(row["direction"]),
         diverging=sex == "gap")
-    geometry = data.geojson(version, level, NUTS_VERSION)
+    geometry = data.geojson(version, level, data.nuts_version(version))
     grouped = indicator == INDEX_ID and sex == "T"
     if grouped:
         groups = data.innovation_groups(version, level)

@@ -94,13 +94,21 @@ def _names(rows: pd.DataFrame) -> list[str]:
 
 def _provenance(rows: pd.DataFrame, describe_flag: Callable[[str], str]
                 ) -> dict[str, list[str]]:
-    """Tooltip columns flag (described; "none"), source ("-" when unknown), NUTS version."""
+    """Tooltip columns flag (described; "none"), source ("-" when unknown), NUTS version
+    (with "converted from NUTS <v>" where the value was moved from another version)."""
+    converted = rows["converted_from"] if "converted_from" in rows else [None] * len(rows)
     return {
         "flag": [html.escape(describe_flag(f) if isinstance(f, str) else "none")
                  for f in rows["flag"]],
         "source": [html.escape(str(x) if isinstance(x, str) else "-") for x in rows["source"]],
-        "nuts": [html.escape(str(x)) for x in rows["nuts_version"]],
+        "nuts": [html.escape(str(x) + (f", converted from NUTS {c} (JRC NUTS converter)"
+                                       if isinstance(c, str) and c else ""))
+                 for x, c in zip(rows["nuts_version"], converted, strict=True)],
     }
+
+
+NO_DATA_HOVER = "<b>{{name}}</b> (%{location})<br>no data<extra></extra>"
+"""Tooltip of a region without a value: no value, so no flag and no source to name."""
 
 
 def build_choropleth(
@@ -132,7 +140,7 @@ def build_choropleth(
             geojson=subset_geojson(geojson, missing["geo_code"].tolist()), featureidkey="id",
             locations=missing["geo_code"].tolist(),
             z=[0] * len(missing), colorscale=[[0, MISSING_COLOUR], [1, MISSING_COLOUR]],
-            showscale=False, **tooltip(missing),
+            showscale=False, **compact_hover(NO_DATA_HOVER, {"name": _names(missing)}),
             marker_line_color="white", marker_line_width=0.4, name="no data",
         ))
     fig.add_trace(go.Choropleth(
@@ -189,7 +197,14 @@ def build_group_map(geojson: dict | str, values: pd.DataFrame, describe_flag=lam
             name=name, showlegend=False, marker_line_color="white", marker_line_width=0.4)
 
     if len(missing):
-        fig.add_trace(trace(missing, "no data", MISSING_COLOUR))
+        fig.add_trace(go.Choropleth(
+            geojson=subset_geojson(geojson, missing["geo_code"].tolist()), featureidkey="id",
+            locations=missing["geo_code"].tolist(), z=[1] * len(missing),
+            colorscale=[[0, MISSING_COLOUR], [1, MISSING_COLOUR]], showscale=False,
+            **compact_hover("<b>{{name}}</b> (%{location})<br>no index (insufficient data)"
+                            "<extra></extra>", {"name": _names(missing)}),
+            name="no data", showlegend=False, marker_line_color="white",
+            marker_line_width=0.4))
     for grp, colour in GROUP_COLOURS.items():
         rows = frame[frame["grp"] == grp]
         if len(rows):

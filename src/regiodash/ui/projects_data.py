@@ -27,7 +27,6 @@ from regiodash.ui import data
 from regiodash.ui.data import VERSIONS_KEPT, current_settings
 
 MAX_PARAM_LENGTH = 200
-NUTS_VERSION = "2021"
 URL_KEYS = ("project", "programme", "indicator")
 
 
@@ -136,8 +135,8 @@ def projects_model(version: str) -> ProjectsModel:
 def geometry(data_version: str) -> tuple[str, frozenset[str]]:
     """URL of the NUTS 2 geometry file (served statically, fetched once by the browser) and
     its region codes (ui.data.data_version)."""
-    geo = data.geojson_dict(data_version, 2, NUTS_VERSION)
-    return (data.geojson(data_version, 2, NUTS_VERSION),
+    geo = data.geojson_dict(data_version, 2, data.nuts_version(data_version))
+    return (data.geojson(data_version, 2, data.nuts_version(data_version)),
             frozenset(f["id"] for f in geo["features"]))
 
 

@@ -7,7 +7,7 @@ with regions_at_level as (
 ),
 
 values_for_view as (
-    select geo_code, value, flag, source, nuts_version
+    select geo_code, value, flag, source, nuts_version, converted_from
     from indicator_values
     where indicator_id = $indicator_id
       and nuts_level = $level
@@ -24,7 +24,8 @@ final as (
         v.value,
         v.flag,
         v.source,
-        coalesce(v.nuts_version, $nuts_version) as nuts_version
+        coalesce(v.nuts_version, $nuts_version) as nuts_version,
+        v.converted_from
     from regions_at_level as r
     left join values_for_view as v using (geo_code)
 )

@@ -2,7 +2,8 @@
 -- joined to the catalog for title, unit, domain and direction. Read from the by-region copy
 -- of indicator_values, where one region's rows sit in one or two row groups.
 with values_for_region as (
-    select indicator_id, year, sex, value, flag, source, nuts_version, nuts_level
+    select indicator_id, year, sex, value, flag, source, nuts_version, nuts_level,
+        converted_from
     from indicator_values_by_region
     where geo_code = $geo_code
 ),
@@ -20,6 +21,7 @@ final as (
         v.flag,
         v.source,
         v.nuts_version,
+        v.converted_from,
         c.source_dataset
     from values_for_region as v
     left join indicator_catalog as c using (indicator_id)
