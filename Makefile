@@ -7,7 +7,7 @@ PORT   ?= $(or $(REGIODASH_PORT),8501)
 DATA   ?= $(or $(REGIODASH_DATA_DIR),data)
 export REGIODASH_DATA_DIR := $(DATA)
 
-.PHONY: install run test test-fast lint chromium demo bench bench-quick clean
+.PHONY: install run test test-fast lint chromium demo fetch-catalog bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ chromium:
 
 demo: install
 	$(BIN)/regiodash demo
+
+# Every catalog dataset from Eurostat's API (needs internet), filtered to the catalog's codes,
+# then one import and one build. The download cache is revalidated, so a rerun is cheap.
+fetch-catalog: install
+	$(BIN)/regiodash fetch --catalog
 
 run: install
 	@[ -f "$(DATA)/indicator_values.parquet" ] || $(BIN)/regiodash demo

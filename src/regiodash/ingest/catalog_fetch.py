@@ -1,7 +1,7 @@
 """The whole indicator catalog from Eurostat in one step: filtered downloads, one import, one build.
 
-Grain: one request and one cached file per catalog dataset (`indicators.catalog.CATALOG`
-names 22 datasets for 31 indicators), filtered server-side to the codes the catalog reads:
+Grain: one request and one cached file per dataset of `indicators.catalog.CATALOG` (several
+indicators may read one dataset), filtered server-side to the codes the catalog reads:
 per dimension, the union of the codes of every catalog entry on that dataset (`sex` F, M and T
 when an entry breaks down by sex); a dimension some entry leaves open stays unfiltered, and
 `geo` and time are never filtered. The download, cache and retries are
