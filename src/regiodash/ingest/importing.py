@@ -19,6 +19,7 @@ import pandas as pd
 from indicators.spec import EUROSTAT_LICENCE
 from regiodash.config import Settings
 from regiodash.errors import InputFileError
+from regiodash.ingest.catalog_coverage import review_tables
 from regiodash.ingest.model import RawTable
 from regiodash.ingest.readers import read_file
 from regiodash.ingest.text import decode_text, read_bytes, split_lines
@@ -138,6 +139,7 @@ def import_tables(
     re-importing a file changes nothing.
     """
     require_local(settings, "importing")
+    review_tables(tables)  # unmapped labels, empty catalog indicators: raise before any write
     paths = WarehousePaths(settings.data_dir)
     known = load_known_codes(settings.reference_dir)
     manifest = read_manifest(paths)
@@ -159,8 +161,7 @@ def import_tables(
         if progress:
             progress(f"writing {target.relative_to(paths.root)} ({len(frame):,} rows)")
         total = _merge_raw(frame, table.key_columns, target)
-        if table.unmapped_labels:
-            notes.append(f"labels kept as text (no code known): {table.unmapped_labels}")
+        notes.extend(table.notes)  # from the parser and catalog_coverage.review_tables
         result = ImportResult(location, table.dataset, source, table.format, len(frame),
                               "imported", version, target, notes)
         results.append(result)
