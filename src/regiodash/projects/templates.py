@@ -8,6 +8,7 @@ from functools import partial
 from pathlib import Path
 
 from regiodash.projects.model import TABLE_ORDER, TABLES
+from regiodash.storage.files import write_with
 
 TEMPLATE_ROWS: dict[str, dict[str, object]] = {
     "projects": {
@@ -52,8 +53,6 @@ def _write_text(tmp: Path, text: str) -> None:
 
 def write_templates(out_dir: str | Path) -> list[Path]:
     """Write projects.csv, partners.csv, kpis.csv and kpi_values.csv templates to `out_dir`."""
-    from regiodash.storage.files import write_with
-
     out = Path(out_dir)
     written = []
     for name in TABLE_ORDER:

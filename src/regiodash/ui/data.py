@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
+from indicators.innovation.specs import COMPONENT_IDS
 from regiodash.config import REPO_ROOT, Settings, load_settings
 from regiodash.geometry import (
     BOUNDARIES_FILE,
@@ -206,8 +207,6 @@ def view_context(version: str) -> ViewContext:
     A frozen dataclass of frozensets: shared (rerun_cache), never copied."""
     cat = catalog(version)
     regs = regions(version)
-    from indicators.innovation.specs import COMPONENT_IDS
-
     weight_ids = frozenset(COMPONENT_IDS) & frozenset(cat["indicator_id"])
     return ViewContext(
         indicators=frozenset(cat["indicator_id"]),
