@@ -53,38 +53,39 @@ def query_ops(size: str, year: int) -> dict[str, Callable[[Any], Any]]:
 
 
 def projects_ops(size: str) -> tuple[dict[str, Callable[[], Any]], str | None]:
-    """The Projects page's uncached pipeline, step by step (None note when available)."""
-    try:
-        from regiodash.projects import queries as pq_
-    except Exception as exc:  # noqa: BLE001 - another engineer is writing it; report, go on
-        return {}, f"projects queries not importable: {type(exc).__name__}: {exc}"
+    """The Projects page's uncached pipeline, step by step (None note when available).
+
+    Warehouse reads go through one open Warehouse, as the page's do."""
+    from regiodash.projects import queries as pq_
+    from regiodash.projects import region_data
+    from regiodash.storage.connection import open_warehouse
+
     settings = settings_for(size)
+    wh = open_warehouse(settings)
     try:
         portfolio = pq_.load_portfolio(settings)
         regions = pq_.load_region_names(settings.reference_dir)
         budgets = pq_.load_partner_budgets(portfolio, regions)
-        groups = pq_.load_innovation_groups(settings.data_dir)
+        groups = region_data.load_innovation_groups(wh)
         located = pq_.attach_groups(budgets, groups)
         codes = sorted(set(located["nuts2_code"].dropna()))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - report it in the results, go on
         return {}, f"projects pipeline failed: {type(exc).__name__}: {exc}"
-    ids = list(pq_.REGION_INDICATORS)
+    ids = list(region_data.REGION_INDICATORS)
     ops: dict[str, Callable[[], Any]] = {
         "projects: load portfolio": lambda: pq_.load_portfolio(settings),
         "projects: partner budgets": lambda: pq_.load_partner_budgets(portfolio, regions),
-        "projects: innovation groups (file)": lambda: pq_.load_innovation_groups(
-            settings.data_dir),
+        "projects: innovation groups (file)": lambda: region_data.load_innovation_groups(wh),
         "projects: attach groups": lambda: pq_.attach_groups(budgets, groups),
         "projects: group shares": lambda: pq_.group_shares(located, groups is not None),
         "projects: budget by programme": lambda: pq_.budget_by_programme(portfolio),
         "projects: budget by region": lambda: pq_.budget_by_region(located, 2),
         "projects: region map frame": lambda: pq_.region_map_frame(located),
         "projects: portfolio overview": lambda: pq_.portfolio_overview(portfolio),
-        "projects: available indicator ids": lambda: pq_.available_indicator_ids(
-            settings.data_dir),
-        "projects: partner-region indicators": lambda: pq_.load_region_indicator_values(
-            settings.data_dir, codes, ids),
-        "projects: groups are demo": lambda: pq_.innovation_groups_are_demo(settings.data_dir),
+        "projects: available indicator ids": lambda: region_data.available_indicator_ids(wh),
+        "projects: partner-region indicators": lambda: region_data.load_region_indicator_values(
+            wh, codes, ids),
+        "projects: groups are demo": lambda: region_data.innovation_groups_are_demo(wh),
     }
     return ops, None
 
