@@ -4,10 +4,9 @@ Streamlit 1.67 binds its listening socket itself (`socket.socket(family=...)`, n
 protocol) and hands it to uvicorn. asyncio disables Nagle's algorithm (TCP_NODELAY) only on
 sockets whose protocol is IPPROTO_TCP, so the app's connections keep it on. A rerun sends one
 small message (new_session) and then the page's deltas; with Nagle on, the deltas wait until
-the browser acknowledges the first message, which Linux delays by 40 ms on a busy
-connection. Measured here with the load test's websocket client, a map rerun requested right
-after the previous one took 48 ms, and 7 ms with TCP_NODELAY (an empty Streamlit app: 44 ms
-and 3 ms). `make run`, `regiodash serve` and the test and benchmark servers start through
+the browser acknowledges the first message, which Linux delays (delayed ACK) on a busy
+connection, so a rerun waits for a timer instead of for work (the figures are in
+BENCHMARKS.md and README's Speed section). `make run`, `regiodash serve` and the test and benchmark servers start through
 this module; plain `streamlit run app.py` works too, without this fix.
 
 The fix sets TCP_NODELAY on the listening socket: accepted connections inherit it (Linux,

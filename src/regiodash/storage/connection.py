@@ -129,7 +129,7 @@ class Warehouse:
         self._declare_by_region(by_region if by_region.exists() else None,
                                 self.paths.indicator_values)
         self._over_local("TABLE", "manifest", self.paths.manifest, MANIFEST_SCHEMA)
-        # innovation_groups stays a view locally: loading it would add ~30 ms to every
+        # innovation_groups stays a view locally: loading it would slow down every
         # opening at the 100x panel, for a query the pages cache per level.
         self._over_local("VIEW", "innovation_groups", self.paths.innovation_groups,
                          GROUPS_SCHEMA)

@@ -51,10 +51,10 @@ F = TypeVar("F")
 def rerun_cache(maxsize: int) -> Callable[[F], F]:
     """A process-wide cache of the read-only objects a page looks up on every rerun.
 
-    `st.cache_resource` hashes the function and every argument on each call (about 0.1 ms
-    here); a page making five such look-ups spent about a tenth of its rerun on them. These
-    functions take only strings, numbers and tuples (the data version first), so a plain
-    `functools.lru_cache` is enough: a hit costs about a microsecond. Values are shared by
+    `st.cache_resource` hashes the function and every argument on each call, a noticeable
+    share of a rerun for a page making several look-ups. These functions take only strings,
+    numbers and tuples (the data version first), so a plain `functools.lru_cache` is enough
+    and a hit costs next to nothing. Values are shared by
     every session and must not be mutated. Two sessions missing at once may both compute
     the value; they get equal results and the cache keeps one.
     """
