@@ -17,6 +17,7 @@ Each answer carries an ETag and Last-Modified; a request with a matching If-None
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
 import json
 import socket
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from rich.console import Console
 
 from regiodash import cli
 from regiodash.config import Settings, load_settings
@@ -39,6 +41,7 @@ from regiodash.ingest.catalog_fetch import (
     catalog_requests,
     fetch_catalog,
 )
+from regiodash.ingest.catalog_progress import RichCatalogProgress, print_catalog_summary
 from regiodash.ingest.download import manifest_path
 from regiodash.ingest.eurostat_api import cache_path_for
 from regiodash.storage.layout import WarehousePaths, read_manifest
@@ -459,6 +462,24 @@ def test_cli_fetch_catalog_prints_the_summary_and_exits_non_zero_on_a_failure(
     assert "failed (1): pat_ep_rtot" in second
     assert "pat_ep_rtot (fetch): Eurostat has no dataset 'pat_ep_rtot' (HTTP 404" in second
     assert "nothing new to import" in second
+
+
+def test_rich_bars_show_each_dataset_and_the_overall_count(
+    eurostat: FakeEurostat, settings: Settings, real_tsv: RealTsv
+) -> None:
+    CatalogReplay(eurostat, real_tsv, "tsv")
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=120, color_system=None)
+    chosen = ["pat_ep_rtot", "nama_10r_3gdp"]
+
+    with RichCatalogProgress(console, total=len(chosen)) as bars:
+        summary = fetch_catalog(settings, fmt="tsv", datasets=chosen, progress=bars)
+    print_catalog_summary(console, summary)
+
+    output = screen.getvalue()
+    assert "Eurostat catalog" in output and "2/2 datasets" in output
+    assert "fetched pat_ep_rtot (" in output and "fetched nama_10r_3gdp (" in output
+    assert "fetched (2): pat_ep_rtot, nama_10r_3gdp" in output and "all OK" in output
 
 
 def test_cli_fetch_needs_codes_or_catalog(capsys: pytest.CaptureFixture[str]) -> None:
