@@ -432,6 +432,11 @@ def test_offline_fails_fast_with_one_clear_message(
     assert set(statuses) <= {FAILED, SKIPPED} and statuses.count(FAILED) <= 3
     assert not summary.ok and summary.build is None
     assert not WarehousePaths(settings.data_dir).manifest.exists()
+    screen = io.StringIO()
+    print_catalog_summary(Console(file=screen, width=200), summary)
+    output = screen.getvalue()
+    assert output.count("regiodash import PATH") == 1  # the reason once, not per dataset
+    assert "Eurostat could not be reached (above)" in output
 
 
 # --------------------------------------------------------------------------- the command line

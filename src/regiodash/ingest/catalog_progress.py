@@ -89,9 +89,10 @@ class RichCatalogProgress:
         line = f"[{style}]{event.status}[/{style}] {event.dataset}"
         if event.status in {FETCHED, UNCHANGED} and event.done_bytes:
             line += f" ({event.done_bytes:,} bytes)"
-        if event.message:
-            line += f": {escape(event.message)}"
-        self._overall_bar.console.print(line, highlight=False)
+        if event.status == FAILED:
+            line += " (why: in the summary below)"
+        if event.status != SKIPPED:
+            self._overall_bar.console.print(line, highlight=False)
 
 
 def _size(done: int, total: int | None) -> str:
@@ -117,7 +118,9 @@ def print_catalog_summary(console: Console, summary: CatalogFetchSummary) -> Non
         )
         if status == FAILED:
             for outcome in group:
-                console.print(f"  - {outcome.dataset} ({outcome.stage}): {escape(outcome.error)}")
+                offline = summary.offline and outcome.error.startswith("Could not reach")
+                why = "Eurostat could not be reached (above)" if offline else outcome.error
+                console.print(f"  - {outcome.dataset} ({outcome.stage}): {escape(why)}")
     for outcome in summary.imported:
         console.print(
             f"imported {outcome.dataset}: {outcome.rows:,} rows, NUTS {outcome.nuts_version}"
