@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from indicators.catalog import CATALOG
 from regiodash.config import load_settings
 from regiodash.ingest.readers import read_file
 from regiodash.nuts import detect_nuts_version, is_extra_regio, load_known_codes
@@ -226,3 +227,30 @@ def test_urt_gind3_m_flags_have_no_value(real_data_dir: Path) -> None:
     flagged_m = frame[frame.flag == "m"]
     assert len(flagged_m) > 0
     assert flagged_m.value.isna().all()
+
+
+CATALOG_DIMS = sorted({d for e in CATALOG for d, _ in e.filters}
+                      | {e.sex_dim for e in CATALOG if e.sex_dim})
+
+
+@pytest.mark.parametrize("name", sorted(LABEL_FILES))
+def test_label_files_map_every_catalog_filtered_dimension(real_data_dir: Path, name) -> None:
+    """Every dimension the catalog filters on that a real label file has holds codes only."""
+    table = read_file(real_data_dir / LABEL_DIR / name)
+    present = [d for d in table.dimensions if d in CATALOG_DIMS]
+    assert "freq" in present  # and unit, age, sex, deg_urb where the file has them
+    for dim in present:
+        assert dim not in table.unmapped_labels, (dim, table.unmapped_labels.get(dim))
+        assert table.labels_mapped[dim] == table.frame[dim].nunique()
+        assert table.frame[dim].str.fullmatch(r"[A-Z0-9_\-]+").all(), dim
+
+
+@pytest.mark.parametrize("name", ["trng_lfse_04.tsv", "ilc_peps11.tsv"])
+def test_old_bulk_tsv_gets_its_annual_freq(real_data_dir: Path, name: str) -> None:
+    path = real_data_dir / "eurostat" / "bulk_tsv_old" / name
+    table = read_file(path)
+    assert table.dimensions[0] == "freq" and set(table.frame.freq) == {"A"}
+    lines = [x for x in path.read_text(encoding="utf-8").split("\n")[1:] if x]
+    n_periods = len(path.read_text(encoding="utf-8").split("\n", 1)[0].split("\t")) - 1
+    assert len(table.frame) == len(lines) * n_periods  # 1,455 x 16 and 201 x 14 cells
+    assert not table.frame.duplicated(table.key_columns).any()
