@@ -198,7 +198,8 @@ def _apply_step(rows: pd.DataFrame, edges: pd.DataFrame, rule: ConversionRule,
     groups = joined.groupby([*key, "code_to"], sort=False, dropna=False)
     out = groups.agg(part=("part", "sum"), base=("base", "sum"), have=("value", "count"),
                      needed=("needed", "first"), changed=("moved", "any")).reset_index()
-    out["flag"] = groups["flag"].agg(merge_flags).to_numpy()
+    flags = groups["flag"].agg(merge_flags).astype(object)
+    out["flag"] = flags.where(flags.notna(), None).to_numpy()
     complete = out["have"] >= out["needed"]
     if rule.method == "mean":
         out["value"] = out["part"] / out["base"].where(out["base"] > 0)
