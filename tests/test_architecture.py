@@ -28,7 +28,7 @@ ALLOWED = {
     "projects": {"indicators", "base", "storage", "ingest", "projects"},
     "ui": {"indicators", "base", "storage", "ingest", "projects", "ui"},
     "server": {"base", "server"},
-    "cli": {"indicators", "base", "storage", "ingest", "projects", "cli", "server"},
+    "cli": {"indicators", "base", "storage", "ingest", "projects", "cli", "server", "report"},
     "pages": {"indicators", "base", "ui", "pages"},
 }
 
@@ -53,8 +53,8 @@ def layer_of(module: str) -> str | None:
         return None
     if len(parts) == 1 or parts[1] in BASE:
         return "base"
-    if module in CLI_MODULES:
-        return "cli"
+    if module in CLI_MODULES or parts[1].startswith("cli_"):
+        return "cli"  # regiodash/cli_<command>.py: one sub-command's options and output
     return {"storage": "storage", "ingest": "ingest", "projects": "projects", "ui": "ui",
             "server": "server", "cli": "cli"}.get(parts[1])
 
