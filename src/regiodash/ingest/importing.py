@@ -23,7 +23,7 @@ from regiodash.ingest.catalog_coverage import review_tables
 from regiodash.ingest.model import RawTable
 from regiodash.ingest.readers import read_file
 from regiodash.ingest.text import decode_text, read_bytes, split_lines
-from regiodash.nuts import detect_nuts_version, load_known_codes, row_versions
+from regiodash.nuts import detect_nuts_version, load_known_codes, nuts_level_of, row_versions
 from regiodash.storage.files import sha256_file, write_with
 from regiodash.storage.layout import (
     USER_LICENCE,
@@ -61,7 +61,6 @@ def _version_column(table: RawTable, known: dict[str, set[str]]) -> tuple[str | 
     return detect_nuts_version(codes, known)
 
 
-def _merge_raw(new: pd.DataFrame, key: list[str], target: Path) -> int:
 def first_lines(path: str | Path, codes: Iterable[str]) -> dict[str, int | None]:
     """The first line of the file on which each code appears as a whole cell or key part
     (delimited by tab, comma, semicolon, quote, colon or the line's ends); None if not found
@@ -90,7 +89,10 @@ def _stamp_versions(table: RawTable, frame: pd.DataFrame, version: str | None,
     per_code = row_versions(frame["geo"].astype(str).unique(), known, version)
     frame["nuts_version"] = frame["geo"].astype(str).map(per_code)
     notes = []
-    unknown = sorted(code for code, v in per_code.items() if v is None)
+    # Countries and aggregates of a table without regions have no version to stamp; only
+    # regional codes can be unknown.
+    unknown = sorted(code for code, v in per_code.items()
+                     if v is None and (nuts_level_of(code) or 0) >= 1)
     if unknown:
         lines = first_lines(table.source_path, unknown[:20])
         named = ", ".join(f"{c} (line {lines[c]})" if lines.get(c) else c for c in unknown[:20])
@@ -106,6 +108,7 @@ def _stamp_versions(table: RawTable, frame: pd.DataFrame, version: str | None,
     return notes
 
 
+def _merge_raw(new: pd.DataFrame, key: list[str], target: Path) -> int:
     """Upsert `new` into the raw file `target` by `key`; return the resulting row count."""
     con = duckdb.connect()
     try:
