@@ -36,7 +36,9 @@ fetch-catalog: install
 	$(BIN)/regiodash fetch --catalog
 
 run: install
-	@[ -f "$(DATA)/indicator_values.parquet" ] || $(BIN)/regiodash demo
+	@[ -f "$(DATA)/indicator_values.parquet" ] || { \
+	  echo "no warehouse in $(DATA): real Eurostat GDP (data/bundled/) + synthetic demo panel"; \
+	  $(BIN)/regiodash demo; }
 	$(BIN)/python -m regiodash.server run app.py --server.port $(PORT) --server.headless true
 
 test: install chromium

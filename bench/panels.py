@@ -2,9 +2,11 @@
 
 Sizes (rows are observations, i.e. rows of the demo panel and of observations.parquet):
 
-- `1x`: exactly what `regiodash demo` writes (`write_demo_panel`): every NUTS 2 region of NUTS
-  2021 plus its NUTS 1 and NUTS 0 parents, the 31 catalog indicators, 12 years (2012-2023),
-  by sex where the indicator has a sex breakdown: 351,168 rows.
+- `1x`: the synthetic demo panel `write_demo_panel` writes (every catalog indicator, none
+  left out for the bundled real data): NUTS 2 of NUTS 2021 with NUTS 1 and NUTS 0 parents,
+  NUTS 3 for the indicators Eurostat publishes there, 12 years (2012-2023) less the years
+  each indicator's demo profile leaves out, by sex where the indicator has a sex breakdown:
+  374,218 rows. (`regiodash demo` itself also imports the bundled real GDP table.)
 - `10x` and `100x`: every region of NUTS 2021 at levels 0-3 (37 + 125 + 334 + 1514 = 2,010
   codes, extra-regio excluded), every catalog indicator at every level (more than Eurostat
   publishes: most catalog indicators stop at NUTS 2, so this is the worst case for the
@@ -18,9 +20,10 @@ Sizes (rows are observations, i.e. rows of the demo panel and of observations.pa
 Grain: one row per indicator, region, year and sex, in the observations schema
 (storage.schema.OBSERVATIONS_SCHEMA), source = 'demo', nuts_version = '2021', sorted like the
 demo panel (indicator_id, nuts_level, year, geo_code, sex). Values follow the demo panel's
-plausible ranges (ingest.demo.profile_for) and regional development factor; about 3 % of the
-values are null (missing stays missing) and some carry flags ('p' for a share of the latest
-year, 'e' here and there), so the build and the pages see missing and flagged values too.
+ranges (ingest.demo.profile_for, placed linearly) and its fallback regional development
+factor (ingest.demo._region_factor); about 3 % of the values are null (missing stays
+missing) and some carry flags ('p' for a share of the latest year, 'e' here and there), so
+the build and the pages see missing and flagged values too.
 Everything is seeded: the same size always gives the same file.
 """
 
@@ -45,7 +48,7 @@ from regiodash.storage.files import atomic_path
 from regiodash.storage.layout import WarehousePaths, append_manifest, new_manifest_record
 from regiodash.storage.schema import OBSERVATIONS_SCHEMA
 
-GENERATOR_VERSION = 1  # bump when the generated values change, so cached panels are rebuilt
+GENERATOR_VERSION = 2  # bump when the generated values change, so cached panels are rebuilt
 NUTS_VERSION = "2021"
 EXTRA_PREFIX = "bench_indicator_"
 EXTRA_DATASET = "bench_synthetic"

@@ -21,12 +21,21 @@ def _say(message: str) -> None:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the synthetic demo panel, import the bundled real default (data/bundled/) and
+    build. The demo panel leaves out the indicators the bundled files hold, so those are real
+    in every region and year they have, and missing where Eurostat publishes nothing."""
+    from regiodash.ingest.bundled import bundled_indicator_ids, import_bundled_default
     from regiodash.ingest.demo import write_demo_panel
     from regiodash.storage.build import build_warehouse
 
+    real_ids = frozenset() if args.synthetic_only else bundled_indicator_ids()
     with console.status("writing the synthetic demo panel"):
-        rows = write_demo_panel(settings)
+        rows = write_demo_panel(settings, exclude=real_ids)
     _say(f"demo panel: {rows:,} synthetic rows (source = 'demo')")
+    if not args.synthetic_only:
+        for r in import_bundled_default(settings, progress=_say):
+            _say(f"real default {r.status}: {r.dataset} ({r.rows:,} rows, Eurostat, "
+                 f"CC BY 4.0; NUTS {r.nuts_version}) from {r.path}")
     if not args.no_build:
         summary = build_warehouse(settings, progress=_say)
         _say(f"built: {summary.indicator_values:,} indicator values")
@@ -147,7 +156,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     if not settings.is_remote and not WarehousePaths(settings.data_dir).has_data():
         _say("no warehouse yet: building the demo panel")
-        cmd_demo(argparse.Namespace(no_build=False), settings)
+        cmd_demo(argparse.Namespace(no_build=False, synthetic_only=False), settings)
     port = args.port or settings.port
     cmd = [sys.executable, "-m", "regiodash.server", "run", str(REPO_ROOT / "app.py"),
            "--server.port", str(port), "--server.headless", str(args.headless).lower()]
@@ -163,8 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("demo", help="write the synthetic demo panel and build")
-    p.add_argument("--no-build", action="store_true", help="only write the panel")
+    p = sub.add_parser("demo", help="write the synthetic demo panel plus the bundled real "
+                                    "default (Eurostat GDP) and build")
+    p.add_argument("--no-build", action="store_true", help="only write the raw files")
+    p.add_argument("--synthetic-only", action="store_true",
+                   help="leave out the bundled real data: every indicator synthetic")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("import", help="import Eurostat TSV / SDMX-CSV / JSON-stat or tidy files")

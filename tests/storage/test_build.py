@@ -41,13 +41,14 @@ def write_tidy(path: Path, rows: list[str]) -> Path:
 def test_real_values_take_precedence_over_demo_and_missing_stays_missing(settings, tmp_path):
     spec = sex_indicator()
     write_demo_panel(settings)
-    tidy = write_tidy(tmp_path / "mine.csv", ["DE21,2020,F,11.5,p", "DE21,2020,M,,"])
+    # 2021: the demo publishes regional R&D for DE in odd years only, as Eurostat does
+    tidy = write_tidy(tmp_path / "mine.csv", ["DE21,2021,F,11.5,p", "DE21,2021,M,,"])
     results = import_files([tidy], settings, dataset=spec.indicator_id)
     assert results[0].status == "imported"
     build_warehouse(settings)
     values = pd.read_parquet(WarehousePaths(settings.data_dir).indicator_values)
     key = (values.indicator_id == spec.indicator_id) & (values.geo_code == "DE21") & (
-        values.year == 2020)
+        values.year == 2021)
     rows = values[key].set_index("sex")
     assert rows.loc["F", "value"] == 11.5
     assert rows.loc["F", "source"] == "user" and rows.loc["F", "flag"] == "p"
@@ -279,7 +280,7 @@ def test_precedence_matches_the_sql_window_it_replaces():
 def test_modules_given_only_the_rows_they_read_give_the_same_result(demo_settings):
     """The build passes each module only its MODULE_INPUTS rows; passing every catalog row
     to every module (as before) must give exactly the same derived rows."""
-    from indicators import gender_inclusion, sustainability
+    from indicators import cohesion, gender_inclusion, sustainability
     from indicators.innovation import gaps as innovation_gaps
     from indicators.innovation import index as innovation_index
     from indicators.innovation import specs as innovation_specs
@@ -298,6 +299,7 @@ def test_modules_given_only_the_rows_they_read_give_the_same_result(demo_setting
         innovation_gaps.compute_gap_to_country_best(index_rows),
         gender_inclusion.compute(values),
         sustainability.compute(values),
+        cohesion.compute(values),
     )], ignore_index=True)
     pd.testing.assert_frame_equal(derived, expected)
     pd.testing.assert_frame_equal(groups, innovation_gaps.classify_groups(index_rows)[

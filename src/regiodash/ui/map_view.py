@@ -91,7 +91,7 @@ def select_map_view() -> MapView:
         st.error("No data yet. Run `regiodash demo` (synthetic) or `regiodash import FILE`.")
         st.stop()
 
-    default_id = choices.default(INDEX_ID, "gdp_per_capita_pps", order=choices.by_domain)
+    default_id = choices.default("gdp_per_capita_pps_pct_eu27", INDEX_ID, order=choices.by_domain)
     defaults = ViewState(indicator=default_id, level=2)
     view, fresh = read_view(PAGE, defaults, ctx)
     state = st.session_state
