@@ -26,7 +26,10 @@ ALLOWED = {
     "storage": {"indicators", "base", "storage"},
     "ingest": {"indicators", "base", "storage", "ingest"},
     "projects": {"indicators", "base", "storage", "ingest", "projects"},
-    "ui": {"indicators", "base", "storage", "ingest", "projects", "ui"},
+    "ui": {"indicators", "base", "storage", "ingest", "projects", "ui", "report"},
+    # Printable reports: the pages' figure builders (ui modules without streamlit), laid out
+    # as PDF; the CLI and the pages' download buttons call them.
+    "report": {"indicators", "base", "storage", "ingest", "projects", "ui", "report"},
     "server": {"base", "server"},
     "cli": {"indicators", "base", "storage", "ingest", "projects", "cli", "server", "report"},
     "pages": {"indicators", "base", "ui", "pages"},
@@ -56,7 +59,7 @@ def layer_of(module: str) -> str | None:
     if module in CLI_MODULES or parts[1].startswith("cli_"):
         return "cli"  # regiodash/cli_<command>.py: one sub-command's options and output
     return {"storage": "storage", "ingest": "ingest", "projects": "projects", "ui": "ui",
-            "server": "server", "cli": "cli"}.get(parts[1])
+            "server": "server", "cli": "cli", "report": "report"}.get(parts[1])
 
 
 def type_only_lines(path: Path) -> set[int]:
