@@ -146,7 +146,7 @@ PROFILES: dict[str, DemoProfile] = {
     "unemployment_rate_pct": DemoProfile(2.0, 20.0, 0.02, 0.04, log=True, coupling=0.55,
                                          country_sd=0.6, labour_slope=2.5, gap_sd=0.8, **LFS),
     "neet_rate_pct": DemoProfile(4.0, 28.0, 0.012, 0.1, labour_slope=1.2, **LFS),
-    # women live 5-6 years longer, 8-10 years in the Baltics and the east
+    # women live about 5 years longer, more in less developed regions
     "life_expectancy_years": DemoProfile(74.0, 85.0, 0.015, 0.5, coupling=0.75,
                                          dev_gap_slope=-0.25, gap_sd=0.1, missing=0.01),
     "at_risk_of_poverty_or_social_exclusion_pct": DemoProfile(
