@@ -1,4 +1,5 @@
-"""AppTest for every page on the demo panel: renders, URL round trips, hostile parameters."""
+"""AppTest for every page on the demo panel and on the warehouse built from the real files
+(tests/conftest.py real_settings): renders, URL round trips, hostile parameters."""
 
 from __future__ import annotations
 
@@ -24,9 +25,8 @@ def test_no_pages_folder_beside_app_py():
     assert not (APP.parent / "pages").exists(), "remove the stale pages/ folder"
 
 
-@pytest.fixture()
-def make_app(demo_settings, monkeypatch):
-    monkeypatch.setenv("REGIODASH_DATA_DIR", str(demo_settings.data_dir))
+def app_factory(settings, monkeypatch):
+    monkeypatch.setenv("REGIODASH_DATA_DIR", str(settings.data_dir))
 
     def make(page: str, **params: str) -> AppTest:
         at = AppTest.from_file(str(APP), default_timeout=90)
@@ -38,6 +38,27 @@ def make_app(demo_settings, monkeypatch):
     return make
 
 
+@pytest.fixture()
+def make_app(demo_settings, monkeypatch):
+    return app_factory(demo_settings, monkeypatch)
+
+
+@pytest.fixture()
+def make_any_app(any_settings, monkeypatch):
+    """Pages on the demo warehouse, then on the real-data one (tests/conftest.py)."""
+    return app_factory(any_settings, monkeypatch)
+
+
+def on_demo(request) -> bool:
+    return request.node.callspec.params["any_settings"] == "demo"
+
+
+def texts(at: AppTest) -> list[str]:
+    """Every message and caption a page shows (warnings, infos, errors, captions, markdown)."""
+    return [e.value for kind in (at.warning, at.info, at.error, at.caption, at.markdown)
+            for e in kind]
+
+
 def qp(at: AppTest, key: str) -> str | None:
     value = at.query_params.get(key)
     if isinstance(value, list):
@@ -46,14 +67,17 @@ def qp(at: AppTest, key: str) -> str | None:
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_page_renders_on_the_demo_panel(make_app, page):
-    at = make_app(page)
+def test_page_renders_on_both_warehouses(make_any_app, page, request):
+    at = make_any_app(page)
     at.run()
     assert not at.exception, at.exception
     # the page asked for, through app.py's navigation
     assert at.title and at.title[0].value == TITLES[page]
-    if page != PAGE["methodology"]:
-        assert any("Synthetic demo data" in w.value for w in at.warning)
+    banner = any("Synthetic demo data" in w.value for w in at.warning)
+    # every page of the all-synthetic demo shows demo values; the real warehouse has none
+    assert banner == on_demo(request), texts(at)
+    if page != PAGE["projects"]:  # (projects_view words its own messages)
+        assert not any("regiodash build" in t for t in texts(at))  # the build did run
     # Every run goes through app.py (its sidebar text), also the second: with a `pages/`
     # folder AppTest, like a server's first request for a deep link, ran the page alone.
     at.run()
@@ -74,11 +98,14 @@ def test_page_renders_on_the_demo_panel(make_app, page):
     {"weights": "gerd_business_pct_gdp:50"},  # above the weight inputs' maximum
     {"tab": "<img src=x onerror=alert(1)>"},
 ])
-def test_hostile_parameters_fall_back_with_a_note(make_app, page, params):
-    at = make_app(page, **params)
+def test_hostile_parameters_fall_back_with_a_note(make_any_app, page, params):
+    at = make_any_app(page, **params)
     at.run()
     assert not at.exception, at.exception
     assert any("Ignored URL parameter" in i.value for i in at.info)
+    # what the URL held reaches the page only in the quoted note, never as HTML
+    hostile = next(iter(params.values()))[:40]
+    assert not [md for md in at.markdown if md.proto.allow_html and hostile in md.value]
 
 
 def test_profile_round_trip_and_region_change(make_app):

@@ -48,6 +48,18 @@ def load_indicator_coverage(wh: Warehouse, indicator_id: str) -> pd.DataFrame:
     return run_named(wh, "indicator_coverage", indicator_id=indicator_id)
 
 
+def load_indicator_year_coverage(wh: Warehouse, indicator_id: str) -> pd.DataFrame:
+    """One row per NUTS level, sex and year with values: regions with a value that year
+    (`regions`) and in any year at that level and sex (`level_regions`)."""
+    return run_named(wh, "indicator_year_coverage", indicator_id=indicator_id)
+
+
+def load_indicator_value_counts(wh: Warehouse) -> pd.DataFrame:
+    """One row per indicator with at least one non-missing value: n_values, n_regions,
+    first_year, last_year, has_demo."""
+    return run_named(wh, "indicator_value_counts")
+
+
 def load_catalog(wh: Warehouse) -> pd.DataFrame:
     return wh.query_df("SELECT * FROM indicator_catalog ORDER BY domain, title")
 

@@ -127,6 +127,25 @@ def coverage(version: str, indicator_id: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=QUERY_ENTRIES)
+def year_coverage(version: str, indicator_id: str) -> pd.DataFrame:
+    """One row per NUTS level, sex and year with values: `regions` (with a value that year)
+    and `level_regions` (with a value in any year at that level and sex)."""
+    return queries.load_indicator_year_coverage(get_warehouse(version), indicator_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=QUERY_ENTRIES)
+def value_counts(version: str) -> pd.DataFrame:
+    """One row per indicator with at least one value (n_values, n_regions, years, has_demo)."""
+    return queries.load_indicator_value_counts(get_warehouse(version))
+
+
+@rerun_cache(VERSIONS_KEPT)
+def indicators_with_data(version: str) -> frozenset[str]:
+    """The ids of the indicators with at least one non-missing value."""
+    return frozenset(value_counts(version)["indicator_id"])
+
+
+@st.cache_data(show_spinner=False, max_entries=QUERY_ENTRIES)
 def map_values(version: str, indicator_id: str, level: int, year: int, sex: str
                ) -> pd.DataFrame:
     return queries.load_map_values(get_warehouse(version), indicator_id, level, year, sex)

@@ -20,15 +20,30 @@ from indicators.innovation.specs import INDEX_ID
 from regiodash.errors import RegiodashError
 from regiodash.flags import describe_flag
 from regiodash.ui import data
+from regiodash.ui.data import VERSIONS_KEPT
 from regiodash.ui.figures import FrozenFigure
-from regiodash.ui.maps import MAP_CONFIG, MapSpec, build_choropleth, build_group_map, gap_values
-from regiodash.ui.state import ViewState
+from regiodash.ui.maps import (
+    MAP_CONFIG,
+    MapSpec,
+    build_category_map,
+    build_choropleth,
+    build_group_map,
+    category_legend,
+    gap_values,
+)
+from regiodash.ui.missing import SPECS, indicator_without_values
+from regiodash.ui.state import ViewContext, ViewState
 from regiodash.ui.url import read_view, render_copy_link, write_view
 from regiodash.ui.widgets import SEX_LABELS, arrow_table, render_demo_banner, render_notes
+from regiodash.ui.years import DefaultYear, choose_default_year
 
 PAGE = "map"
 # Figures kept per process; a NUTS 3 view holds about 1-2 MB (figure and its frozen dict).
 MAX_CACHED_VIEWS = 32
+# Where the usual default indicator has no values, the root URL opens on the first of these
+# with values (real GDP per head as % of the EU average, the first real map of the bundled
+# default), else on the first indicator with values in menu order.
+FALLBACKS = ("gdp_per_capita_pps_pct_eu27", "gdp_per_capita_pps", "gdp_per_capita_eur")
 GROUP_LEGEND = ("Colours (Okabe-Ito, colour-blind safe): Leader dark blue, Strong light blue, "
                 "Moderate orange, Emerging vermilion. ")
 
@@ -62,24 +77,59 @@ class MapFigure:
     overseas: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class YearCoverage:
+    """The years of one indicator, NUTS level and sex with values: `counts` (year -> regions
+    with a value), `level_regions` (regions with a value in any year) and the default year
+    with its note (ui.years: the latest year with 80 % of them)."""
+
+    years: tuple[int, ...]
+    counts: Mapping[int, int]
+    level_regions: int
+    default: DefaultYear
+
+
 @data.rerun_cache(256)
-def map_years(version: str, indicator: str) -> Mapping[int, Mapping[str, tuple[int, ...]]]:
-    """NUTS level -> sex -> the years with values, sorted (from the indicator's coverage)."""
-    cov = data.coverage(version, indicator)
-    out: dict[int, dict[str, list[int]]] = {}
-    for level, sex, year in cov[["nuts_level", "sex", "year"]].itertuples(index=False):
-        out.setdefault(int(level), {}).setdefault(str(sex), []).append(int(year))
-    return MappingProxyType({level: MappingProxyType({sex: tuple(sorted(years))
-                                                      for sex, years in by_sex.items()})
-                             for level, by_sex in sorted(out.items())})
+def map_years(version: str, indicator: str) -> Mapping[int, Mapping[str, YearCoverage]]:
+    """NUTS level -> sex -> the years with values and their coverage (read-only)."""
+    cov = data.year_coverage(version, indicator)
+    out: dict[int, dict[str, dict[int, int]]] = {}
+    totals: dict[tuple[int, str], int] = {}
+    for level, sex, year, regions, level_regions in cov[
+            ["nuts_level", "sex", "year", "regions", "level_regions"]].itertuples(index=False):
+        out.setdefault(int(level), {}).setdefault(str(sex), {})[int(year)] = int(regions)
+        totals[(int(level), str(sex))] = int(level_regions)
+    return MappingProxyType({level: MappingProxyType({
+        sex: YearCoverage(years=tuple(sorted(counts)), counts=MappingProxyType(counts),
+                          level_regions=totals[(level, sex)],
+                          default=choose_default_year(counts, totals[(level, sex)], level))
+        for sex, counts in by_sex.items()}) for level, by_sex in sorted(out.items())})
 
 
-def select_map_view() -> MapView:
-    """Read the view from the URL, render the title and the widgets, write the view back.
+@data.rerun_cache(VERSIONS_KEPT)
+def map_default_indicator(version: str) -> tuple[str, str | None]:
+    """The indicator the root URL opens on, and a note when it is not the usual default.
 
-    Stops the page (with a message) when there is no warehouse, no data, or no value for the
-    chosen indicator / level / sex; a URL value with no data falls back with a visible note.
-    """
+    The usual default is the Regional Innovation Index (else GDP per head); when it has no
+    values in this warehouse the map opens on the first of FALLBACKS with values, else the
+    first indicator with values in menu order, and the note says which and why."""
+    choices = data.indicator_choices(version)
+    usual = choices.default(INDEX_ID, "gdp_per_capita_pps", order=choices.by_domain)
+    with_values = data.indicators_with_data(version)
+    if usual in with_values or not with_values:
+        return usual, None
+    fallback = next((i for i in (*FALLBACKS, *choices.by_domain)
+                     if i in with_values and i in choices.labels), usual)
+    if fallback == usual:
+        return usual, None
+    return fallback, (
+        f"{indicator_without_values(usual, str(choices.rows[usual]['title']))} "
+        f"Showing {choices.rows[fallback]['title']}, which has values.")
+
+
+def _open_warehouse() -> tuple[str, ViewContext, data.IndicatorChoices]:
+    """The data version, URL context and indicator choices; stops the page with a message
+    when there is no warehouse or no data."""
     try:
         version = data.data_version()
         ctx = data.view_context(version)
@@ -90,8 +140,38 @@ def select_map_view() -> MapView:
     if version == "empty" or choices is None:
         st.error("No data yet. Run `regiodash demo` (synthetic) or `regiodash import FILE`.")
         st.stop()
+    return version, ctx, choices
 
-    default_id = choices.default("gdp_per_capita_pps_pct_eu27", INDEX_ID, order=choices.by_domain)
+
+def _select_year(view: ViewState, fresh: bool, coverage: YearCoverage) -> int:
+    """The year slider. The year follows the data (the coverage default) until the user
+    or a link picks one; a link's year without data falls back with a note."""
+    state = st.session_state
+    years = list(coverage.years)
+    auto = state.get("w_year") == state.get("_map_year_default")
+    if fresh:
+        auto = view.year is None
+        if view.year is not None and view.year not in years:
+            render_notes((f"No data for {view.year}; showing {coverage.default.year}.",))
+            auto = True
+        state["w_year"] = view.year if not auto else coverage.default.year
+    if auto or state.get("w_year") not in years:
+        state["w_year"] = coverage.default.year
+    state["_map_year_default"] = coverage.default.year
+    if state["w_year"] == coverage.default.year and coverage.default.note:
+        st.info(coverage.default.note, icon=":material/event_busy:")
+    return (st.select_slider("Year", options=years, key="w_year") if len(years) > 1
+            else years[0])
+
+
+def select_map_view() -> MapView:
+    """Read the view from the URL, render the title and the widgets, write the view back.
+
+    Stops the page (with a message) when there is no warehouse, no data, or no value for the
+    chosen indicator / level / sex; a URL value with no data falls back with a visible note.
+    """
+    version, ctx, choices = _open_warehouse()
+    default_id, fallback_note = map_default_indicator(version)
     defaults = ViewState(indicator=default_id, level=2)
     view, fresh = read_view(PAGE, defaults, ctx)
     state = st.session_state
@@ -109,16 +189,20 @@ def select_map_view() -> MapView:
 
     st.title("Map explorer")
     render_notes(view.notes)
+    if fallback_note and state["w_indicator"] == default_id:
+        st.info(fallback_note, icon=":material/swap_horiz:")
     cols = st.columns([3.3, 0.9, 1.1, 1.3, 1.3] if by_sex else [3.6, 0.9, 1.3, 1.2],
                       vertical_alignment="bottom")
+    labels = indicator_labels(version)
     indicator = cols[0].selectbox(
-        "Indicator", choices.by_domain, format_func=choices.labels.__getitem__,
+        "Indicator", choices.by_domain, format_func=labels.__getitem__,
         key="w_indicator", help="Grouped by domain: innovation, gender, sustainability, "
-        "social, digital, context and derived indices")
+        "social, digital, context and derived indices; '(no data)' marks indicators this "
+        "warehouse has no values for")
     years_by_level = map_years(version, indicator)
     levels = list(years_by_level)
     if not levels:
-        st.warning("This indicator has no values yet.")
+        st.warning(indicator_without_values(indicator, str(choices.rows[indicator]["title"])))
         st.stop()
     if state.get("w_level") not in levels:
         if fresh and "level" in st.query_params:
@@ -143,25 +227,29 @@ def select_map_view() -> MapView:
         "Country", country_options, key="w_country",
         format_func=lambda c: regions.country_labels.get(str(c), "All of Europe"))
 
-    years = list(years_by_level[level].get("F" if sex == "gap" else sex, ()))
-    if not years:
+    coverage = years_by_level[level].get("F" if sex == "gap" else sex)
+    if coverage is None:
         st.warning("This indicator has no values at this NUTS level for this sex.")
         st.stop()
-    wanted = view.year if view.year in years else years[-1]
-    if fresh and view.year is not None and view.year not in years:
-        render_notes((f"No data for {view.year}; showing {wanted}.",))
-    if state.get("w_year") not in years:
-        state["w_year"] = wanted
-    year = (st.select_slider("Year", options=years, key="w_year") if len(years) > 1
-            else years[0])
-
+    year = _select_year(view, fresh, coverage)
     shown = ViewState(indicator=indicator, level=level, year=year, sex=sex,
                       country=country or None)
-    query = write_view(PAGE, shown, ViewState(indicator=default_id, level=2, year=years[-1]))
+    query = write_view(PAGE, shown, ViewState(indicator=default_id, level=2,
+                                              year=coverage.default.year))
     with cols[-1]:
         render_copy_link(query)
     return MapView(version=version, indicator=indicator, level=level, year=year, sex=sex,
                    country=country or "")
+
+
+@data.rerun_cache(VERSIONS_KEPT)
+def indicator_labels(version: str) -> Mapping[str, str]:
+    """The indicator picker's labels: "Domain · Title", with " (no data)" for indicators
+    without a value in this warehouse (still listed: choosing one says what to import)."""
+    choices = data.indicator_choices(version)
+    with_values = data.indicators_with_data(version)
+    return MappingProxyType({i: label if i in with_values else f"{label} (no data)"
+                             for i, label in choices.labels.items()})
 
 
 @data.rerun_cache(MAX_CACHED_VIEWS)
@@ -188,23 +276,36 @@ def map_figure(version: str, indicator: str, level: int, year: int, sex: str, co
         diverging=sex == "gap")
     geometry = data.geojson(version, level, data.nuts_version(version))
     grouped = indicator == INDEX_ID and sex == "T"
+    categories = category_labels(indicator) if sex == "T" else ()
+    legend = ""
     if grouped:
         groups = data.innovation_groups(version, level)
         values = values.merge(groups.loc[groups["year"] == year, ["geo_code", "grp", "subgroup"]],
                               on="geo_code", how="left")
         fig, missing = build_group_map(geometry, values, describe_flag=describe_flag)
+        legend = GROUP_LEGEND
+    elif categories:
+        fig, missing = build_category_map(geometry, values, categories, spec.title,
+                                          describe_flag=describe_flag)
+        legend = category_legend(categories)
     else:
         fig, missing = build_choropleth(geometry, values, spec, describe_flag=describe_flag)
     overseas = values.loc[values["is_overseas"].fillna(False).astype(bool), "geo_code"]
     caption = (f"**{spec.title}** ({spec.unit}), NUTS {level}, {year}, {SEX_LABELS[sex]}. "
-               f"Source: Eurostat {row['source_dataset']} ({row['licence']}). "
-               + (GROUP_LEGEND if grouped else "")
+               f"Source: Eurostat {row['source_dataset']} ({row['licence']}). " + legend
                + ("Grey: no data. " if len(missing) else "Every region on the map has a value. ")
                + "Click a region to open its profile.")
     return MapFigure(figure=fig, missing=arrow_table(missing), spec=spec, caption=caption,
-                     grouped=grouped,
+                     grouped=grouped or bool(categories),
                      is_demo=bool((values["source"] == "demo").any()),
                      overseas=tuple(overseas))
+
+
+def category_labels(indicator: str) -> tuple[tuple[int, str], ...]:
+    """(code, label) of an indicator whose values are categories (its spec's `categories`,
+    e.g. cohesion_category), else ()."""
+    spec = SPECS.get(indicator)
+    return tuple(getattr(spec, "categories", ()) or ()) if spec is not None else ()
 
 
 def render_map(view: MapView, shown: MapFigure) -> None:

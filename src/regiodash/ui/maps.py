@@ -169,6 +169,61 @@ def build_choropleth(
 
 GROUP_COLOURS = {"Leader": "#0072B2", "Strong": "#56B4E9", "Moderate": "#E69F00",
                  "Emerging": "#D55E00"}  # Okabe-Ito: safe for common colour-vision deficiencies
+# Okabe-Ito again, for indicators whose values are category codes (in the order of the spec's
+# categories: e.g. cohesion's less developed, transition, more developed).
+CATEGORY_COLOURS = ("#D55E00", "#E69F00", "#0072B2", "#56B4E9", "#009E73", "#CC79A7",
+                    "#F0E442", "#000000")
+OTHER_COLOUR = "#666666"  # a value that is none of the spec's categories (a data error)
+
+
+@dataclass(frozen=True)
+class Category:
+    """One class of a categorical map: its legend label (plain text), colour and regions
+    (rows of the values frame, already on the European frame)."""
+
+    label: str
+    colour: str
+    rows: pd.DataFrame
+
+
+def _layout_categorical(fig: FrozenFigure, legend_title: str) -> None:
+    fig.update_geos(visible=False, fitbounds="locations", projection_type="conic equal area",
+                    projection_parallels=[35, 65], bgcolor="rgba(0,0,0,0)")
+    fig.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=620, dragmode=False,
+                      clickmode="event+select", showlegend=True, legend={
+                          "title": {"text": html.escape(legend_title)}, "orientation": "h",
+                          "yanchor": "top", "y": 0, "x": 0, "itemclick": False,
+                          "itemdoubleclick": False})
+
+
+def build_categorical_map(geojson: dict | str, classes: list[Category], missing: pd.DataFrame,
+                          hover: str, columns, missing_hover: str, legend_title: str
+                          ) -> FrozenFigure:
+    """One trace (one colour, one legend entry) per class, plus grey for `missing`.
+
+    `hover` is a compact_hover template; `columns(rows)` gives its tooltip columns (escaped)
+    for a class's rows; `missing_hover` the template of regions without a value ({{name}})."""
+    fig = FrozenFigure()
+    if len(missing):
+        fig.add_trace(go.Choropleth(
+            geojson=subset_geojson(geojson, missing["geo_code"].tolist()), featureidkey="id",
+            locations=missing["geo_code"].tolist(), z=[1] * len(missing),
+            colorscale=[[0, MISSING_COLOUR], [1, MISSING_COLOUR]], showscale=False,
+            **compact_hover(missing_hover, {"name": _names(missing)}),
+            name="no data", showlegend=True, legendrank=10_000,
+            marker_line_color="white", marker_line_width=0.4))
+    for rank, cls in enumerate(classes):
+        if not len(cls.rows):
+            continue
+        fig.add_trace(go.Choropleth(
+            geojson=subset_geojson(geojson, cls.rows["geo_code"].tolist()), featureidkey="id",
+            locations=cls.rows["geo_code"].tolist(), z=[1] * len(cls.rows),
+            colorscale=[[0, cls.colour], [1, cls.colour]], showscale=False,
+            **compact_hover(hover, columns(cls.rows)), name=html.escape(cls.label),
+            showlegend=True, legendrank=rank, marker_line_color="white",
+            marker_line_width=0.4))
+    _layout_categorical(fig, legend_title)
+    return fig.freeze()
 
 
 def build_group_map(geojson: dict | str, values: pd.DataFrame, describe_flag=lambda f: f or "none"
@@ -178,42 +233,68 @@ def build_group_map(geojson: dict | str, values: pd.DataFrame, describe_flag=lam
     `values` as for build_choropleth plus grp and subgroup (null when no index)."""
     frame = values[~values["is_overseas"].fillna(False).astype(bool)].copy()
     missing = frame[frame["grp"].isna()]
-    fig = FrozenFigure()
     hover = ("<b>{{name}}</b> (%{location})<br>{{group}}<br>Index (EU = 100): {{value}}<br>"
              "Flag: {{flag}}<br>Source: {{source}} · NUTS {{nuts}}<extra></extra>")
 
-    def trace(rows: pd.DataFrame, name: str, colour: str) -> go.Choropleth:
-        groups = [html.escape(f"{g} {sub}".strip()) if isinstance(g, str)
-                  else "no index (insufficient data)"
-                  for g, sub in zip(rows["grp"], rows["subgroup"], strict=True)]
-        return go.Choropleth(
-            geojson=subset_geojson(geojson, rows["geo_code"].tolist()), featureidkey="id",
-            locations=rows["geo_code"].tolist(),
-            z=[1] * len(rows), colorscale=[[0, colour], [1, colour]], showscale=False,
-            **compact_hover(hover, {
-                "name": _names(rows), "group": groups,
+    def columns(rows: pd.DataFrame) -> dict[str, list[str]]:
+        return {"name": _names(rows),
+                "group": [html.escape(f"{g} {sub}".strip())
+                          for g, sub in zip(rows["grp"], rows["subgroup"], strict=True)],
                 "value": [html.escape(format_value(v, 1, "")) for v in rows["value"]],
-                **_provenance(rows, describe_flag)}),
-            name=name, showlegend=False, marker_line_color="white", marker_line_width=0.4)
+                **_provenance(rows, describe_flag)}
 
-    if len(missing):
-        fig.add_trace(go.Choropleth(
-            geojson=subset_geojson(geojson, missing["geo_code"].tolist()), featureidkey="id",
-            locations=missing["geo_code"].tolist(), z=[1] * len(missing),
-            colorscale=[[0, MISSING_COLOUR], [1, MISSING_COLOUR]], showscale=False,
-            **compact_hover("<b>{{name}}</b> (%{location})<br>no index (insufficient data)"
-                            "<extra></extra>", {"name": _names(missing)}),
-            name="no data", showlegend=False, marker_line_color="white",
-            marker_line_width=0.4))
-    for grp, colour in GROUP_COLOURS.items():
-        rows = frame[frame["grp"] == grp]
-        if len(rows):
-            fig.add_trace(trace(rows, grp, colour))
-    fig.update_geos(visible=False, fitbounds="locations", projection_type="conic equal area",
-                    projection_parallels=[35, 65], bgcolor="rgba(0,0,0,0)")
-    fig.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=620, dragmode=False,
-                      clickmode="event+select")
-    return fig.freeze(), missing[["geo_code", "geo_name"]].reset_index(drop=True)
+    classes = [Category(grp, colour, frame[frame["grp"] == grp])
+               for grp, colour in GROUP_COLOURS.items()]
+    fig = build_categorical_map(
+        geojson, classes, missing, hover, columns,
+        "<b>{{name}}</b> (%{location})<br>no index (insufficient data)<extra></extra>",
+        "Innovation group")
+    return fig, missing[["geo_code", "geo_name"]].reset_index(drop=True)
+
+
+def build_category_map(geojson: dict | str, values: pd.DataFrame,
+                       categories: tuple[tuple[int, str], ...], legend_title: str,
+                       describe_flag=lambda f: f or "none"
+                       ) -> tuple[FrozenFigure, pd.DataFrame]:
+    """Categorical choropleth of an indicator whose values are category codes (the spec's
+    `categories`: (code, label) pairs, e.g. cohesion_category 1/2/3): one colour and legend
+    entry per category, in the spec's order. `values` as for build_choropleth. A missing
+    value is grey ("no data"); a value that is no category of the spec is drawn dark grey as
+    "not a category (<value>)" rather than dropped. Returns the figure and the regions with
+    no value (on the European frame)."""
+    frame = values[~values["is_overseas"].fillna(False).astype(bool)].copy()
+    missing = frame[frame["value"].isna()]
+    labels = {float(code): label for code, label in categories}
+    hover = ("<b>{{name}}</b> (%{location})<br>{{category}}<br>Flag: {{flag}}<br>"
+             "Source: {{source}} · NUTS {{nuts}}<extra></extra>")
+
+    def columns(rows: pd.DataFrame) -> dict[str, list[str]]:
+        return {"name": _names(rows),
+                "category": [html.escape(labels.get(float(v), f"not a category ({v:g})"))
+                             for v in rows["value"]],
+                **_provenance(rows, describe_flag)}
+
+    have = frame[frame["value"].notna()]
+    classes = [Category(label, CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)],
+                        have[have["value"].astype(float) == float(code)])
+               for i, (code, label) in enumerate(categories)]
+    other = have[~have["value"].astype(float).isin(list(labels))]
+    if len(other):
+        classes.append(Category("not a category of this indicator", OTHER_COLOUR, other))
+    fig = build_categorical_map(geojson, classes, missing, hover, columns, NO_DATA_HOVER,
+                                legend_title)
+    return fig, missing[["geo_code", "geo_name"]].reset_index(drop=True)
+
+
+def category_legend(categories: tuple[tuple[int, str], ...]) -> str:
+    """The colours of a category map in words (for the caption: the legend for readers who
+    cannot tell the colours apart or do not see the map)."""
+    names = {"#D55E00": "vermilion", "#E69F00": "orange", "#0072B2": "dark blue",
+             "#56B4E9": "light blue", "#009E73": "green", "#CC79A7": "pink",
+             "#F0E442": "yellow", "#000000": "black"}
+    parts = [f"{label} {names[CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)]]}"
+             for i, (_, label) in enumerate(categories)]
+    return "Colours (Okabe-Ito, colour-blind safe): " + ", ".join(parts) + ". "
 
 
 def gap_values(women: pd.DataFrame, men: pd.DataFrame) -> pd.DataFrame:

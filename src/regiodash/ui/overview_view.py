@@ -17,6 +17,7 @@ from regiodash.ui import data
 from regiodash.ui.charts import GROUP_COLOURS
 from regiodash.ui.data import VERSIONS_KEPT
 from regiodash.ui.figures import FrozenFigure
+from regiodash.ui.missing import empty_domains, indicator_without_values, innovation_index_gap
 from regiodash.ui.state import ViewState
 from regiodash.ui.url import read_view, render_copy_link, write_view
 from regiodash.ui.widgets import arrow_table, render_demo_banner, render_notes
@@ -38,13 +39,16 @@ class Metric:
 
 @dataclass(frozen=True)
 class Overview:
-    """Read-only: shared by every session. `group_year` is None when there is no index."""
+    """Read-only: shared by every session. `group_year` is None when there is no index;
+    `is_demo`: a synthetic value is among those shown (index groups, headline medians)."""
 
     is_demo: bool
     totals: tuple[Metric, ...]
     group_year: int | None
     group_counts: FrozenFigure | None
     headlines: tuple[Metric, ...]
+    index_gap: str | None  # why there is no innovation index (ui.missing), None if there is
+    empty_domains: tuple[str, ...]  # "no <domain> indicators imported: fetch or import ..."
 
 
 def build_group_count_chart(counts: pd.Series) -> FrozenFigure:
@@ -74,16 +78,23 @@ def overview(version: str) -> Overview:
         chart = build_group_count_chart(
             latest["grp"].value_counts().reindex(GROUP_ORDER, fill_value=0))
     headlines = []
+    demo = bool((data.level_year_values(version, INDEX_ID, 2, "T")["source"] == "demo").any())
     for indicator_id, label in HEADLINES:
         frame = data.level_year_values(version, indicator_id, 2, "T")
         if frame.empty:
-            headlines.append(Metric(label, "no data"))
+            headlines.append(Metric(label, "no data", help=indicator_without_values(
+                indicator_id, label)))
         else:
             last = frame[frame["year"] == frame["year"].max()]
+            demo = demo or bool((last["source"] == "demo").any())
             headlines.append(Metric(label, f"{last['value'].median():.1f}",
                                     help=f"{int(last['year'].iloc[0])}, {len(last)} regions"))
-    return Overview(is_demo=int(summary["n_demo"]) > 0, totals=totals, group_year=group_year,
-                    group_counts=chart, headlines=tuple(headlines))
+    with_values = data.indicators_with_data(version)
+    titles = {i: str(r["title"]) for i, r in data.indicator_choices(version).rows.items()}
+    return Overview(is_demo=demo, totals=totals, group_year=group_year,
+                    group_counts=chart, headlines=tuple(headlines),
+                    index_gap=innovation_index_gap(with_values, titles),
+                    empty_domains=empty_domains(with_values))
 
 
 @dataclass(frozen=True)
@@ -137,8 +148,12 @@ def render_overview() -> None:
     render_demo_banner(shown.is_demo)
     for col, metric in zip(st.columns(4), shown.totals, strict=True):
         col.metric(metric.label, metric.value, help=metric.help)
+    if shown.empty_domains:
+        st.info("What this warehouse has no data for yet:\n"
+                + "".join(f"\n- {line}" for line in shown.empty_domains),
+                icon=":material/database:")
     if shown.group_counts is None:
-        st.info("No Regional Innovation Index yet: run `regiodash build`.")
+        st.info(shown.index_gap or "No NUTS 2 region has a Regional Innovation Index.")
     else:
         st.subheader(f"NUTS 2 regions per innovation group, {shown.group_year}")
         st.plotly_chart(shown.group_counts, key="group_counts")

@@ -41,6 +41,10 @@ MAX_CACHED_PROFILES = 64
 TAB_LABELS = {"strengths": "Strengths & weaknesses", "trends": "Trends",
               "gender": "Gender gaps", "peers": "Peer regions", "values": "All values"}
 TAB_BY_LABEL = {label: tab for tab, label in TAB_LABELS.items()}
+# The indicators the headline tiles show (ui.profile.build_tiles).
+TILE_IDS = frozenset({INDEX_ID, "innovation_gap_to_eu_points",
+                      "innovation_gap_to_next_group_points", "gender_inclusion_index",
+                      "sustainability_index"})
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,8 @@ class RegionProfile:
     name: str
     level: int
     values: pd.DataFrame
-    is_demo: bool
+    demo_ids: frozenset[str]  # indicators with a synthetic demo value for this region
+    shown_ids: Mapping[str, frozenset[str]]  # tab -> the indicators it shows (not trends)
     tiles: tuple[Tile, ...]
     latest: int
     strengths: FrozenFigure | None
@@ -175,7 +180,12 @@ def region_profile(version: str, region: str) -> RegionProfile | None:
         ["domain", "indicator_id", "year", "sex"])
     return RegionProfile(
         region=region, name=name, level=level, values=values,
-        is_demo=bool((values["source"] == "demo").any()), tiles=tuple(tiles), latest=latest,
+        demo_ids=frozenset(values.loc[values["source"] == "demo", "indicator_id"]),
+        shown_ids=MappingProxyType({
+            "strengths": frozenset(i for i in ids if i.startswith(COMPONENT_PREFIX)),
+            "gender": frozenset(values.loc[values["sex"].isin(["F", "M"]), "indicator_id"]),
+            "peers": frozenset({INDEX_ID, *PEER_CONTEXT}), "values": frozenset(ids)}),
+        tiles=tuple(tiles), latest=latest,
         strengths=strengths, trend_options=tuple(sorted(ids & set(catalog))),
         trend_defaults=tuple(i for i in TREND_DEFAULTS if i in ids),
         titles=MappingProxyType({i: str(r["title"]) for i, r in catalog.items()}),
@@ -197,7 +207,7 @@ def trend_chart(version: str, region: str, indicator_id: str) -> FrozenFigure:
 
 def render_profile(choice: ProfileChoice, profile: RegionProfile) -> None:
     """Draw a region's profile: headline tiles and the five tabs."""
-    render_demo_banner(profile.is_demo)
+    render_demo_banner(shows_demo(choice, profile))
     head = st.columns([5, 1])
     head[0].subheader(f"{profile.name} ({profile.region}), NUTS {profile.level}")
     with head[1]:
@@ -211,6 +221,17 @@ def render_profile(choice: ProfileChoice, profile: RegionProfile) -> None:
                                         on_change="rerun"), strict=True))
     with tabs[choice.tab]:  # the other tabs stay empty until opened (a rerun)
         TAB_RENDERERS[choice.tab](choice, profile)
+
+
+def shows_demo(choice: ProfileChoice, profile: RegionProfile) -> bool:
+    """Whether a synthetic value is on screen: in the tiles or in the open tab (for trends,
+    the picked indicator or the default ones)."""
+    if choice.tab == "trends":
+        picked = st.session_state.get("w_trend")
+        shown = frozenset([picked] if picked else profile.trend_defaults)
+    else:
+        shown = profile.shown_ids.get(choice.tab, frozenset())
+    return bool(profile.demo_ids & (TILE_IDS | shown))
 
 
 def _render_strengths(choice: ProfileChoice, profile: RegionProfile) -> None:

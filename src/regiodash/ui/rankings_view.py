@@ -8,7 +8,9 @@ A rerun with an unchanged view runs no query, ranking, CSV export or chart build
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -19,9 +21,11 @@ from indicators.innovation.specs import INDEX_ID
 from regiodash.errors import RegiodashError
 from regiodash.ui import charts, data
 from regiodash.ui.figures import FrozenFigure
+from regiodash.ui.missing import indicator_without_values
 from regiodash.ui.state import LEVELS, MAX_WEIGHT, ViewState
 from regiodash.ui.url import read_view, render_copy_link, write_view
 from regiodash.ui.widgets import arrow_table, render_demo_banner, render_notes
+from regiodash.ui.years import default_span, ranking_note
 
 PAGE = "rankings"
 MAX_CACHED_VIEWS = 64
@@ -49,11 +53,32 @@ def ranking_frame(version: str, indicator: str, level: int, weights: Weights) ->
     return frame
 
 
+@dataclass(frozen=True)
+class RankingYears:
+    """The years a ranking can use: `counts` (year -> regions with a value), `level_regions`
+    (regions with a value in any year), the default span (ui.years: the end is the latest
+    year with 80 % of those regions) and the note about newer, sparser years."""
+
+    years: tuple[int, ...]
+    counts: Mapping[int, int]
+    level_regions: int
+    span: tuple[int, int]
+    note: str | None
+
+
 @data.rerun_cache(256)
 def ranking_years(version: str, indicator: str, level: int, weights: Weights
-                  ) -> tuple[int, ...]:
-    return tuple(sorted(int(y) for y in ranking_frame(
-        version, indicator, level, weights)["year"].unique()))
+                  ) -> RankingYears | None:
+    """None when the indicator has no value at the level."""
+    frame = ranking_frame(version, indicator, level, weights)
+    present = frame[frame["value"].notna()]
+    if present.empty:
+        return None
+    counts = {int(y): int(n) for y, n in present.groupby("year")["geo_code"].nunique().items()}
+    total = int(present["geo_code"].nunique())
+    span, note = default_span(counts, total, level)
+    return RankingYears(years=tuple(sorted(counts)), counts=MappingProxyType(counts),
+                        level_regions=total, span=span, note=note)
 
 
 def select_ranking() -> RankingView:
@@ -97,22 +122,28 @@ def select_ranking() -> RankingView:
         if weights:
             full = tuple(sorted({**dict.fromkeys(ctx.weight_ids, 1.0), **dict(weights)}.items()))
             st.info("Showing the index recomputed with your weights.", icon=":material/tune:")
-    years = ranking_years(version, indicator, level, full)
-    if not years:
-        st.warning("No values for this indicator at this level.")
+    cover = ranking_years(version, indicator, level, full)
+    if cover is None:
+        title = str(indicators.rows[indicator]["title"])
+        st.warning(f"No values at NUTS {level}. " + indicator_without_values(indicator, title)
+                   if indicator not in data.indicators_with_data(version)
+                   else f"{title} has no values at NUTS {level}; choose another level.")
         st.stop()
-    lo, hi = ((view.year, view.year_to or view.year) if view.year in years
-              else (years[0], years[-1]))
+    years = cover.years
+    lo, hi = ((view.year, view.year_to or view.year) if view.year in years else cover.span)
     if fresh and view.year is not None and (view.year not in years
                                             or (view.year_to or view.year) not in years):
         asked = f"{view.year}..{view.year_to}" if view.year_to else str(view.year)
         render_notes((f"No data for {asked}; showing {lo}..{hi if hi in years else years[-1]}.",))
+    if (lo, hi) == cover.span and cover.note:
+        st.info(cover.note, icon=":material/event_busy:")
     span = st.select_slider("Years (change is measured between them)", options=years,
                             value=(lo, hi if hi in years else years[-1]), key="w_rank_years")
     shown = ViewState(indicator=indicator, level=level, year=span[0],
                       year_to=span[1] if span[1] != span[0] else None, weights=weights)
-    query = write_view(PAGE, shown, ViewState(indicator=default_id, level=2, year=years[0],
-                                              year_to=years[-1]))
+    query = write_view(PAGE, shown, ViewState(
+        indicator=default_id, level=2, year=cover.span[0],
+        year_to=cover.span[1] if cover.span[1] != cover.span[0] else None))
     render_copy_link(query)
     return RankingView(version=version, indicator=indicator, level=level, weights=full,
                        span=(int(span[0]), int(span[1])))
@@ -151,6 +182,7 @@ class Ranking:
     table: pa.Table | pd.DataFrame  # ui.widgets.arrow_table
     csv: bytes
     caption: str
+    missing_note: str | None  # how many regions the end year leaves unranked (ui.years)
     is_demo: bool
     strip: FrozenFigure
     convergence: FrozenFigure | None  # the index over more than one year only
@@ -169,6 +201,9 @@ def ranking(version: str, indicator: str, level: int, weights: Weights, span: tu
     table["rank"] = table["value"].rank(ascending=ascending, method="min").astype("Int64")
     table[f"change since {start}"] = table["value"] - begin.reindex(table.index)
     table = table.sort_values("rank").reset_index()
+    ranked = int(table["value"].notna().sum())
+    missing_note = ranking_note(ranked, int(frame.loc[frame["value"].notna(), "geo_code"]
+                                            .nunique()), level, end_year)
     caption = (f"{row['title']} ({row['unit']}), NUTS {level}, {end_year}. Rank 1 = best "
                f"({'lowest' if ascending else 'highest'}). Click a column to sort.")
     convergence = None
@@ -179,8 +214,9 @@ def ranking(version: str, indicator: str, level: int, weights: Weights, span: tu
                           - 1) * 100
         convergence = charts.build_convergence_chart(both.reset_index(), start, end_year)
     return Ranking(table=arrow_table(table), csv=table.to_csv(index=False).encode(),
-                   caption=caption,
-                   is_demo=bool((frame["source"] == "demo").any()),
+                   caption=caption, missing_note=missing_note,
+                   is_demo=bool((frame.loc[frame["year"].between(start, end_year), "source"]
+                                 == "demo").any()),
                    strip=charts.build_strip_chart(end.reset_index(), str(row["unit"])),
                    convergence=convergence)
 
@@ -189,6 +225,8 @@ def render_ranking(view: RankingView, shown: Ranking) -> None:
     """Draw the ranking table (with its CSV), the country strips and the convergence chart."""
     start, end = view.span
     render_demo_banner(shown.is_demo)
+    if shown.missing_note:
+        st.info(shown.missing_note, icon=":material/rule:")
     st.caption(shown.caption)
     st.dataframe(shown.table, hide_index=True, column_config={
         "value": st.column_config.NumberColumn(format="%.2f"),
