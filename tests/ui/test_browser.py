@@ -184,3 +184,50 @@ def test_a_shared_link_opened_first_after_a_server_start_goes_through_app_py(
     finally:
         context.close()
         stop_streamlit(proc)
+
+
+# The app has finished its run (Streamlit marks its root element) and drawn its title.
+RUN_DONE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app && app.getAttribute('data-test-script-state') === 'notRunning'
+    && document.querySelector('h1') !== null;
+}"""
+# What each page shows on the real warehouse once it has rendered (app.py's url_path -> text).
+REAL_PAGE_TEXT = {
+    "overview": "No Regional Innovation Index",
+    "map": "Showing GDP per inhabitant in PPS, EU27 = 100: the default indicator",
+    "profile": "Oberbayern",
+    "compare": "Compare regions",
+    "rankings": "Rankings & trends",
+    "projects": "Projects & KPIs",
+    "methodology": "Import manifest",
+}
+
+
+@pytest.mark.real_data
+@pytest.mark.parametrize("spec", read_pages(), ids=lambda s: s["url_path"])
+def test_every_page_works_on_the_real_data_warehouse(real_server, chromium_browser, spec):
+    """One smoke test per page on the warehouse `regiodash import` builds from the real files:
+    renders without an exception or a page error, stays on localhost, shows no demo banner
+    (no demo value on screen), and the map draws its regions."""
+    context = chromium_browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    requested: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda req: requested.append(req.url))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        path = "" if spec.get("default") else spec["url_path"]
+        page.goto(f"{real_server}/{path}", wait_until="domcontentloaded")
+        page.wait_for_function(RUN_DONE_JS, timeout=60_000)
+        page.get_by_text(REAL_PAGE_TEXT[spec["url_path"]]).first.wait_for(timeout=30_000)
+        if spec["url_path"] == "map":
+            drawn = wait_for_map(page, 200)
+            print(f"real-data map: {drawn} region shapes")
+        assert not page.locator('[data-testid="stException"]').count()
+        assert page.get_by_text("Synthetic demo data").count() == 0
+        page.screenshot(path=str(OUTPUT / f"real_{spec['url_path']}_page.png"), full_page=True)
+        outside = outside_localhost(requested)
+        assert not outside and not errors, (outside, errors)
+    finally:
+        context.close()

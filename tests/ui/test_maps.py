@@ -92,3 +92,53 @@ def test_converted_values_say_so_in_the_tooltip():
     assert tips["FR10"].endswith("Source: eurostat · NUTS 2021, converted from NUTS 2016 "
                                  "(JRC NUTS converter)<extra></extra>")
     assert tips["DE21"].endswith("Source: eurostat · NUTS 2021<extra></extra>")
+
+
+COHESION = ((1, "less developed (< 75 %)"), (2, "transition (75-100 %)"),
+            (3, "more developed (>= 100 %)"))
+
+
+def test_category_map_draws_one_legend_entry_per_category_in_spec_order():
+    from regiodash.ui.maps import CATEGORY_COLOURS, build_category_map, category_legend
+
+    frame = values(value=[3.0, None, 1.0, 3.0], converted_from=[None, None, "2016", None])
+    fig, missing = build_category_map("/app/static/geo/x.json", frame, COHESION,
+                                      "Cohesion <b>category</b>")
+    traces = json.loads(fig.to_json())["data"]
+    drawn = [(t["name"], t["colorscale"][0][1], t["locations"]) for t in traces]
+    assert drawn == [
+        ("no data", "#c8c8c8", ["DE22"]),
+        ("less developed (&lt; 75 %)", CATEGORY_COLOURS[0], ["FR10"]),
+        ("more developed (&gt;= 100 %)", CATEGORY_COLOURS[2], ["DE21", "PL91"]),
+    ]  # transition has no region: no empty legend entry
+    assert all(t["showlegend"] for t in traces)
+    assert fig.layout.showlegend and fig.layout.legend.title.text == (
+        "Cohesion &lt;b&gt;category&lt;/b&gt;")
+    tips = render_tooltips(fig)
+    assert tips["FR10"] == ("<b>Île-de-France &lt;i&gt;</b> (FR10)<br>less developed (&lt; 75 %)"
+                            "<br>Flag: p<br>Source: eurostat · NUTS 2021, converted from NUTS "
+                            "2016 (JRC NUTS converter)<extra></extra>")
+    assert tips["DE22"] == "<b>Niederbayern</b> (DE22)<br>no data<extra></extra>"
+    assert list(missing["geo_code"]) == ["DE22"] and fig.is_frozen
+    assert category_legend(COHESION).startswith(
+        "Colours (Okabe-Ito, colour-blind safe): less developed (< 75 %) vermilion, "
+        "transition (75-100 %) orange, more developed (>= 100 %) dark blue")
+
+
+def test_a_value_that_is_no_category_is_drawn_and_named_not_dropped():
+    from regiodash.ui.maps import OTHER_COLOUR, build_category_map
+
+    fig, missing = build_category_map("/app/static/geo/x.json",
+                                      values(value=[1.0, 7.0, 2.0, 2.0]), COHESION, "c")
+    traces = {t["name"]: t for t in json.loads(fig.to_json())["data"]}
+    assert traces["not a category of this indicator"]["locations"] == ["DE22"]
+    assert traces["not a category of this indicator"]["colorscale"][0][1] == OTHER_COLOUR
+    assert "not a category (7)" in render_tooltips(fig)["DE22"]
+    assert missing.empty
+
+
+def test_group_map_has_a_legend_of_the_groups():
+    frame = values(grp=["Leader", None, "Strong", "Emerging"], subgroup=["+", None, "", "-"])
+    fig, _ = build_group_map("/app/static/geo/x.json", frame)
+    names = [t["name"] for t in json.loads(fig.to_json())["data"] if t["showlegend"]]
+    assert names == ["no data", "Leader", "Strong", "Emerging"]

@@ -123,8 +123,8 @@ def map_default_indicator(version: str) -> tuple[str, str | None]:
     if fallback == usual:
         return usual, None
     return fallback, (
-        f"{indicator_without_values(usual, str(choices.rows[usual]['title']))} "
-        f"Showing {choices.rows[fallback]['title']}, which has values.")
+        f"Showing {choices.rows[fallback]['title']}: the default indicator, "
+        f"{indicator_without_values(usual, str(choices.rows[usual]['title']))}")
 
 
 def _open_warehouse() -> tuple[str, ViewContext, data.IndicatorChoices]:

@@ -191,8 +191,9 @@ def _layout_categorical(fig: FrozenFigure, legend_title: str) -> None:
                     projection_parallels=[35, 65], bgcolor="rgba(0,0,0,0)")
     fig.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=620, dragmode=False,
                       clickmode="event+select", showlegend=True, legend={
-                          "title": {"text": html.escape(legend_title)}, "orientation": "h",
-                          "yanchor": "top", "y": 0, "x": 0, "itemclick": False,
+                          "title": {"text": html.escape(legend_title)}, "x": 0, "y": 1,
+                          "xanchor": "left", "yanchor": "top",
+                          "bgcolor": "rgba(255,255,255,0.8)", "itemclick": False,
                           "itemdoubleclick": False})
 
 

@@ -19,12 +19,14 @@ FETCH_ALL = "`regiodash fetch --catalog` fetches every catalog dataset"
 
 
 def datasets_for(indicator_ids: Iterable[str]) -> tuple[str, ...]:
-    """The source datasets of `indicator_ids`, each once, in the order first named."""
+    """The Eurostat source datasets of `indicator_ids` (what `regiodash fetch` can get; other
+    publishers' datasets, e.g. World Bank country series, are the specs' fallbacks), each
+    once, in the order first named."""
     out: dict[str, None] = {}
     for indicator_id in indicator_ids:
         spec = SPECS.get(indicator_id)
         for source in spec.sources if spec is not None else ():
-            if source.dataset:
+            if source.dataset and source.publisher == "Eurostat":
                 out.setdefault(source.dataset)
     return tuple(out)
 
@@ -37,7 +39,7 @@ def fetch_or_import(datasets: Iterable[str]) -> str:
 def indicator_without_values(indicator_id: str, title: str) -> str:
     """Why an indicator shows nothing: it has no values, and what would give it some."""
     datasets = datasets_for([indicator_id])
-    hint = f": {fetch_or_import(datasets)} ({FETCH_ALL})" if datasets else "."
+    hint = f": {fetch_or_import(datasets)} ({FETCH_ALL})." if datasets else "."
     return f"{title} has no values in this warehouse{hint}"
 
 

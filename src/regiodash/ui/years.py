@@ -45,7 +45,7 @@ def _named_years(newer: Sequence[tuple[int, int]]) -> tuple[str, str]:
     more = len(newer) - len(shown)
     years = [str(y) for y, _ in shown]
     counts = [_count(n) for _, n in shown]
-    prefix = f"{more} earlier years, " if more else ""
+    prefix = f"{more} earlier year{'s' if more > 1 else ''}, " if more else ""
     return prefix + _join(years), _join(counts)
 
 
