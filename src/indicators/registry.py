@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from indicators import cohesion, gender_specs, sustainability
+from indicators import cohesion, funding, gender_specs, sustainability
 from indicators.catalog import CATALOG
 from indicators.innovation import specs as innovation_specs
 from indicators.spec import IndicatorSpec
@@ -15,6 +15,7 @@ DERIVED_FAMILIES: tuple[tuple[str, ModuleType], ...] = (
     ("gender inclusion", gender_specs),
     ("sustainability", sustainability),
     ("cohesion policy", cohesion),
+    ("cohesion funding (Kohesio)", funding),
 )
 DERIVED_MODULES: tuple[ModuleType, ...] = tuple(module for _, module in DERIVED_FAMILIES)
 DERIVED_SPECS: tuple[IndicatorSpec, ...] = tuple(

@@ -90,6 +90,9 @@ FLAG_LETTER_MEANINGS: dict[str, str] = {
     "s": "Eurostat estimate",
     "u": "low reliability",
     "z": "not applicable",
+    # Not an Eurostat flag: regiodash marks sums over an export that looks truncated
+    # (indicators.funding, Kohesio exports cut at the exporter's page size).
+    "t": "partial: the source export looks truncated, the value is a lower bound",
 }
 
 

@@ -16,7 +16,7 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from indicators import cohesion, gender_inclusion, gender_specs, sustainability
+from indicators import cohesion, funding, gender_inclusion, gender_specs, sustainability
 from indicators.innovation import gaps as innovation_gaps
 from indicators.innovation import index as innovation_index
 from indicators.innovation import specs as innovation_specs
@@ -33,6 +33,7 @@ MODULE_INPUTS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingProx
                frozenset({"F", "M"})),
     "sustainability": (frozenset(sustainability.DIMENSION_OF), frozenset({"T"})),
     "cohesion": (cohesion.INPUT_IDS, frozenset({"T"})),
+    "funding": (funding.INPUT_IDS, frozenset({"T"})),
 })
 
 
@@ -65,6 +66,7 @@ def derive_parts(
         gender_inclusion.compute(inputs["gender"]),
         sustainability.compute(inputs["sustainability"]),
         cohesion.compute(inputs["cohesion"]),
+        funding.compute(inputs["funding"]),
     ]
     groups = innovation_gaps.classify_groups(index_rows) if len(index_rows) else pd.DataFrame(
         columns=GROUP_COLUMNS)
