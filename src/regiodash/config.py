@@ -5,6 +5,8 @@ REGIODASH_REFERENCE_DIR committed NUTS reference data (default <repo>/data/refer
 REGIODASH_PORT          port for `regiodash serve` / `make run` (default 8501)
 REGIODASH_EUROSTAT_API  base URL of Eurostat's dissemination API
 REGIODASH_FETCH_TIMEOUT seconds before a download attempt gives up (default 20)
+REGIODASH_ALLOW_UPDATE  "1" shows the "Update from Eurostat" action on the Data & methodology page
+                        (off by default; for a self-hosted install whose warehouse is local)
 REGIODASH_NUTS_VERSION  NUTS version a build puts every value on (2013, 2016, 2021, 2024);
                         default: the newest version among the imported regional data
 """
@@ -32,6 +34,8 @@ class Settings:
     data_url: str | None = None
     nuts_version: str | None = None
     """REGIODASH_NUTS_VERSION, or None: the build picks the newest version in the data."""
+    allow_update: bool = False
+    """REGIODASH_ALLOW_UPDATE: the pages may fetch the catalog from Eurostat and rebuild."""
     """Set when REGIODASH_DATA_DIR is an http(s):// or s3:// URL: the warehouse is read
     (read-only) through DuckDB's httpfs extension; imports and builds need a local dir."""
 
@@ -60,4 +64,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         fetch_timeout=float(env.get("REGIODASH_FETCH_TIMEOUT") or 20),
         data_url=data_url,
         nuts_version=env.get("REGIODASH_NUTS_VERSION") or None,
+        allow_update=(env.get("REGIODASH_ALLOW_UPDATE") or "").strip().lower()
+        in ("1", "true", "yes", "on"),
     )

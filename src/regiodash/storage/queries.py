@@ -79,6 +79,14 @@ def has_demo_values(wh: Warehouse) -> bool:
         "SELECT EXISTS (SELECT 1 FROM indicator_values WHERE source = 'demo')")[0][0])
 
 
+def load_conversion_counts(wh: Warehouse) -> pd.DataFrame:
+    """How many indicator values were converted from each other NUTS version (one row per
+    version converted from; no rows when every value was published in the build's)."""
+    return wh.query_df(
+        "SELECT converted_from, count(*) AS values_converted FROM indicator_values "
+        "WHERE converted_from IS NOT NULL GROUP BY converted_from ORDER BY converted_from")
+
+
 def load_regions(wh: Warehouse, nuts_version: str | None = None) -> pd.DataFrame:
     """The regions of the warehouse's NUTS version (or `nuts_version`), all levels."""
     return run_named(wh, "region_list", nuts_version=nuts_version or wh.nuts_version)

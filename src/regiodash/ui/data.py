@@ -111,6 +111,11 @@ def warehouse() -> Warehouse:
     return get_warehouse(data_version())
 
 
+@st.cache_data(show_spinner=False, max_entries=QUERY_ENTRIES)
+def conversion_counts(version: str) -> pd.DataFrame:
+    return queries.load_conversion_counts(get_warehouse(version))
+
+
 def nuts_version(version: str) -> str:
     """The NUTS version of every region in this data version (maps draw its geometry)."""
     return get_warehouse(version).nuts_version

@@ -8,10 +8,35 @@ import pyarrow as pa
 import streamlit as st
 
 from indicators.registry import ALL_SPECS
+from indicators.spec import CatalogIndicator
 from regiodash.flags import FLAG_MEANINGS
+from regiodash.storage.conversion import ConversionRule
 from regiodash.ui import data
 from regiodash.ui.data import VERSIONS_KEPT
+from regiodash.ui.update_view import render_update_panel
 from regiodash.ui.widgets import DEMO_BANNER, DOMAIN_LABELS, arrow_table
+
+
+def conversion_text(spec: object) -> str:
+    """How values of this indicator published in another NUTS version are converted."""
+    if isinstance(spec, CatalogIndicator):
+        return ConversionRule(spec.conversion, spec.conversion_weight).describe()
+    return "computed on the build's NUTS version"
+
+
+def render_nuts_note(version: str) -> None:
+    """Which NUTS version the regions are in and how many values were converted to it."""
+    counts = data.conversion_counts(version)
+    nuts = data.nuts_version(version)
+    if counts.empty:
+        st.caption(f"Regions are in NUTS {nuts}; every value was published in that version.")
+        return
+    parts = ", ".join(f"{int(n):,} from NUTS {v}" for v, n in
+                      zip(counts["converted_from"], counts["values_converted"], strict=True))
+    st.caption(f"Regions are in NUTS {nuts}. Values published in another version were "
+               f"converted with the JRC NUTS converter ({parts}); they say so in tooltips and "
+               "CSV files (converted_from), and the 'NUTS conversion' column below gives each "
+               "indicator's rule. Indices are computed on NUTS " + nuts + ".")
 
 
 @data.rerun_cache(16)
@@ -25,6 +50,7 @@ def specs_frame() -> pd.DataFrame:
         "definition": s.description, "formula": s.formula, "caveats": s.caveats,
         "filters": ", ".join(f"{k}={v}" for k, v in getattr(s, "filters", ())),
         "verified": getattr(s, "verified", None),
+        "NUTS conversion": conversion_text(s),
     } for s in ALL_SPECS]
     return pd.DataFrame(rows)
 
@@ -60,6 +86,7 @@ def render_methodology() -> None:
     if data.has_demo(data.data_version()):  # only when the warehouse holds a demo value
         st.warning(DEMO_BANNER + " Demo rows carry source = 'demo'.", icon=":material/science:")
 
+    render_nuts_note(data.data_version())
     domain = st.segmented_control("Domain", ["All", *DOMAIN_LABELS.values()], default="All",
                                   key="w_meth_domain")
     shown, count = specs_table(domain)
@@ -86,6 +113,8 @@ def render_methodology() -> None:
 
     with st.expander("Eurostat observation flags", expanded=False):
         st.dataframe(flags_table(), hide_index=True)
+
+    render_update_panel(data.current_settings())
 
     st.subheader("Import manifest")
     st.caption("What was imported when, from where, with its sha256 and licence.")
