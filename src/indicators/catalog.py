@@ -57,7 +57,7 @@ def _eurostat(dataset: str, **fields: Any) -> CatalogIndicator:
     return CatalogIndicator(dataset=dataset, sources=(Source(dataset),), **fields)
 
 
-CATALOG: tuple[CatalogIndicator, ...] = (
+EUROSTAT_CATALOG: tuple[CatalogIndicator, ...] = (
     # --- innovation: R&D expenditure (rd_e_gerdreg) -------------------------------------
     _eurostat(
         "rd_e_gerdreg",
@@ -760,7 +760,402 @@ CATALOG: tuple[CatalogIndicator, ...] = (
             "follows Eurostat's unit naming and was not checked against the code list."
         ),
     ),
+    # --- creative and cultural industries (CCI) -----------------------------------------
+    _eurostat(
+        "cult_emp_reg",
+        indicator_id="cultural_employment_pct",
+        title="Cultural employment",
+        description=(
+            "Persons employed in cultural occupations or in cultural economic activities "
+            "(Eurostat's cultural employment, ESSnet-Culture framework), % of total employment."
+        ),
+        unit="% of total employment",
+        decimals=1,
+        direction=Direction.NEUTRAL,
+        domain=Domain.CONTEXT,
+        nuts_levels=(0, 1, 2),
+        filters=(("freq", "A"), ("unit", "PC_EMP")),
+        caveats=(
+            "No sex breakdown by region: Eurostat publishes cultural employment by sex only "
+            "by country (cultural_employment_by_sex_pct, cult_emp_sex). Regional series start "
+            "in 2011 and the EU-LFS 2021 break applies (flag b); small regions are often "
+            "flagged u or suppressed. " + LFS_CAVEAT
+        ),
+        verified=True,
+        verification_note=(
+            "A public Svelte map reads Eurostat's cult_emp_reg TSV: key columns "
+            "freq,unit,geo\\TIME_PERIOD, units PC_EMP (percentage of total employment) and "
+            "THS_PER, NUTS 2 codes, years 2014-2021, and links the data browser page "
+            "CULT_EMP_REG. No sex dimension in that file."
+        ),
+    ),
+    _eurostat(
+        "cult_emp_reg",
+        indicator_id="cultural_employment_thousand_persons",
+        title="Cultural employment (persons)",
+        description="Persons in cultural employment, thousands. Input for shares and changes.",
+        unit="thousand persons",
+        decimals=1,
+        direction=Direction.NEUTRAL,
+        domain=Domain.CONTEXT,
+        nuts_levels=(0, 1, 2),
+        filters=(("freq", "A"), ("unit", "THS_PER")),
+        conversion="sum",  # a head count: split by population share
+        caveats=(
+            "A count: compare regions through cultural_employment_pct, not directly. "
+            + LFS_CAVEAT
+        ),
+        verified=True,
+        verification_note="Same cult_emp_reg file as cultural_employment_pct: unit THS_PER.",
+    ),
+    _eurostat(
+        "cult_emp_sex",
+        indicator_id="cultural_employment_by_sex_pct",
+        title="Cultural employment, by sex (country level)",
+        description=(
+            "Persons in cultural employment, % of total employment of the same sex. Published "
+            "by country only."
+        ),
+        unit="% of total employment",
+        decimals=1,
+        direction=Direction.NEUTRAL,
+        domain=Domain.CONTEXT,
+        nuts_levels=(0,),
+        has_sex=True,
+        sex_dim="sex",
+        filters=(("freq", "A"), ("unit", "PC_EMP")),
+        caveats=(
+            "Country level only: Eurostat publishes no regional cultural employment by sex. "
+            + LFS_CAVEAT
+        ),
+        verified=True,
+        verification_note=(
+            "Public scripts read cult_emp_sex with sex T and unit PC_EMP (an R replication of "
+            "the Statistics Explained article 'Culture statistics - cultural employment'; a "
+            "Python recomputation keeping sex T and unit PC_EMP), units PC_EMP and THS_PER."
+        ),
+    ),
+    _eurostat(
+        "sbs_r_nuts06_r2",
+        indicator_id="publishing_persons_employed",
+        title="Persons employed in publishing (NACE J58)",
+        description=(
+            "Persons employed in publishing activities (books, periodicals, software; NACE "
+            "Rev. 2 division J58), business economy by region."
+        ),
+        unit="persons",
+        decimals=0,
+        direction=Direction.NEUTRAL,
+        domain=Domain.CONTEXT,
+        nuts_levels=(0, 1, 2),
+        filters=(("freq", "A"), ("indic_sb", "V16110"), ("nace_r2", "J58")),
+        conversion="sum",
+        caveats=(
+            "Structural business statistics by region (NACE Rev. 2, 2008-2020; continued from "
+            "2021 by sbs_r_nuts2021 with other indicator codes): confidential cells (c) are "
+            "frequent for small regions. J58 includes software publishing. Section R (arts, "
+            "entertainment, libraries, museums) is outside the business statistics and has "
+            "no regional counts."
+        ),
+        verified=True,
+        verification_note=(
+            "A public R script queries sbs_r_nuts06_r2 with indic_sb V16110 (persons "
+            "employed) and nace_r2 J58, J62, J63, M69-M71, M73, N78; a public Python pipeline "
+            "names indic_sb V16110 'persons employed' for this dataset."
+        ),
+    ),
+    _eurostat(
+        "sbs_r_nuts06_r2",
+        indicator_id="advertising_persons_employed",
+        title="Persons employed in advertising and market research (NACE M73)",
+        description=(
+            "Persons employed in advertising and market research (NACE Rev. 2 division M73), "
+            "business economy by region."
+        ),
+        unit="persons",
+        decimals=0,
+        direction=Direction.NEUTRAL,
+        domain=Domain.CONTEXT,
+        nuts_levels=(0, 1, 2),
+        filters=(("freq", "A"), ("indic_sb", "V16110"), ("nace_r2", "M73")),
+        conversion="sum",
+        caveats=(
+            "Structural business statistics by region (2008-2020): confidential cells (c) are "
+            "frequent for small regions. M73 includes market research, which is not a "
+            "creative activity."
+        ),
+        verified=True,
+        verification_note="Same public R script: sbs_r_nuts06_r2, indic_sb V16110, nace_r2 M73.",
+    ),
+    _eurostat(
+        "sbs_r_nuts06_r2",
+        indicator_id="film_music_persons_employed",
+        title="Persons employed in film, video, TV and music (NACE J59)",
+        description=(
+            "Persons employed in motion picture, video and television programme production, "
+            "sound recording and music publishing (NACE Rev. 2 division J59), by region."
+        ),
+        unit="persons",
+        decimals=0,
+        direction=Direction.NEUTRAL,
+        domain=Domain.CONTEXT,
+        nuts_levels=(0, 1, 2),
+        filters=(("freq", "A"), ("indic_sb", "V16110"), ("nace_r2", "J59")),
+        conversion="sum",
+        caveats=(
+            "Structural business statistics by region (2008-2020): small divisions such as "
+            "J59 are often confidential (c) or not published for a region."
+        ),
+        verified=False,
+        verification_note=(
+            "indic_sb V16110 with division-level nace_r2 codes on sbs_r_nuts06_r2 is in "
+            "public code (J58, M73 ...), and J59 is Eurostat's cultural NACE division in "
+            "cult_emp_n2 queries; J59 itself was not seen queried on sbs_r_nuts06_r2."
+        ),
+    ),
+    _eurostat(
+        "sbs_r_nuts2021",
+        indicator_id="film_music_local_units",
+        title="Local units in film, video, TV and music (NACE J59)",
+        description=(
+            "Number of local units (establishments) in motion picture, video, television, "
+            "sound recording and music publishing (NACE Rev. 2 J59), by region, from 2021."
+        ),
+        unit="local units",
+        decimals=0,
+        direction=Direction.NEUTRAL,
+        domain=Domain.CONTEXT,
+        nuts_levels=(0, 1, 2),
+        filters=(("freq", "A"), ("indic_sbs", "LOC_NR"), ("nace_r2", "J59")),
+        conversion="sum",
+        caveats=(
+            "Structural business statistics by region under the 2019 EBS regulation (from "
+            "2021, NUTS 2021); not continuous with sbs_r_nuts06_r2. Confidential cells (c) "
+            "for small regions."
+        ),
+        verified=False,
+        verification_note=(
+            "freq A + indic_sbs LOC_NR ('number of local units') with division-level nace_r2 "
+            "codes (P85, Q86-Q88, S96) in a public Python pipeline, and indic_sbs / nace_r2 in "
+            "Eurostat map code reading sbs_r_nuts2021 at NUTS 2; J59 was not seen queried."
+        ),
+    ),
+    _eurostat(
+        "sbs_r_nuts2021",
+        indicator_id="publishing_local_units",
+        title="Local units in publishing (NACE J58)",
+        description=(
+            "Number of local units (establishments) in publishing activities (NACE Rev. 2 "
+            "J58), by region, from 2021."
+        ),
+        unit="local units",
+        decimals=0,
+        direction=Direction.NEUTRAL,
+        domain=Domain.CONTEXT,
+        nuts_levels=(0, 1, 2),
+        filters=(("freq", "A"), ("indic_sbs", "LOC_NR"), ("nace_r2", "J58")),
+        conversion="sum",
+        caveats=(
+            "Structural business statistics by region (from 2021): confidential cells (c) for "
+            "small regions. J58 includes software publishing."
+        ),
+        verified=False,
+        verification_note=(
+            "As film_music_local_units: the dataset, freq A and indic_sbs LOC_NR are in public "
+            "code; nace_r2 J58 on this dataset was not seen queried."
+        ),
+    ),
 )
+
+
+# --- World Bank World Development Indicators (country level, inside and outside NUTS) -----
+
+WORLDBANK_LICENCE = "CC BY 4.0 (World Bank, World Development Indicators)"
+WDI_CAVEAT = (
+    "Country level only, for every economy the World Bank covers (also outside the NUTS "
+    "area). Modelled and interpolated figures are common; WDI carries no observation flags, so "
+    "estimates are not marked. Values for EU countries can differ from Eurostat's. No "
+    "normative direction is set, so the series stays out of the dashboard's composite indices "
+    "(built from Eurostat's regional data)."
+)
+
+
+def _wdi(series: str, **fields: Any) -> CatalogIndicator:
+    """A catalog entry reading the WDI series `series` (its female and male variants, codes
+    with an FE / MA segment, give sex F and M; see ingest.wdi)."""
+    dataset = "wdi_" + series.lower().replace(".", "_")
+    source = Source(dataset=f"WDI {series}", publisher="World Bank", licence=WORLDBANK_LICENCE,
+                    url=f"https://data.worldbank.org/indicator/{series}")
+    if fields.get("has_sex"):
+        fields.setdefault("sex_dim", "sex")
+    return CatalogIndicator(dataset=dataset, sources=(source,), nuts_levels=(0,),
+                            filters=(("series", series),), **fields)
+
+
+WDI_CATALOG: tuple[CatalogIndicator, ...] = (
+    _wdi(
+        "SL.TLF.CACT.ZS",
+        indicator_id="wdi_labour_force_participation_pct",
+        title="Labour-force participation rate, age 15+ (World Bank)",
+        description=(
+            "Economically active persons aged 15 and over, % of the population of the same "
+            "age and sex (ILO modelled estimate)."
+        ),
+        unit="% of population aged 15+",
+        decimals=1,
+        direction=Direction.NEUTRAL,
+        domain=Domain.GENDER,
+        has_sex=True,
+        caveats=(
+            WDI_CAVEAT + " Not Eurostat's employment_rate_pct (employed, age 20-64): active "
+            "includes the unemployed and the age band is open-ended, so the two are not mixed."
+        ),
+        verified=True,
+        verification_note=(
+            "SL.TLF.CACT.FE.ZS: the real WDI bulk file in ../shared/data/real/worldbank; "
+            "SL.TLF.CACT.ZS and SL.TLF.CACT.MA.ZS listed with it in public WDI scripts."
+        ),
+    ),
+    _wdi(
+        "SL.UEM.TOTL.ZS",
+        indicator_id="wdi_unemployment_pct",
+        title="Unemployment rate, age 15+ (World Bank)",
+        description=(
+            "Unemployed persons, % of the labour force of the same sex (ILO modelled estimate)."
+        ),
+        unit="% of labour force",
+        decimals=1,
+        direction=Direction.NEUTRAL,
+        domain=Domain.GENDER,
+        has_sex=True,
+        caveats=(
+            WDI_CAVEAT + " Eurostat's unemployment_rate_pct covers ages 15-74 from the LFS; "
+            "this is ages 15+ from ILO models, so the two are kept apart."
+        ),
+        verified=True,
+        verification_note=(
+            "SL.UEM.TOTL.ZS, SL.UEM.TOTL.FE.ZS and SL.UEM.TOTL.MA.ZS ('modeled ILO estimate') "
+            "in several public WDI indicator lists."
+        ),
+    ),
+    _wdi(
+        "GB.XPD.RSDV.GD.ZS",
+        indicator_id="wdi_rd_expenditure_pct_gdp",
+        title="R&D expenditure (World Bank)",
+        description="Gross domestic expenditure on R&D, % of GDP (UNESCO UIS via the WDI).",
+        unit="% of GDP",
+        decimals=2,
+        direction=Direction.NEUTRAL,
+        domain=Domain.CONTEXT,
+        caveats=(
+            WDI_CAVEAT + " Same Frascati definition as Eurostat's gerd_total_pct_gdp, which "
+            "it also feeds for countries Eurostat does not cover (Eurostat wins where both "
+            "exist; the build reports such overlaps). Many countries report irregular years."
+        ),
+        verified=True,
+        verification_note=(
+            "GB.XPD.RSDV.GD.ZS 'Research and development expenditure (% of GDP)', sourced to "
+            "the UNESCO Institute for Statistics, in several public projects."
+        ),
+    ),
+    _wdi(
+        "IT.NET.USER.ZS",
+        indicator_id="wdi_internet_users_pct",
+        title="Individuals using the internet (World Bank)",
+        description="Individuals who used the internet in the last three months, % of population.",
+        unit="% of population",
+        decimals=1,
+        direction=Direction.NEUTRAL,
+        domain=Domain.DIGITAL,
+        caveats=(
+            WDI_CAVEAT + " Eurostat's internet_regular_users_pct counts weekly users aged "
+            "16-74; this counts use in the last three months at any age (ITU), so they are "
+            "kept apart. The 2026-07 vintage has no EU aggregate values."
+        ),
+        verified=True,
+        verification_note=(
+            "Real WDI bulk file API_IT.NET.USER.ZS (zip as served, 2026-07-13) in "
+            "../shared/data/real/worldbank."
+        ),
+    ),
+    _wdi(
+        "NY.GDP.PCAP.PP.KD",
+        indicator_id="wdi_gdp_per_capita_ppp",
+        title="GDP per capita, PPP (World Bank)",
+        description="GDP per capita in purchasing power parity, constant 2021 international $.",
+        unit="international $ (2021 prices) per inhabitant",
+        decimals=0,
+        direction=Direction.NEUTRAL,
+        domain=Domain.CONTEXT,
+        caveats=(
+            WDI_CAVEAT + " Not comparable with Eurostat's PPS per inhabitant "
+            "(gdp_per_capita_pps: current prices, EU27 purchasing power standard)."
+        ),
+        verified=True,
+        verification_note=(
+            "Real WDI bulk file API_NY.GDP.PCAP.PP.KD (2026-02-24) in ../shared/data/real."
+        ),
+    ),
+    _wdi(
+        "SE.TER.ENRR",
+        indicator_id="wdi_tertiary_enrolment_gross_pct",
+        title="Tertiary enrolment, gross ratio (World Bank)",
+        description=(
+            "Students enrolled in tertiary education of any age, % of the population of the "
+            "five-year age group after secondary school (gross: can exceed 100)."
+        ),
+        unit="% of the tertiary-age population",
+        decimals=1,
+        direction=Direction.NEUTRAL,
+        domain=Domain.CONTEXT,
+        has_sex=True,
+        caveats=(
+            WDI_CAVEAT + " Enrolment, not attainment: not comparable with Eurostat's "
+            "tertiary_attainment_* indicators."
+        ),
+        verified=True,
+        verification_note=(
+            "SE.TER.ENRR, SE.TER.ENRR.FE and SE.TER.ENRR.MA ('School enrollment, tertiary "
+            "(% gross)') in several public WDI scripts."
+        ),
+    ),
+    _wdi(
+        "SP.POP.TOTL",
+        indicator_id="wdi_population_persons",
+        title="Population, total (World Bank)",
+        description="Mid-year resident population, all ages.",
+        unit="persons",
+        decimals=0,
+        direction=Direction.NEUTRAL,
+        domain=Domain.CONTEXT,
+        conversion="sum",
+        caveats=(
+            WDI_CAVEAT + " Mid-year estimate: Eurostat's population_persons counts 1 January."
+        ),
+        verified=True,
+        verification_note="Real WDI bulk file API_SP.POP.TOTL (2025-10-07) in ../shared/data/real.",
+    ),
+)
+
+WDI_SAME_AS: dict[str, str] = {"wdi_rd_expenditure_pct_gdp": "gerd_total_pct_gdp"}
+"""WDI entries whose definition agrees with a Eurostat entry: their values also feed that
+indicator (source worldbank, ranked below eurostat; storage.build reports overlaps). Every
+other WDI entry differs from its nearest Eurostat indicator (age band, unit, reference date)
+and stays separate; its caveats say how."""
+
+CCI_INDICATOR_IDS: tuple[str, ...] = (
+    "cultural_employment_pct",
+    "cultural_employment_thousand_persons",
+    "cultural_employment_by_sex_pct",
+    "publishing_persons_employed",
+    "film_music_persons_employed",
+    "advertising_persons_employed",
+    "publishing_local_units",
+    "film_music_local_units",
+)
+"""The creative and cultural industries lens, in display order ("Creative economy")."""
+
+CATALOG: tuple[CatalogIndicator, ...] = (*EUROSTAT_CATALOG, *WDI_CATALOG)
 
 
 def index_catalog(entries: Iterable[CatalogIndicator]) -> dict[str, CatalogIndicator]:

@@ -1,6 +1,6 @@
 """The whole indicator catalog from Eurostat in one step: filtered downloads, one import, one build.
 
-Grain: one request and one cached file per dataset of `indicators.catalog.CATALOG` (several
+Grain: one request and one cached file per dataset of `indicators.catalog.EUROSTAT_CATALOG` (several
 indicators may read one dataset), filtered server-side to the codes the catalog reads:
 per dimension, the union of the codes of every catalog entry on that dataset (`sex` F, M and T
 when an entry breaks down by sex); a dimension some entry leaves open stays unfiltered, and
@@ -33,7 +33,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indicators.catalog import CATALOG
+from indicators.catalog import EUROSTAT_CATALOG
 from indicators.spec import CatalogIndicator
 from regiodash.config import Settings
 from regiodash.errors import FetchError, RegiodashError
@@ -76,7 +76,7 @@ class CatalogRequest:
 
 
 def catalog_requests(
-    entries: Iterable[CatalogIndicator] = CATALOG, datasets: Iterable[str] | None = None
+    entries: Iterable[CatalogIndicator] = EUROSTAT_CATALOG, datasets: Iterable[str] | None = None
 ) -> list[CatalogRequest]:
     """One request per catalog dataset (in catalog order), optionally only `datasets`.
 

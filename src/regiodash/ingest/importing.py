@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from indicators.catalog import WORLDBANK_LICENCE
 from indicators.spec import EUROSTAT_LICENCE
 from regiodash.config import Settings
 from regiodash.errors import InputFileError
@@ -36,7 +37,8 @@ from regiodash.storage.layout import (
 )
 
 SOURCE_BY_FORMAT = {"eurostat-tsv": "eurostat", "sdmx-csv": "eurostat", "jsonstat": "eurostat",
-                    "tidy": "user"}
+                    "tidy": "user", "wdi": "worldbank"}
+LICENCE_BY_SOURCE = {"eurostat": EUROSTAT_LICENCE, "worldbank": WORLDBANK_LICENCE}
 
 Progress = Callable[[str], None]
 
@@ -172,7 +174,7 @@ def import_tables(
         records.append(new_manifest_record(
             dataset=table.dataset, source=source, format=table.format, location=location,
             sha256=digest, rows=len(frame), nuts_version=version,
-            licence=EUROSTAT_LICENCE if source == "eurostat" else USER_LICENCE,
+            licence=LICENCE_BY_SOURCE.get(source, USER_LICENCE),
             note=f"raw file now {total:,} rows" + ("; " + "; ".join(notes) if notes else ""),
         ))
     if records:

@@ -4,7 +4,8 @@ Supported formats (see `FORMATS`), recognised by content, not by file name:
 - "jsonstat": JSON-stat 2.0 dataset (Eurostat statistics API, `format=JSON`);
 - "sdmx-csv": SDMX-CSV 1.0/2.0, codes or labels (first header cell DATAFLOW or STRUCTURE);
 - "eurostat-tsv": Eurostat bulk TSV (first header cell like `unit,geo\\time`);
-- "tidy": the user's own CSV/XLSX with columns geo_code, year, value.
+- "tidy": the user's own CSV/XLSX with columns geo_code, year, value;
+- "wdi": World Bank WDI bulk CSV (`API_<indicator>_DS2_...csv`, first cell "Data Source").
 Gzip-compressed input is decompressed transparently. Text must be UTF-8 (a BOM is fine;
 UTF-16 with a BOM is accepted too).
 
@@ -22,11 +23,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from regiodash.errors import InputFileError
-from regiodash.ingest import eurostat_tsv, jsonstat, sdmx_csv, tidy
+from regiodash.ingest import eurostat_tsv, jsonstat, sdmx_csv, tidy, wdi
 from regiodash.ingest.model import RawTable
 from regiodash.ingest.text import EXPECTED_FORMATS, decode_text, read_bytes, split_lines
 
-FORMATS = ("eurostat-tsv", "sdmx-csv", "jsonstat", "tidy")
+FORMATS = ("eurostat-tsv", "sdmx-csv", "jsonstat", "tidy", "wdi")
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
@@ -51,6 +52,12 @@ def _sniff(data: bytes, path: Path) -> tuple[str, str | None]:
             path, f"JSON file is not a JSON-stat 2.0 dataset; expected {EXPECTED_FORMATS}", line=1
         )
     first_line = split_lines(text)[0]
+    layout = wdi.wdi_layout(first_line)
+    if layout == "data":
+        return "wdi", text
+    if layout == "metadata":
+        raise InputFileError(path, "a WDI metadata companion file: import the API_..._DS2 data "
+                             "file beside it (its companions are read from there)", line=1)
     if "\\" in first_line.split("\t", 1)[0]:
         return "eurostat-tsv", text
     first_cell = re.split(r"[,;\t]", first_line, maxsplit=1)[0].strip().strip('"').upper()
@@ -94,4 +101,6 @@ def read_file(
         return sdmx_csv.parse_sdmx_csv(text, path, dataset, region_names)
     if fmt == "jsonstat":
         return jsonstat.parse_jsonstat(text, path, dataset)
+    if fmt == "wdi":
+        return wdi.parse_wdi_csv(text, path, dataset)
     return tidy.parse_tidy_csv(text, path, dataset)

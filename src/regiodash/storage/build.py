@@ -57,9 +57,10 @@ from regiodash.storage.schema import (
     INDICATOR_VALUE_COLUMNS,
     INDICATOR_VALUES_SCHEMA,
 )
+from regiodash.storage.source_overlap import report_source_overlaps
 
 # Lower rank wins when two sources give the same indicator, region, year and sex.
-SOURCE_PRECEDENCE = {"user": 0, "eurostat": 1, "demo": 9}
+SOURCE_PRECEDENCE = {"user": 0, "eurostat": 1, "worldbank": 2, "demo": 9}
 _UNKNOWN_SOURCE_RANK = 5
 
 Progress = Callable[[str], None]
@@ -76,14 +77,16 @@ class BuildSummary:
     converted_values: int = 0
     conversion_notes: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    source_overlaps: list[str] = field(default_factory=list)
+    """Indicators where World Bank values met a better-ranked source's (source_overlap)."""
 
 
 def _apply_precedence(observations: pa.Table) -> pa.Table:
     """indicator values before derivation: one row per indicator, region, year and sex.
 
     Where several rows share that key, the source of lowest SOURCE_PRECEDENCE rank wins (user,
-    then eurostat, then any other source, then demo), then the most recent nuts_version (a
-    missing version last), then the first in OBSERVATION_ORDER. Observations
+    then eurostat, then worldbank, then any other source, then demo), then the most recent
+    nuts_version (a missing version last), then the first in OBSERVATION_ORDER. Observations
     are in OBSERVATION_ORDER, so rows of one key are adjacent (nuts_level follows from
     geo_code): the usual case, no shared key at all, costs one comparison per row.
     """
@@ -170,6 +173,9 @@ def build_warehouse(
         summary.converted_values = conversion.converted
         summary.conversion_notes = conversion.lines()
         for line in summary.conversion_notes:
+            say(line)
+        summary.source_overlaps = report_source_overlaps(on_version, SOURCE_PRECEDENCE)
+        for line in summary.source_overlaps:
             say(line)
         values = _apply_precedence(on_version)
         del on_version

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from indicators.catalog import CATALOG, CATALOG_BY_ID
+from indicators.catalog import CATALOG, CATALOG_BY_ID, WDI_SAME_AS
 from indicators.spec import CatalogIndicator
 from regiodash.errors import WarehouseError
 from regiodash.nuts import is_extra_regio, nuts_level_of
@@ -118,7 +118,12 @@ def _targets(source: str, dataset: str, user_defs: list[dict]
     if source == "user":
         entry = CATALOG_BY_ID[dataset]
         return [(None, entry.indicator_id, entry.unit)]
-    return [(i, i.indicator_id, i.unit) for i in CATALOG if i.dataset == dataset]
+    targets = [(i, i.indicator_id, i.unit) for i in CATALOG if i.dataset == dataset]
+    # A WDI series whose definition agrees with a Eurostat indicator feeds that one too
+    # (source worldbank, ranked below eurostat by the build, which reports overlaps).
+    same = [(i, WDI_SAME_AS[i.indicator_id]) for i in CATALOG
+            if i.dataset == dataset and i.indicator_id in WDI_SAME_AS]
+    return targets + [(i, other, CATALOG_BY_ID[other].unit) for i, other in same]
 
 
 def _stage_slices(
