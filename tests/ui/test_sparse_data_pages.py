@@ -171,3 +171,14 @@ def test_the_demo_banner_shows_only_over_demo_values(mixed_settings, monkeypatch
     at.run()
     assert not at.exception, at.exception
     assert any("Synthetic demo data" in w.value for w in at.warning) == banner, texts(at)
+
+
+@pytest.mark.real_data
+def test_compare_bars_open_on_the_last_year_most_compared_regions_have(make_real_app):
+    # Copenhagen has a 2022 value, Paris and Munich not yet
+    at = make_real_app(PAGE["compare"], indicator=GDP, compare="DK011~FR101~DE212")
+    at.run()
+    assert not at.exception, at.exception
+    assert at.select_slider(key="w_cmp_year").value == 2021
+    assert any(c.value.startswith("2022 has values for only 1 of the 3 compared regions")
+               for c in at.caption)

@@ -21,6 +21,7 @@ from regiodash.ui.figures import FrozenFigure
 from regiodash.ui.state import MAX_COMPARE, ViewState, is_valid_area_name
 from regiodash.ui.url import read_view, render_copy_link, write_view
 from regiodash.ui.widgets import render_demo_banner, render_notes
+from regiodash.ui.years import DefaultYear, choose_default_year
 
 PAGE = "compare"
 START = ("DE21", "FR10", "PL91", "RO32")
@@ -104,6 +105,7 @@ class Comparison:
 
     total: pd.DataFrame
     years: tuple[int, ...]
+    bar_year: DefaultYear  # the bar chart's first year: 80 % of the regions shown (ui.years)
     missing: tuple[str, ...]
     area_caption: str | None
     is_demo: bool
@@ -138,7 +140,12 @@ def comparison(version: str, indicator: str, regions: tuple[str, ...], area: tup
         if {"F", "M"} <= set(both.columns):
             gap = charts.build_trend_chart(both.assign(value=both["M"] - both["F"]),
                                            f"points ({unit})")
+    counts = with_values.groupby("year")["geo_code"].nunique()
+    bar_year = (choose_default_year({int(y): int(n) for y, n in counts.items()},
+                                    len(present), 0, regions="compared regions with values")
+                if len(present) else DefaultYear(0, None))
     return Comparison(
+        bar_year=bar_year,
         total=total, years=tuple(sorted(int(y) for y in with_values["year"].unique())),
         missing=tuple(c for c in regions if c not in present), area_caption=area_caption,
         is_demo=bool((series["source"] == "demo").any()),
@@ -163,8 +170,10 @@ def render_comparison(view: CompareView, shown: Comparison) -> None:
         st.caption(f"No values for: {', '.join(shown.missing)}")
     st.plotly_chart(shown.lines, key="cmp_lines")
     if shown.years:
+        if shown.bar_year.note:
+            st.caption(shown.bar_year.note)
         year = st.select_slider("Year for the bar chart", options=shown.years,
-                                value=shown.years[-1], key="w_cmp_year")
+                                value=shown.bar_year.year, key="w_cmp_year")
         st.plotly_chart(bar_chart(view.version, view.indicator, view.regions, view.area,
                                   view.area_name, year), key="cmp_bars")
     if shown.gap is not None:

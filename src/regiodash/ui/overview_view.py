@@ -21,6 +21,7 @@ from regiodash.ui.missing import empty_domains, indicator_without_values, innova
 from regiodash.ui.state import ViewState
 from regiodash.ui.url import read_view, render_copy_link, write_view
 from regiodash.ui.widgets import arrow_table, render_demo_banner, render_notes
+from regiodash.ui.years import choose_default_year
 
 PAGE = "overview"
 
@@ -60,6 +61,17 @@ def build_group_count_chart(counts: pd.Series) -> FrozenFigure:
     return fig.freeze()
 
 
+def well_covered_year(frame: pd.DataFrame, level: int) -> int | None:
+    """The year an overview figure shows: the latest year in which 80 % of the regions in
+    `frame` (one row per region and year) have a value (ui.years), None when it is empty."""
+    present = frame.dropna(subset=[c for c in ("value", "grp") if c in frame.columns][:1])
+    if present.empty:
+        return None
+    counts = present.groupby("year")["geo_code"].nunique()
+    return choose_default_year({int(y): int(n) for y, n in counts.items()},
+                               int(present["geo_code"].nunique()), level).year
+
+
 @data.rerun_cache(VERSIONS_KEPT)
 def overview(version: str) -> Overview:
     summary = data.warehouse_summary(version).iloc[0]
@@ -73,7 +85,7 @@ def overview(version: str) -> Overview:
     groups = data.innovation_groups(version, 2)
     group_year, chart = None, None
     if not groups.empty:
-        group_year = int(groups["year"].max())
+        group_year = well_covered_year(groups, 2)
         latest = groups[groups["year"] == group_year]
         chart = build_group_count_chart(
             latest["grp"].value_counts().reindex(GROUP_ORDER, fill_value=0))
@@ -85,7 +97,7 @@ def overview(version: str) -> Overview:
             headlines.append(Metric(label, "no data", help=indicator_without_values(
                 indicator_id, label)))
         else:
-            last = frame[frame["year"] == frame["year"].max()]
+            last = frame[frame["year"] == well_covered_year(frame, 2)]
             demo = demo or bool((last["source"] == "demo").any())
             headlines.append(Metric(label, f"{last['value'].median():.1f}",
                                     help=f"{int(last['year'].iloc[0])}, {len(last)} regions"))
@@ -113,15 +125,15 @@ def country_table(version: str, country: str) -> CountryTable | None:
     groups = data.innovation_groups(version, 2)
     if groups.empty:
         return None
-    latest = groups[groups["year"] == groups["year"].max()]
+    latest = groups[groups["year"] == well_covered_year(groups, 2)]
     mine = latest[latest["geo_code"].str.startswith(country)].sort_values(
         "relative_index", ascending=False)
     gii = data.level_year_values(version, "gender_inclusion_index", 2, "T")
     sus = data.level_year_values(version, "sustainability_index", 2, "T")
     table = mine[["geo_code", "geo_name", "relative_index", "grp", "subgroup"]].merge(
-        gii[gii["year"] == gii["year"].max()][["geo_code", "value"]].rename(
+        gii[gii["year"] == well_covered_year(gii, 2)][["geo_code", "value"]].rename(
             columns={"value": "gender_inclusion_index"}), how="left").merge(
-        sus[sus["year"] == sus["year"].max()][["geo_code", "value"]].rename(
+        sus[sus["year"] == well_covered_year(sus, 2)][["geo_code", "value"]].rename(
             columns={"value": "sustainability_index"}), how="left")
     names = data.region_choices(version).names
     return CountryTable(table=arrow_table(table), links=tuple(

@@ -62,7 +62,7 @@ class ViewContext:
 class ViewState:
     indicator: str = ""
     level: int = 2
-    year: int | None = None  # None = latest available
+    year: int | None = None  # None = the page's default (ui.years: latest well-covered year)
     year_to: int | None = None  # set for a range year..year_to
     sex: str = "T"
     country: str | None = None

@@ -50,17 +50,20 @@ def _named_years(newer: Sequence[tuple[int, int]]) -> tuple[str, str]:
 
 
 def choose_default_year(counts: Mapping[int, int], level_regions: int, level: int,
-                        share: float = COVERAGE_SHARE) -> DefaultYear:
+                        share: float = COVERAGE_SHARE, regions: str | None = None
+                        ) -> DefaultYear:
     """The default year from `counts` (year -> regions with a value that year) and
     `level_regions` (regions with a value in any year), with a note naming newer, sparser
-    years when the default is not the latest year. `counts` must not be empty."""
+    years when the default is not the latest year. `regions` names those regions in the note
+    (default "NUTS <level> regions with this indicator"). `counts` must not be empty."""
     if not counts:
         raise ValueError("no years to choose from")
     years = sorted(counts)
     need = share * level_regions
     covered = [y for y in years if counts[y] >= need]
     percent = f"{share:.0%}".replace("%", " %")
-    where = f"the {_count(level_regions)} NUTS {level} regions with this indicator"
+    where = (f"the {_count(level_regions)} "
+             + (regions or f"NUTS {level} regions with this indicator"))
     if covered:
         year = covered[-1]
         reason = f"the latest year with values for at least {percent} of them"
