@@ -1,0 +1,74 @@
+"""Region profiles for every region of a country at one NUTS level, one PDF per region.
+
+The regions come from the warehouse's region list (its NUTS version); the level must be one
+at which the Regional Innovation Index has values in that country, else nothing is written.
+Each region is made on its own: a region that fails is reported (its code and the reason)
+and the others continue. Each file is written atomically (report.common.write_atomic): a
+failed region leaves no file, and a rerun replaces files whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from indicators.innovation.specs import INDEX_ID
+from regiodash.report.common import ReportError, write_atomic
+from regiodash.report.region import region_profile_pdf
+from regiodash.report.region_data import Shared
+from regiodash.storage import queries
+from regiodash.storage.connection import Warehouse
+
+# progress(done, total, code, error): after each region; error None when it was written.
+Progress = Callable[[int, int, str, str | None], None]
+
+
+@dataclass
+class BatchResult:
+    written: list[Path] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (region code, reason)
+
+
+def country_regions(wh: Warehouse, country: str, level: int) -> list[str]:
+    """The codes of `country`'s NUTS `level` regions, sorted; a ReportError when the country
+    is unknown or the index has no values at that level there (naming the levels it has)."""
+    regions = queries.load_regions(wh)
+    countries = set(regions.loc[regions["nuts_level"] == 0, "geo_code"])
+    if country not in countries:
+        raise ReportError(f"unknown country {country!r}: not a NUTS 0 code in this warehouse "
+                          f"(known: {', '.join(sorted(countries)[:12])}...)")
+    if level not in (0, 1, 2, 3):
+        raise ReportError(f"--level {level}: NUTS levels are 0, 1, 2 and 3")
+    mine = regions[(regions["country_code"] == country) & (regions["nuts_level"] == level)]
+    with_index = []
+    for candidate in (0, 1, 2, 3):
+        rows = queries.load_level_year_values(wh, INDEX_ID, candidate, "T")
+        if (rows["country_code"] == country).any():
+            with_index.append(candidate)
+    if level not in with_index:
+        have = ", ".join(str(x) for x in with_index) or "none"
+        raise ReportError(f"the Regional Innovation Index ({INDEX_ID}) has no values at NUTS "
+                          f"level {level} in {country} (levels with values: {have})")
+    return sorted(mine["geo_code"])
+
+
+def write_region_profiles(wh: Warehouse, codes: list[str], out_dir: str | Path,
+                          year: int | None = None, base_url: str | None = None,
+                          progress: Progress | None = None) -> BatchResult:
+    """One `<code>.pdf` per region in `out_dir`; failures are collected, not raised."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ReportError(f"--out {out}: exists and is not a folder")
+    result, shared = BatchResult(), Shared()
+    for done, code in enumerate(codes, start=1):
+        try:
+            pdf = region_profile_pdf(wh, code, year, base_url, shared)
+            result.written.append(write_atomic(out / f"{code}.pdf", pdf))
+            error = None
+        except Exception as exc:  # noqa: BLE001 - one region's failure must not stop the rest
+            error = str(exc) or type(exc).__name__
+            result.failed.append((code, error))
+        if progress is not None:
+            progress(done, len(codes), code, error)
+    return result
