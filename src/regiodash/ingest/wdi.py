@@ -113,8 +113,8 @@ def _read_header(records: Iterator[tuple[int, list[str]]], path: Path
         if cells[:1] == ["Last Updated Date"] and len(cells) > 1:
             updated = cells[1]
         elif line > 1 and any(cells):
-            raise InputFileError(path, f"unexpected line before the WDI header: {row[:3]}",
-                                 line=line)
+            raise InputFileError(path, f"WDI header should start with {HEADER_START}, found "
+                                 f"{cells[:4]}", line=line, column=1)
         if line >= _PREAMBLE_LINES:
             break
     raise InputFileError(path, "no WDI header (\"Country Name\",\"Country Code\",...) in the "
@@ -192,8 +192,9 @@ def parse_wdi_csv(text: str, path: str | Path, dataset: str | None = None) -> Ra
         if not any(c.strip() for c in row):
             continue
         if len(row) != len(header):
+            short = " (truncated line?)" if len(row) < len(header) else ""
             raise InputFileError(path, f"line has {len(row)} fields, the WDI header has "
-                                 f"{len(header)}", line=line)
+                                 f"{len(header)}{short}", line=line)
         code, this_indicator = row[1].strip(), row[3].strip()
         if indicator is None:
             indicator, name = this_indicator, row[2].strip()
