@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 from collections.abc import Sequence
 
 from rich.console import Console
 
 from regiodash.cli_kohesio import add_kohesio_parser
-from regiodash.config import REPO_ROOT, Settings, load_settings
+from regiodash.cli_serve import add_serve_parser
+from regiodash.config import Settings, load_settings
 from regiodash.errors import RegiodashError
 
 console = Console(stderr=True, soft_wrap=True)
@@ -152,19 +151,6 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.ok else 1
 
 
-def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from regiodash.storage.layout import WarehousePaths
-
-    if not settings.is_remote and not WarehousePaths(settings.data_dir).has_data():
-        _say("no warehouse yet: building the demo panel")
-        cmd_demo(argparse.Namespace(no_build=False, synthetic_only=False), settings)
-    port = args.port or settings.port
-    cmd = [sys.executable, "-m", "regiodash.server", "run", str(REPO_ROOT / "app.py"),
-           "--server.port", str(port), "--server.headless", str(args.headless).lower()]
-    env = dict(os.environ, REGIODASH_DATA_DIR=str(settings.data_dir))
-    return subprocess.call(cmd, env=env)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="regiodash",
@@ -222,10 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="validate the warehouse and print a summary")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("serve", help="start the dashboard (builds the demo panel if empty)")
-    p.add_argument("--port", type=int, default=None)
-    p.add_argument("--headless", action="store_true", help="do not open a browser")
-    p.set_defaults(func=cmd_serve)
+    add_serve_parser(sub, build_demo=lambda settings: cmd_demo(
+        argparse.Namespace(no_build=False, synthetic_only=False), settings))
 
     from regiodash.projects.cli import add_projects_parser
 

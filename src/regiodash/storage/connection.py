@@ -41,6 +41,7 @@ from regiodash.storage.layout import (
     load_user_indicators,
     quote_ident,
 )
+from regiodash.storage.pins import FD_DIR, PinnedFiles, pin_warehouse
 from regiodash.storage.schema import (
     GROUPS_SCHEMA,
     INDICATOR_VALUES_SCHEMA,
@@ -75,6 +76,8 @@ class Warehouse:
         # most of a map query's time). Cached footers are dropped when a file changes.
         # GLOBAL: a plain SET is session-local and would not reach the per-query cursors.
         self.con.execute("SET GLOBAL parquet_metadata_cache = true")
+        # The files this Warehouse reads stay the ones it opened, whatever a rebuild moves in.
+        self.pins = PinnedFiles() if settings.is_remote else pin_warehouse(self.paths)
         if settings.is_remote:
             load_extension(self.con, "httpfs")
             self._declare_remote_views()
@@ -103,7 +106,8 @@ class Warehouse:
 
     def _read_nuts_version(self) -> str:
         location = (f"{self.settings.data_url}/indicator_values.parquet"
-                    if self.settings.is_remote else str(self.paths.indicator_values))
+                    if self.settings.is_remote
+                    else str(self.pins.location(self.paths.indicator_values)))
         if not self.settings.is_remote and not self.paths.indicator_values.exists():
             return DEFAULT_NUTS_VERSION
         try:
@@ -122,16 +126,18 @@ class Warehouse:
 
     def _declare_views(self) -> None:
         self._declare_reference()
-        self._over_local("VIEW", "observations", self.paths.observations, OBSERVATIONS_SCHEMA)
-        self._over_local("VIEW", "indicator_values", self.paths.indicator_values,
+        pin = self.pins.location
+        self._over_local("VIEW", "observations", pin(self.paths.observations),
+                         OBSERVATIONS_SCHEMA)
+        self._over_local("VIEW", "indicator_values", pin(self.paths.indicator_values),
                          INDICATOR_VALUES_SCHEMA)
-        by_region = self.paths.indicator_values_by_region
+        by_region = pin(self.paths.indicator_values_by_region)
         self._declare_by_region(by_region if by_region.exists() else None,
-                                self.paths.indicator_values)
+                                pin(self.paths.indicator_values))
         self._over_local("TABLE", "manifest", self.paths.manifest, MANIFEST_SCHEMA)
         # innovation_groups stays a view locally: loading it would slow down every
         # opening at the 100x panel, for a query the pages cache per level.
-        self._over_local("VIEW", "innovation_groups", self.paths.innovation_groups,
+        self._over_local("VIEW", "innovation_groups", pin(self.paths.innovation_groups),
                          GROUPS_SCHEMA)
         for source, dataset, path in self.paths.raw_files():
             # quote_ident refuses any file name that is not a plain snake_case identifier.
@@ -219,6 +225,8 @@ class Warehouse:
         dirs = [str(self.settings.data_dir) + "/", str(self.settings.reference_dir) + "/"]
         if self.settings.data_url:
             dirs.append(self.settings.data_url + "/")
+        if self.pins.fds:  # DuckDB checks a replaced pinned file by its /proc/self/fd path
+            dirs.append(f"{FD_DIR}/")
         self.con.execute("SET allowed_directories = ?", [dirs])
         self.con.execute("SET enable_external_access = false")
         self.con.execute("SET lock_configuration = true")
@@ -272,6 +280,7 @@ class Warehouse:
 
     def close(self) -> None:
         self.con.close()
+        self.pins.close()
 
 
 def fetch_remote_json(url: str, timeout: float = 5.0) -> list[dict]:
