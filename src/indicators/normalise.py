@@ -54,9 +54,24 @@ def fit_normalisation(
     if r.empty:
         return pd.DataFrame(columns=[*keys, *PARAM_COLUMNS])
     gid, first = group_rows(r, keys)
+    params = r.iloc[first][keys].reset_index(drop=True)
+    if "nuts_level" in keys:
+        params["nuts_level"] = params["nuts_level"].astype("int64")
+    params = params.assign(**fit_groups(value[usable], gid, len(first)))
+    # one look-up per component (a handful), not per row
+    lower = [directions.get(str(i)) == "lower" for i in params["indicator_id"]]
+    params["lower"] = np.array(lower, dtype=bool)
+    return params
+
+
+def fit_groups(v: np.ndarray, gid: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
+    """raw_min, raw_max, cap_lo, cap_hi and sqrt (see `fit_normalisation`) of each group
+    0..n_groups-1 of the finite values `v` (group number `gid` per value, every group
+    non-empty); values are taken in their order within a group, so the sums are
+    reproducible. The arithmetic of `fit_normalisation`, for callers holding arrays."""
     order = np.argsort(gid, kind="stable")
-    v, g = value[usable][order], gid[order]
-    n = np.bincount(g)
+    v, g = v[order], gid[order]
+    n = np.bincount(g, minlength=n_groups)
     starts = np.concatenate([[0], np.cumsum(n)[:-1]])
 
     def total(x: np.ndarray) -> np.ndarray:
@@ -80,20 +95,8 @@ def fit_normalisation(
         dev = capped - (total(capped) / n)[g]
         m2, m3 = total(dev**2), total(dev**3)
         skew = np.where((n >= 3) & (m2 > 0), n * np.sqrt(n - 1) / (n - 2) * m3 / m2**1.5, np.nan)
-    params = r.iloc[first][keys].reset_index(drop=True)
-    if "nuts_level" in keys:
-        params["nuts_level"] = params["nuts_level"].astype("int64")
-    params = params.assign(
-        raw_min=raw_min,
-        raw_max=raw_max,
-        cap_lo=cap_lo,
-        cap_hi=cap_hi,
-        sqrt=(skew > SKEW_THRESHOLD) & (cap_lo >= 0),
-    )
-    # one look-up per component (a handful), not per row
-    lower = [directions.get(str(i)) == "lower" for i in params["indicator_id"]]
-    params["lower"] = np.array(lower, dtype=bool)
-    return params
+    return {"raw_min": raw_min, "raw_max": raw_max, "cap_lo": cap_lo, "cap_hi": cap_hi,
+            "sqrt": (skew > SKEW_THRESHOLD) & (cap_lo >= 0)}
 
 
 def apply_normalisation(
@@ -108,17 +111,24 @@ def apply_normalisation(
     if params.empty:
         return np.full(len(rows), np.nan)
     m = rows[[*keys, "value"]].reset_index(drop=True).merge(params, on=keys, how="left")
-    lo = m["cap_lo"].to_numpy(dtype="float64")
-    hi = m["cap_hi"].to_numpy(dtype="float64")
-    raw = pd.to_numeric(m["value"], errors="coerce").to_numpy(dtype="float64")
+    return apply_params(
+        pd.to_numeric(m["value"], errors="coerce").to_numpy(dtype="float64"),
+        m["cap_lo"].to_numpy(dtype="float64"), m["cap_hi"].to_numpy(dtype="float64"),
+        m["sqrt"].fillna(False).to_numpy(bool), m["lower"].fillna(False).to_numpy(bool))
+
+
+def apply_params(raw: np.ndarray, lo: np.ndarray, hi: np.ndarray, root: np.ndarray,
+                 lower: np.ndarray) -> np.ndarray:
+    """Normalised values (0-1, 1 = best) of `raw` with the parameters of each value's
+    component given per value (capping bounds, square root, inverted); NaN where a bound is
+    missing or the value is not finite. The arithmetic of `apply_normalisation`."""
     v = np.clip(raw, lo, hi)
-    root = m["sqrt"].fillna(False).to_numpy(bool)
     with np.errstate(invalid="ignore", divide="ignore"):
         t = np.where(root, np.sqrt(np.where(root, v, 0.0)), v)
         g_lo = np.where(root, np.sqrt(np.where(root, lo, 0.0)), lo)
         g_hi = np.where(root, np.sqrt(np.where(root, hi, 0.0)), hi)
         out = np.where(g_hi == g_lo, 0.5, (t - g_lo) / (g_hi - g_lo))
-    out = np.where(m["lower"].fillna(False).to_numpy(bool), 1.0 - out, out)
+    out = np.where(lower, 1.0 - out, out)
     out = np.clip(out, 0.0, 1.0)
     out[~np.isfinite(raw) | np.isnan(v)] = np.nan
     return out

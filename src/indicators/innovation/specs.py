@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from indicators.catalog import CATALOG_BY_ID
+from indicators.composite_spec import CompositeSpec, builtin_spec
 from indicators.frames import REGION_LEVELS
 from indicators.provenance import unique_sources
 from indicators.spec import CatalogIndicator, Direction, Domain, IndicatorSpec
@@ -48,18 +49,9 @@ COMPARE_DECIMALS = 9
 
 # --- components ----------------------------------------------------------------------------
 
-COMPONENT_IDS: tuple[str, ...] = (
-    "tertiary_attainment_25_34_pct",
-    "lifelong_learning_pct",
-    "hrst_pct_active",
-    "scientists_engineers_pct_active",
-    "gerd_business_pct_gdp",
-    "gerd_government_pct_gdp",
-    "gerd_higher_education_pct_gdp",
-    "rd_personnel_fte_pct_active",
-    "high_tech_employment_pct",
-    "knowledge_intensive_services_employment_pct",
-)
+# The built-in index is a spec shipped with the package: its indicators are the components.
+BUILTIN_SPEC: CompositeSpec = builtin_spec()
+COMPONENT_IDS: tuple[str, ...] = tuple(i.id for i in BUILTIN_SPEC.indicators if i.weight > 0)
 # Innovation-domain catalog indicators deliberately left out, with the reason (a contract test
 # fails when a new innovation indicator is added to the catalog without a decision here).
 EXCLUDED_COMPONENTS: Mapping[str, str] = MappingProxyType(
@@ -87,7 +79,8 @@ EXCLUDED_COMPONENTS: Mapping[str, str] = MappingProxyType(
     }
 )
 COMPONENTS: tuple[CatalogIndicator, ...] = tuple(CATALOG_BY_ID[i] for i in COMPONENT_IDS)
-DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType({i: 1.0 for i in COMPONENT_IDS})
+DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {i.id: i.weight for i in BUILTIN_SPEC.indicators if i.weight > 0})
 
 
 COMPONENT_SOURCES = unique_sources(COMPONENTS)
