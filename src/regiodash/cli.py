@@ -66,6 +66,10 @@ def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
     from regiodash.storage.build import build_warehouse
     from regiodash.storage.files import sha256_file
 
+    if args.source == "worldbank":
+        from regiodash.cli_worldbank import cmd_fetch_worldbank
+
+        return cmd_fetch_worldbank(args, settings)
     if args.catalog:
         return _fetch_catalog(args, settings)
     if not args.codes:
@@ -188,6 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "(with --catalog: only these catalog datasets)")
     p.add_argument("--catalog", action="store_true",
                    help="fetch every dataset of the indicator catalog, filtered to its codes")
+    p.add_argument("--source", choices=["eurostat", "worldbank"], default="eurostat",
+                   help="worldbank: CODES are World Bank WDI indicator codes (e.g. "
+                   "SL.TLF.CACT.FE.ZS), fetched page by page from its API (CC BY 4.0); "
+                   "with --catalog, every WDI series of the catalog, by sex")
     p.add_argument("--format", choices=["sdmx-csv", "tsv", "jsonstat"], default="sdmx-csv")
     p.add_argument("--workers", type=int, default=3,
                    help="parallel downloads with --catalog (1-8, default 3)")

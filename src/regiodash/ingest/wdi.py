@@ -181,7 +181,7 @@ def parse_wdi_csv(text: str, path: str | Path, dataset: str | None = None) -> Ra
     years = _year_columns(header, path, header_line)
     regions = read_country_metadata(companion_path(path, "Country"))
     table = load_wdi_countries()
-    data: dict[str, list] = {c: [] for c in ("indicator", "geo", "time_period", "value")}
+    data: dict[str, list] = {c: [] for c in ("geo", "time_period", "value")}
     indicator = name = None
     seen: dict[str, int] = {}
     skipped: dict[str, list[str]] = {"aggregate": [], "not_classified": []}
@@ -225,7 +225,6 @@ def parse_wdi_csv(text: str, path: str | Path, dataset: str | None = None) -> Ra
             except ValueError:
                 raise InputFileError(path, f"value {cell!r} for {code} is not a number",
                                      line=line, column=year) from None
-            data["indicator"].append(indicator)
             data["geo"].append(country.geo_code)
             data["time_period"].append(year)
             data["value"].append(value)
@@ -242,21 +241,40 @@ def parse_wdi_csv(text: str, path: str | Path, dataset: str | None = None) -> Ra
     if not ends_with_line_break(text):
         raise InputFileError(path, f"{CUT_FILE_MESSAGE} (every WDI file ends with one)",
                              line=last_line)
+    meta = read_indicator_metadata(companion_path(path, "Indicator")).get(indicator, {})
+    return build_table(pd.DataFrame(data), indicator, meta.get("INDICATOR_NAME") or name or "",
+                       updated, len(seen), skipped, path, dataset)
+
+
+def build_table(values: pd.DataFrame, indicator: str, name: str, updated: str | None,
+                economies: int, skipped: dict[str, list[str]], path: str | Path,
+                dataset: str | None = None) -> RawTable:
+    """The RawTable of one WDI indicator from its rows (columns geo, time_period, value; one
+    row per economy and year with a value), with the import summary as its first note.
+    Shared by the bulk CSV reader and the World Bank API fetch."""
     series, sex = series_and_sex(indicator)
-    frame = pd.DataFrame(data)
+    frame = values[["geo", "time_period", "value"]].copy()
+    frame.insert(0, "indicator", indicator)
     frame.insert(1, "series", series)
     frame.insert(2, "sex", sex)
     frame["value"] = frame["value"].astype("float64")
-    frame["flag"] = pd.Series([None] * len(frame), dtype=object)
-    meta = read_indicator_metadata(companion_path(path, "Indicator")).get(indicator, {})
-    notes = [_summary(indicator, meta.get("INDICATOR_NAME") or name or "", updated,
-                      len(frame), len(seen), skipped)]
+    frame["flag"] = pd.Series([None] * len(frame), dtype=object, index=frame.index)
+    notes = [_summary(indicator, name, updated, len(frame), economies, skipped)]
     code = dataset or dataset_for_series(series)
     if not any(entry.dataset == code for entry in CATALOG):
         notes.append(f"WDI series {series} is not in the indicator catalog: kept in the raw "
                      "layer (source worldbank), no indicator reads it")
-    return RawTable(dataset=code, format=FORMAT, frame=frame, source_path=path,
-                    dimensions=list(DIMENSIONS), notes=notes)
+    return RawTable(dataset=code, format=FORMAT, frame=frame.reset_index(drop=True),
+                    source_path=path, dimensions=list(DIMENSIONS), notes=notes)
+
+
+def sex_variants(series: str) -> list[str]:
+    """The WDI codes of a series by sex: total, female, male ("SL.TLF.CACT.ZS" ->
+    SL.TLF.CACT.ZS, SL.TLF.CACT.FE.ZS, SL.TLF.CACT.MA.ZS; "SE.TER.ENRR" -> SE.TER.ENRR,
+    SE.TER.ENRR.FE, SE.TER.ENRR.MA)."""
+    parts = series.split(".")
+    cut = len(parts) - 1 if parts[-1] == "ZS" else len(parts)
+    return [series] + [".".join([*parts[:cut], s, *parts[cut:]]) for s in ("FE", "MA")]
 
 
 def _summary(indicator: str, name: str, updated: str | None, values: int, economies: int,
