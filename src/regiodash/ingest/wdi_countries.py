@@ -26,6 +26,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from regiodash.geometry import reference_tag
+from regiodash.nuts import load_known_codes
 
 WDI_COUNTRIES_FILE = Path(__file__).resolve().parent / "codelists" / "wdi_countries.csv"
 WORLD_COUNTRIES_FILE = "world_countries.parquet"
@@ -67,6 +68,15 @@ def load_world_countries(reference_dir: str | Path) -> pd.DataFrame:
     lon/lat of a point inside it (degrees, for labels and markers). No geometry."""
     columns = ["geo_code", "geo_name", "iso3", "country_group", "lon", "lat"]
     return pq.read_table(world_countries_path(reference_dir), columns=columns).to_pandas()
+
+
+def world_countries_outside_nuts(reference_dir: str | Path, nuts_version: str) -> pd.DataFrame:
+    """`load_world_countries` less the countries that NUTS `nuts_version` draws itself (GISCO's
+    NUTS 2024 has BA, UA and XK at level 0): a map draws these shapes beside that version's
+    regions without drawing a country twice."""
+    known = load_known_codes(reference_dir).get(str(nuts_version), set())
+    countries = load_world_countries(reference_dir)
+    return countries[~countries["geo_code"].isin(known)].reset_index(drop=True)
 
 
 def world_static_geo_name(reference_dir: str | Path) -> str:
