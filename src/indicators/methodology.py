@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from indicators import cohesion as co
+from indicators import funding as fu
 from indicators import gender_specs as gs
 from indicators import sustainability as su
 from indicators.catalog import CATALOG
@@ -61,6 +62,7 @@ _INN_GAPS_TEST = "tests/indicators/innovation/test_gaps.py"
 _GI, _GI_TEST = "indicators.gender_inclusion", "tests/indicators/test_gender_inclusion.py"
 _SU, _SU_TEST = "indicators.sustainability", "tests/indicators/test_sustainability.py"
 _CO, _CO_TEST = "indicators.cohesion", "tests/indicators/test_cohesion.py"
+_FU, _FU_TEST = "indicators.funding", "tests/indicators/test_funding.py"
 
 
 def _gender_prefix(prefix: str, name: str) -> CodeRef:
@@ -102,6 +104,11 @@ CODE_REFS: tuple[CodeRef, ...] = (
             (_SU_TEST,), ids=frozenset({su.SUSTAINABILITY_INDEX})),
     CodeRef(f"{_CO}.DERIVED_SPECS", (f"{_CO}.compute", f"{_CO}.classify"), (_CO_TEST,),
             ids=frozenset({co.AVERAGE_ID, co.CATEGORY_ID})),
+    CodeRef(f"{_FU}.DERIVED_SPECS", (f"{_FU}.compute_totals",
+                                     "regiodash.storage.funding_step.add_funding_values"),
+            (_FU_TEST,), ids=frozenset(fu.TOTAL_IDS)),
+    CodeRef(f"{_FU}.DERIVED_SPECS", (f"{_FU}.compute_per_inhabitant",), (_FU_TEST,),
+            ids=frozenset(fu.PER_HEAD_OF)),
 )
 
 
