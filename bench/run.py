@@ -19,6 +19,8 @@ What is measured, one module per section (bench/README.md explains each method a
 5. pages (bench.page_bench): server-side rerun time of each page with AppTest next to an empty
    page's.
 6. browser (bench.paint_bench): first map paint in headless Debian chromium (Playwright).
+7. kohesio (bench.kohesio_bench): import and match of the shared Kohesio export, and the
+   Cohesion funding view's queries (once per run, not per panel size).
 The targets are checked in bench.targets, the report is written by bench.report.
 """
 
@@ -37,6 +39,7 @@ from bench.baseline_bench import bench_baseline
 from bench.build_bench import bench_build, child_build, run_child_build
 from bench.common import OUT, ROOT, Mode, settings_for
 from bench.figure_bench import bench_figures
+from bench.kohesio_bench import bench_kohesio
 from bench.machine import cpu_noise, cpu_sample, machine_info
 from bench.page_bench import bench_pages, bench_pages_here
 from bench.paint_bench import bench_browser
@@ -45,7 +48,7 @@ from bench.report import render_report, update_readme
 from bench.targets import evaluate_targets
 
 ALL_SIZES = ("1x", "10x", "100x")
-SECTIONS = ("build", "queries", "baseline", "figures", "pages", "browser")
+SECTIONS = ("build", "queries", "baseline", "figures", "pages", "browser", "kohesio")
 
 
 def run(sizes: list[str], mode: Mode, skip: set[str]) -> dict:
@@ -92,6 +95,8 @@ def run(sizes: list[str], mode: Mode, skip: set[str]) -> dict:
         section("pages", lambda size=size: bench_pages(size, mode))
         if not mode.quick or size == sizes[0]:
             section("browser", lambda size=size: bench_browser(size, mode))
+    if "kohesio" not in skip:
+        results["kohesio"] = bench_kohesio(mode)
     results["noise"] = cpu_noise(noise0, cpu_sample())
     results["elapsed_s"] = round(time.perf_counter() - started, 1)
     results["targets"] = evaluate_targets(results)
