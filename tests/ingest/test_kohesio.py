@@ -188,3 +188,27 @@ def test_cluster_rule_precision_on_the_hand_labelled_sample() -> None:
     assert true_pos / len(flagged) >= 0.95  # precision 32/33; recall on the sample 1.0
     assert not is_cluster_name("Město Klášterec nad Ohří")
     assert not is_cluster_name("KLASZTOR OO. FRANCISZKANÓW")
+
+
+def test_regiodash_import_points_to_the_kohesio_command(tmp_path: Path) -> None:
+    from regiodash.ingest.readers import read_file
+
+    with pytest.raises(InputFileError, match="regiodash kohesio FILE"):
+        read_file(_write(tmp_path, GOOD))
+
+
+def test_cli_kohesio_imports_builds_and_exits_2_on_a_bad_file(tmp_path: Path, monkeypatch,
+                                                               capsys) -> None:
+    from regiodash.cli import main
+
+    monkeypatch.setenv("REGIODASH_DATA_DIR", str(tmp_path / "wh"))
+    assert main(["kohesio", str(_write(tmp_path, GOOD))]) == 0
+    err = capsys.readouterr().err
+    assert "3 beneficiary rows, 2 countries" in err and "0 unmatched or ambiguous" in err
+    values = pd.read_parquet(tmp_path / "wh" / "indicator_values.parquet")
+    ee = values[(values["indicator_id"] == "cohesion_eu_contribution_eur")
+                & (values["geo_code"] == "EE")]
+    assert ee["value"].tolist() == [80.0] and ee["flag"].tolist() == ["t"]  # a missing amount
+    bad = _write(tmp_path, "Estonia\tKesk-Eesti\tA\tmany\t1\t1\t\t\n", "bad.tsv")
+    assert main(["kohesio", str(bad)]) == 2
+    assert "line 2, column 'Total Budget'" in capsys.readouterr().err

@@ -29,6 +29,7 @@ from regiodash.ingest.text import EXPECTED_FORMATS, decode_text, read_bytes, spl
 
 FORMATS = ("eurostat-tsv", "sdmx-csv", "jsonstat", "tidy", "wdi")
 
+KOHESIO_HEADER_START = "Country\tRegion\tBeneficiary Name\t"
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 _JSONSTAT_MARK = re.compile(r'"class"\s*:\s*"dataset"|"version"\s*:\s*"2\.0"')
@@ -65,6 +66,10 @@ def _sniff(data: bytes, path: Path) -> tuple[str, str | None]:
         return "sdmx-csv", text
     if tidy.has_tidy_header(first_line):
         return "tidy", text
+    if first_line.lstrip("\ufeff").startswith(KOHESIO_HEADER_START):
+        raise InputFileError(path, "a Kohesio beneficiary export: import it with `regiodash "
+                             "kohesio FILE` (region names are matched to NUTS codes there)",
+                             line=1)
     shown = first_line if len(first_line) <= 80 else first_line[:77] + "..."
     raise InputFileError(
         path, f"unknown header {shown!r}; expected {EXPECTED_FORMATS}", line=1, column=1
