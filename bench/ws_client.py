@@ -40,6 +40,7 @@ class RunResult:
     through_app: bool = False  # app.py ran (its sidebar text came), not the page alone
     query_string: str | None = None  # what the app wrote to the address bar
     bytes_received: int = 0
+    figures: list[str] = field(default_factory=list)  # plotly specs (JSON), keep_figures only
 
     @property
     def ok(self) -> bool:
@@ -54,6 +55,7 @@ class _Summary:
     notes: list[str] = field(default_factory=list)
     map_drawn: bool = False
     through_app: bool = False  # app.py's sidebar text: the run went through its navigation
+    figures: list[str] = field(default_factory=list)
 
 
 def _summarize_elements(elements) -> _Summary:
@@ -72,6 +74,7 @@ def _summarize_elements(elements) -> _Summary:
                 out.notes.append(element.alert.body)
         elif kind == "plotly_chart":
             out.map_drawn = True
+            out.figures.append(element.plotly_chart.spec)
         elif kind == "markdown" and APP_SIDEBAR_TEXT in element.markdown.body:
             out.through_app = True
     return out
@@ -93,8 +96,15 @@ class StreamlitClient:
     """One Streamlit session driven over the websocket the way the frontend drives it."""
 
     def __init__(self, port: int, timeout: float = RERUN_TIMEOUT_S,
-                 timezone: str = "Europe/Brussels", expect_map: bool = True) -> None:
+                 timezone: str = "Europe/Brussels", expect_map: bool = True,
+                 sticky_key: str | None = None) -> None:
         self.port = port
+        # Through nginx (deploy/): the cookie its `hash` sends every request of a session to
+        # one replica, as the cookie nginx sets does for a browser; the replica that answered
+        # the handshake is kept in `replica`.
+        self.sticky_key = sticky_key
+        self.replica: str | None = None
+        self.keep_figures = False  # RunResult.figures: the refresh check reads the map's values
         self.expect_map = expect_map  # False for the empty reference app: no map, no app.py
         self.timeout = timeout
         self.timezone = timezone
@@ -112,10 +122,12 @@ class StreamlitClient:
     async def connect(self) -> None:
         from websockets.asyncio.client import connect
 
+        headers = {"Cookie": f"regiodash_replica={self.sticky_key}"} if self.sticky_key else None
         self.ws = await connect(
             f"ws://127.0.0.1:{self.port}/_stcore/stream", subprotocols=SUBPROTOCOLS,
             origin=self.origin, max_size=None, open_timeout=self.timeout,
-            ping_interval=None, close_timeout=5)
+            ping_interval=None, close_timeout=5, additional_headers=headers)
+        self.replica = self.ws.response.headers.get("X-Regiodash-Replica")
         self.page_script_hash, self.run_count, self._cache = "", 0, {}
 
     async def close(self) -> None:
@@ -149,6 +161,8 @@ class StreamlitClient:
         result.notes.extend(summary.notes)
         result.map_drawn |= summary.map_drawn
         result.through_app |= summary.through_app
+        if self.keep_figures:
+            result.figures.extend(summary.figures)
 
     async def rerun(self, query_string: str) -> RunResult:
         """Send one rerun_script and read ForwardMsgs until its script_finished."""

@@ -180,7 +180,10 @@ def start_replica(port: int, env: Mapping[str, str], log: Path) -> subprocess.Po
     """`python -m regiodash.server run app.py` on 127.0.0.1:port, output to `log`."""
     cmd = [sys.executable, "-m", "regiodash.server", "run", str(APP),
            "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+           "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           # A replica serves, it does not develop: a watched source file that changes makes
+           # Streamlit drop modules from sys.modules under running sessions.
+           "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
     with open(log, "ab") as out:
         return subprocess.Popen(cmd, cwd=REPO_ROOT, env=dict(env), stdout=out,
                                 stderr=subprocess.STDOUT)

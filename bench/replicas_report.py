@@ -1,0 +1,88 @@
+"""The "Serving many users" section of BENCHMARKS.md, from one bench.replicas run.
+
+The section sits between two marker comments and is replaced in place (appended when the
+markers are absent), so the rest of the file, written by `make bench`, is left as it is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+START = "<!-- bench:replicas:start -->"
+END = "<!-- bench:replicas:end -->"
+
+
+def _ms(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds * 1000:.0f} ms"
+
+
+def _scale_rows(scale: dict) -> list[str]:
+    rows = ["| | throughput (reruns/s) | p50 | p95 | errors | sessions per replica "
+            "| RSS per replica (MB) | CPU s per replica |", "|---|---|---|---|---|---|---|---|"]
+    for key in ("1_replica", "2_replicas"):
+        r = scale.get(key)
+        if not r:
+            continue
+        rows.append(
+            f"| {key.replace('_', ' ')} | {r['throughput_rps']} | {_ms(r['p50_s'])} "
+            f"| {_ms(r['p95_s'])} | {r['errors']} "
+            f"| {', '.join(map(str, r['sessions_per_replica'].values()))} "
+            f"| {', '.join(map(str, r['replica_rss_mb'].values()))} "
+            f"| {', '.join(map(str, r['replica_cpu_s'].values()))} |")
+    return rows
+
+
+def render_section(result: dict) -> str:
+    lines = [START, "## Serving many users: replicas behind nginx (bench.replicas)", "",
+             f"One run of `make bench-replicas` ({result['date']}, {result['cpus']} cores, "
+             f"load average {result['loadavg_before'][0]} before, {result['loadavg_after'][0]}"
+             f" after; other work shared the machine). {result['sessions']} websocket "
+             f"sessions through nginx for {result['seconds']:.0f} s per phase, each session "
+             "with its own sticky cookie; the load client runs on the same machine.", ""]
+    scale = result.get("scale")
+    if scale:
+        lines += ["### 1 vs 2 replicas", "", *_scale_rows(scale), "",
+                  f"Throughput ratio 2 / 1 replicas: **{scale.get('throughput_ratio')}x**.", ""]
+    fail = result.get("failover")
+    if fail:
+        lines += [
+            "### A replica killed (SIGKILL) under load", "",
+            f"2 replicas, replica {fail['killed_replica']} killed after "
+            f"{fail['killed_after_s']} s. Sessions on it: "
+            f"{fail['sessions_on_killed_replica']}, on the surviving one: "
+            f"{fail['sessions_on_surviving_replica']}. Errors of the killed replica's "
+            f"sessions: {fail['errors_sessions_on_killed_replica']} (the rerun in flight when"
+            " it died, and reconnects refused before nginx marked it down); errors of the "
+            f"surviving replica's sessions: **{fail['errors_sessions_on_surviving_replica']}**."
+            f" Sessions of the killed replica that reconnected and went on elsewhere: "
+            f"{fail['killed_sessions_reconnected_elsewhere']}; longest time from the failure"
+            f" to the next good rerun: {fail['reconnect_max_s']} s. Whole phase: "
+            f"{fail['reruns']} reruns, p50 {_ms(fail['p50_s'])}, p95 {_ms(fail['p95_s'])}.",
+            ""]
+    ref = result.get("refresh")
+    if ref:
+        lines += [
+            "### Data refresh under load", "",
+            f"`regiodash build` in a loop ({ref['builds']} builds, "
+            f"{', '.join(map(str, ref['build_s']))} s each) alternating two data versions "
+            f"while the sessions rerun the map of the probe indicator: {ref['reruns']} "
+            f"reruns, **{ref['errors']} errors**, p50 {_ms(ref['p50_s'])}, p95 "
+            f"{_ms(ref['p95_s'])}. Map value of the probe region by version: "
+            f"{ref['map_reruns_by_version_shown']}; reruns started after a build finished "
+            "that still showed the version before it: "
+            f"**{ref['reruns_showing_an_older_version_than_the_last_finished_build']}**. Page "
+            "reads of both value files through the page path (one Warehouse per data "
+            f"version): {ref['page_reads_both_value_files']}.", ""]
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def write_section(path: Path, result: dict) -> None:
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    section = render_section(result)
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        text = head + section + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text, encoding="utf-8")
