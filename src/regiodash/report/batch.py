@@ -30,9 +30,23 @@ class BatchResult:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (region code, reason)
 
 
+HEADLINE_CHOICES = (INDEX_ID, "gdp_per_capita_pps_pct_eu27")
+
+
+def headline_indicator(wh: Warehouse) -> str:
+    """The indicator a batch's level must have: the Regional Innovation Index, or GDP per
+    head (% of EU27) in a warehouse without the index (e.g. real GDP data only)."""
+    for indicator_id in HEADLINE_CHOICES:
+        if not queries.load_indicator_coverage(wh, indicator_id).empty:
+            return indicator_id
+    raise ReportError("the warehouse has neither the Regional Innovation Index nor GDP per "
+                      "head: run `regiodash demo` or import data and `regiodash build`")
+
+
 def country_regions(wh: Warehouse, country: str, level: int) -> list[str]:
     """The codes of `country`'s NUTS `level` regions, sorted; a ReportError when the country
-    is unknown or the index has no values at that level there (naming the levels it has)."""
+    is unknown or the headline indicator (headline_indicator) has no values at that level
+    there (naming the levels it has)."""
     regions = queries.load_regions(wh)
     countries = set(regions.loc[regions["nuts_level"] == 0, "geo_code"])
     if country not in countries:
@@ -41,15 +55,13 @@ def country_regions(wh: Warehouse, country: str, level: int) -> list[str]:
     if level not in (0, 1, 2, 3):
         raise ReportError(f"--level {level}: NUTS levels are 0, 1, 2 and 3")
     mine = regions[(regions["country_code"] == country) & (regions["nuts_level"] == level)]
-    with_index = []
-    for candidate in (0, 1, 2, 3):
-        rows = queries.load_level_year_values(wh, INDEX_ID, candidate, "T")
-        if (rows["country_code"] == country).any():
-            with_index.append(candidate)
-    if level not in with_index:
-        have = ", ".join(str(x) for x in with_index) or "none"
-        raise ReportError(f"the Regional Innovation Index ({INDEX_ID}) has no values at NUTS "
-                          f"level {level} in {country} (levels with values: {have})")
+    indicator_id = headline_indicator(wh)
+    with_values = [candidate for candidate in (0, 1, 2, 3) if (queries.load_level_year_values(
+        wh, indicator_id, candidate, "T")["country_code"] == country).any()]
+    if level not in with_values:
+        have = ", ".join(str(x) for x in with_values) or "none"
+        raise ReportError(f"{indicator_id} has no values at NUTS level {level} in {country} "
+                          f"(levels with values: {have})")
     return sorted(mine["geo_code"])
 
 

@@ -11,13 +11,12 @@ and the page number.
 from __future__ import annotations
 
 import datetime as dt
-
-from weasyprint import CSS, HTML
+import functools
 
 from regiodash.report.common import esc
 
 PDF_VARIANT = "pdf/ua-1"
-STYLE = CSS(string="""
+STYLE = """
 @page {
   size: A4; margin: 16mm 18mm 20mm 18mm;
   @bottom-left { content: element(footer); width: 80%; }
@@ -50,11 +49,13 @@ td.num { text-align: right; white-space: nowrap; }
 tr { break-inside: avoid; }
 .two { display: flex; gap: 4mm; }
 .two > * { flex: 1; }
+.grid { display: flex; flex-wrap: wrap; gap: 0 4mm; }
+.grid figure { width: 82mm; }
 .small { font-size: 7.5pt; color: #444; }
 .page-break { break-before: page; }
 footer { position: running(footer); font-size: 7pt; color: #555; }
 footer a { color: #0b3d66; }
-""")
+"""
 
 
 def html_document(title: str, body: str, footer: str, lang: str = "en",
@@ -70,6 +71,18 @@ def html_document(title: str, body: str, footer: str, lang: str = "en",
             f"</head><body><footer>{footer}</footer>{body}</body></html>")
 
 
+@functools.cache
+def _stylesheet():  # noqa: ANN202 - weasyprint.CSS
+    # WeasyPrint is imported on first use: `regiodash` commands that make no PDF do not pay
+    # for loading it (and Pango) at start-up.
+    from weasyprint import CSS
+
+    return CSS(string=STYLE)
+
+
 def render_pdf(document: str) -> bytes:
     """The PDF bytes of an HTML document (html_document): tagged PDF/UA-1, A4."""
-    return HTML(string=document).write_pdf(stylesheets=[STYLE], pdf_variant=PDF_VARIANT)
+    from weasyprint import HTML
+
+    return HTML(string=document).write_pdf(stylesheets=[_stylesheet()],
+                                           pdf_variant=PDF_VARIANT)

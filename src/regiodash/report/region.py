@@ -5,9 +5,9 @@ profile (PDF)" and what `regiodash report region` writes. Sections: identity; he
 (index, group and subgroup, gap to the EU and to the next group, ranks) with their values'
 year, flag and source; a map locating the region; strengths and weaknesses (chart and the
 top and bottom components in words); trends; gender gaps (women and men, in numbers);
-sustainability by dimension; creative-industries figures where loaded; structural peers; the
-data status (published / derived / synthetic / converted values); sources, licences and
-attribution. Missing values are printed "no data", never zero.
+sustainability by dimension; creative and cultural industries figures where loaded;
+structural peers; the data status (published / derived / synthetic / converted values);
+sources, licences and attribution. Missing values are printed "no data", never zero.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import datetime as dt
 
 import pandas as pd
 
+from indicators.catalog import CCI_INDICATOR_IDS
 from regiodash.report.common import (
     BOUNDARIES_ATTRIBUTION,
     dashboard_link,
@@ -29,7 +30,6 @@ from regiodash.report.common import (
 from regiodash.report.figures import figure_html
 from regiodash.report.pdf import html_document, render_pdf
 from regiodash.report.region_data import (
-    CREATIVE_DOMAINS,
     HEADLINE_IDS,
     SUSTAINABILITY_IDS,
     RegionData,
@@ -110,7 +110,7 @@ def _map(d: RegionData) -> str:
                f"NUTS {esc(d.nuts_version)}. {BOUNDARIES_ATTRIBUTION}")
     return ("<h2>Where the region is</h2>"
             + figure_html(d.map, f"Map of the {where} with {d.name} ({d.code}) outlined",
-                          caption, width=420, height=330))
+                          caption, width=300, height=300))
 
 
 def _strengths(d: RegionData) -> str:
@@ -130,13 +130,13 @@ def _strengths(d: RegionData) -> str:
             f"<p><strong>Strongest:</strong> {words(table.head(3))}.</p>"
             f"<p><strong>Weakest:</strong> {words(table.tail(3).iloc[::-1])}.</p>"
             + figure_html(d.strengths, f"Bar chart of the innovation components of {d.name}",
-                          caption, height=max(230, 24 * len(table) + 80)))
+                          caption, height=max(200, 21 * len(table) + 70)))
 
 
 def _trends(d: RegionData) -> str:
     if not d.trends:
         return "<h2>Trends</h2><p>No index values over time for this region.</p>"
-    parts = ["<h2>Trends</h2>"]
+    parts = ['<h2>Trends</h2><div class="grid">']
     for indicator_id, fig in d.trends:
         rows = d.values[(d.values["indicator_id"] == indicator_id) & (d.values["sex"] == "T")
                         & d.values["value"].notna()]
@@ -146,8 +146,8 @@ def _trends(d: RegionData) -> str:
                    f"{fmt(rows.loc[rows['year'].idxmax(), 'value'])}). "
                    f"{provenance(rows, d.catalog)}")
         parts.append(figure_html(fig, f"Line chart of {first['title']} for {d.name}", caption,
-                                 height=190))
-    return "".join(parts)
+                                 width=310, height=175))
+    return "".join(parts) + "</div>"
 
 
 def _gender(d: RegionData) -> str:
@@ -161,7 +161,7 @@ def _gender(d: RegionData) -> str:
                "minus men, in percentage points.")
     return ("<h2>Gender gaps</h2>"
             + figure_html(d.gender_chart, f"Dot plot of women and men per indicator, {d.name}",
-                          caption, height=max(200, 30 * len(d.gender) + 70))
+                          caption, height=max(180, 22 * len(d.gender) + 60))
             + table_html(["Indicator", "Unit", "Year", "Women", "Men", "Gap", "Flags",
                           "Source"], rows, numeric=frozenset({2, 3, 4, 5})))
 
@@ -214,12 +214,17 @@ def _status_and_sources(d: RegionData) -> str:
 
 def region_html(d: RegionData, version: str, base_url: str | None = None) -> str:
     link = dashboard_link("profile", base_url, region=d.code)
-    creative = d.catalog.loc[d.catalog["domain"].isin(CREATIVE_DOMAINS), "indicator_id"]
+    creative = [i for i in CCI_INDICATOR_IDS if i in set(d.catalog["indicator_id"])]
+    context = d.catalog.loc[(d.catalog["domain"] == "context")
+                            & ~d.catalog["indicator_id"].isin(creative), "indicator_id"]
     body = "".join([
-        _header(d), _headline(d), _map(d), _strengths(d), _trends(d), _gender(d),
+        _header(d), _headline(d),
+        '<div class="two"><div>', _map(d), "</div><div>",
+        _simple_section(d, "Context", context.tolist(), "No context indicators for this region."),
+        "</div></div>", _strengths(d), _trends(d), _gender(d),
         _simple_section(d, "Sustainability by dimension", list(SUSTAINABILITY_IDS),
                         "No sustainability scores for this region."),
-        _simple_section(d, "Creative industries", creative.tolist(),
+        _simple_section(d, "Creative and cultural industries", creative,
                         "No creative-industries indicators are loaded in this warehouse."),
         _peers(d), _status_and_sources(d)])
     footer = (f"regiodash · data version {esc(version)} · generated "

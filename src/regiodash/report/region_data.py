@@ -27,12 +27,13 @@ from regiodash.ui import charts, maps
 from regiodash.ui.figures import FrozenFigure
 from regiodash.ui.profile import Tile, build_component_table, build_gender_table, build_tiles
 
-TREND_IDS = (INDEX_ID, "gender_inclusion_index", "sustainability_index")
+# The page's default trends (the three indices), and GDP per head as context.
+TREND_IDS = (INDEX_ID, "gender_inclusion_index", "sustainability_index",
+             "gdp_per_capita_pps_pct_eu27")
 HEADLINE_IDS = (INDEX_ID, "innovation_gap_to_eu_points", "innovation_gap_to_next_group_points",
                 "gender_inclusion_index", "sustainability_index")
 SUSTAINABILITY_IDS = ("sustainability_index", "sustainability_environmental_score",
                       "sustainability_social_score", "sustainability_digital_score")
-CREATIVE_DOMAINS = frozenset({"creative", "culture", "creative_industries"})
 HIGHLIGHT = "#000000"
 T = TypeVar("T")
 
@@ -195,7 +196,7 @@ def locator_map(wh: Warehouse, region: pd.Series, latest: int, groups: pd.DataFr
 
 def trend_charts(values: pd.DataFrame, name: str, code: str
                  ) -> tuple[tuple[str, FrozenFigure], ...]:
-    """charts.build_trend_chart of the three indices (sex T), those with values."""
+    """charts.build_trend_chart of the TREND_IDS with values (sex T)."""
     out = []
     for indicator_id in TREND_IDS:
         series = values[(values["indicator_id"] == indicator_id) & (values["sex"] == "T")]

@@ -411,6 +411,9 @@ def render_xy(figure: dict, width: float, height: float | None = None) -> str:
     top = 24 if title else 8
     bottom = 20 + (16 if x_axis.title else 0) + legend_h + 4
     frame = Frame(left, top, width - 14, height - bottom, x_axis, y_axis)
+    if x_axis.kind != "category":  # about one label per 46 px, so labels never overlap
+        keep = max(1, math.ceil(len(x_axis.ticks) / max(2, (frame.x1 - frame.x0) / 46)))
+        x_axis.ticks = x_axis.ticks[::keep]
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" '
              f'height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" '
              f'font-family="{FONT}">']
