@@ -212,3 +212,18 @@ def test_cli_kohesio_imports_builds_and_exits_2_on_a_bad_file(tmp_path: Path, mo
     bad = _write(tmp_path, "Estonia\tKesk-Eesti\tA\tmany\t1\t1\t\t\n", "bad.tsv")
     assert main(["kohesio", str(bad)]) == 2
     assert "line 2, column 'Total Budget'" in capsys.readouterr().err
+
+
+def test_build_with_kohesio_rows_is_deterministic(tmp_path: Path) -> None:
+    import hashlib
+
+    from regiodash.storage.build import build_warehouse
+
+    settings = _settings(tmp_path)
+    import_kohesio(_write(tmp_path, GOOD), settings)
+    digests = []
+    for _ in range(2):
+        build_warehouse(settings)
+        digests.append(hashlib.sha256(
+            (settings.data_dir / "indicator_values.parquet").read_bytes()).hexdigest())
+    assert digests[0] == digests[1]
