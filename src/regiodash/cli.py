@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from rich.console import Console
 
 from regiodash.cli_kohesio import add_kohesio_parser
+from regiodash.cli_report import add_report_parser
 from regiodash.cli_serve import add_serve_parser
 from regiodash.config import Settings, load_settings
 from regiodash.errors import RegiodashError
@@ -222,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     from regiodash.projects.cli import add_projects_parser
 
     add_projects_parser(sub)
+    add_report_parser(sub)
     return parser
 
 
