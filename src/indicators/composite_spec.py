@@ -137,6 +137,7 @@ def _key_lines(text: str) -> tuple[dict[str, int], list[dict[str, int]]]:
                 top.setdefault(f"{section}.{key}", number)
             else:
                 top.setdefault(key, number)
+    top["<end>"] = max(1, len(text.splitlines()))  # where a missing list would go
     return top, tables
 
 
@@ -151,7 +152,7 @@ def _number(value: object, what: str, err: SpecError) -> float:
 
 def _parse_indicators(raw: object, lines: list[dict[str, int]], top: dict[str, int],
                       source: str) -> tuple[SpecIndicator, ...]:
-    line = top.get("indicators")
+    line = top.get("indicators") or top["<end>"]
     if raw is None or raw == []:
         raise SpecError("the spec lists no indicators: add at least one [[indicators]] table",
                         source, line)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from rich.console import Console
 
+from regiodash.cli_composite import add_composite_parser
 from regiodash.cli_kohesio import add_kohesio_parser
 from regiodash.cli_report import add_report_parser
 from regiodash.cli_serve import add_serve_parser
@@ -206,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_fetch)
 
     add_kohesio_parser(sub)
+    add_composite_parser(sub)
 
     p = sub.add_parser("build", help="recompute observations and indicator values")
     p.set_defaults(func=cmd_build)

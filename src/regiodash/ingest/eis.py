@@ -4,8 +4,9 @@ The file (see ../shared/data/real/PROVENANCE.md) is wide: one row per year (2016
 country and `Level` (0 and 1, the same numbers twice), columns Year, Country, CountryName,
 Perf, Level, Zone, then `0 Summary Innovation Index`, the 12 dimensions (`1.1 Human
 resources`) and the 32 indicators (`1.1.1 New doctorate graduates`). Every score is relative to
-the EU in 2016 (= 100) and stored as text with float artefacts ('37.960999999999999'); 'n/a'
-is a missing value. The workbook's drawing relation is broken, so it is opened read-only.
+the EU in 2016 (= 100) and stored as text with float artefacts ('37.960999999999999', read
+as 37.961: values are rounded to 9 decimals, the EIS publishes 3); 'n/a' is a missing value.
+The workbook's drawing relation is broken, so it is opened read-only.
 
 `read_eis` gives tidy rows (INPUT_COLUMNS): one per indicator id, country and year, sex 'T',
 nuts_level 0 (the row 'EU Average' becomes EU27_2020 at level -1), nuts_version None (a
@@ -37,6 +38,7 @@ SOURCE = "eis"
 FIXED_COLUMNS = ("Year", "Country", "CountryName", "Perf", "Level", "Zone")
 _CODE = re.compile(r"^(\d+(?:\.\d+)*)\s+(.+)$")
 _MISSING = {"n/a", ""}
+ARTEFACT_DECIMALS = 9
 
 
 class EisFormatError(RegiodashError):
@@ -81,7 +83,9 @@ def _number(text: object, path: Path, row: int, col: int) -> float | None:
                              "number or 'n/a'") from None
     if not math.isfinite(value):
         raise EisFormatError(f"{path}, sheet cell {_cell_name(row, col)}: {text!r} is not finite")
-    return value
+    # '123.59800000000001' is 123.598 printed with 17 digits by the pivot: the EIS publishes 3
+    # decimals, so rounding to 9 removes the artefact and never touches a published digit
+    return round(value, ARTEFACT_DECIMALS)
 
 
 def read_eis(path: str | Path) -> EisTable:

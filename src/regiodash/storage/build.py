@@ -32,6 +32,7 @@ from regiodash.storage.arrow_codes import (
     sorted_by,
     table_from_frame,
 )
+from regiodash.storage.composites import describe_composites
 from regiodash.storage.conversion import choose_build_version, to_build_version
 from regiodash.storage.derive import MODULE_INPUTS, derive_parts
 from regiodash.storage.files import atomic_paths, json_text
@@ -200,7 +201,7 @@ def build_warehouse(
         groups_table = pa.Table.from_pandas(groups.astype(
             {"nuts_level": "int8", "year": "int16"}), preserve_index=False).cast(GROUPS_SCHEMA)
         pq.write_table(groups_table, tmp_groups, compression="zstd")
-        tmp_user.write_text(json_text(user_defs), encoding="utf-8")
+        tmp_user.write_text(json_text(describe_composites(paths, user_defs)), encoding="utf-8")
         summary.indicator_values = values.num_rows
         summary.indicators = count_codes(values.column("indicator_id"))
         summary.demo_values = count_codes(values.column("source"), "demo")

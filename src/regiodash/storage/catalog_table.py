@@ -48,10 +48,11 @@ def catalog_frame(user_indicators: list[dict] | None = None) -> pd.DataFrame:
     for u in user_indicators or []:
         rows.append({
             "indicator_id": u["indicator_id"], "title": u["title"],
-            "description": "Imported from the user's own tidy file", "domain": "context",
-            "unit": u["unit"], "decimals": 2, "direction": "neutral", "has_sex": True,
+            "description": u.get("description", "Imported from the user's own tidy file"),
+            "domain": "context", "unit": u["unit"], "decimals": 2,
+            "direction": u.get("direction", "neutral"), "has_sex": True,
             "nuts_levels": "0,1,2,3", "source_dataset": u["dataset"],
             "licence": "as provided by the user", "caveats": "", "verified": False,
-            "origin": "user",
+            "origin": u.get("origin", "user"),  # 'composite' for a registered composite
         })
     return pd.DataFrame(rows, columns=CATALOG_COLUMNS)
