@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from indicators.composite import CompositeResult, OutputIds, compute_composite, resolve_method
-from indicators.composite_spec import CompositeSpec, check_indicators
+from indicators.composite_spec import CompositeSpec, SpecError, check_indicators
 from indicators.innovation.gaps import classify_groups
 from indicators.innovation.specs import EU27_COUNTRY_CODES, EU_CODE, POPULATION_ID
 
@@ -37,9 +37,11 @@ def run_spec(values: pd.DataFrame, spec: CompositeSpec,
     result = compute_composite(values, method, OutputIds.for_spec(spec),
                                population_id=POPULATION_ID)
     if result.coverage.empty:
-        raise spec.error(f"no values for any indicator of {spec.id} at NUTS level(s) "
-                         f"{list(spec.levels)}" + (f" in {spec.years[0]}-{spec.years[1]}"
-                                                   if spec.years else ""), "indicators")
+        where = spec.line_of("options.years") or spec.line_of("options.levels") or (
+            spec.indicators[0].line)
+        raise SpecError(f"no values for any indicator of {spec.id} at NUTS level(s) "
+                        f"{list(spec.levels)}" + (f" in {spec.years[0]}-{spec.years[1]}"
+                                                  if spec.years else ""), spec.source, where)
     if not result.coverage["meets_coverage"].any():
         best = result.coverage["n_present"].max()
         need = int(np.ceil(spec.min_coverage * len(method.ids) - 1e-9))
