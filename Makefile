@@ -7,7 +7,7 @@ PORT   ?= $(or $(REGIODASH_PORT),8501)
 DATA   ?= $(or $(REGIODASH_DATA_DIR),data)
 export REGIODASH_DATA_DIR := $(DATA)
 
-.PHONY: install run test test-fast lint chromium demo fetch-catalog bench bench-quick clean
+.PHONY: install run test test-fast lint chromium pdf-tools demo fetch-catalog bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,17 @@ chromium:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# Debian packages for the printed reports: Pango and HarfBuzz for WeasyPrint, DejaVu fonts
+# (embedded in every PDF), poppler-utils (pdftotext, pdfinfo, pdffonts, pdftoppm) for the tests.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+                poppler-utils
+pdf-tools:
+	@dpkg -s $(PDF_PACKAGES) >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  echo "installing $(PDF_PACKAGES) (apt-get)"; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(PDF_PACKAGES) >/dev/null; }
+
 demo: install
 	$(BIN)/regiodash demo
 
@@ -41,10 +52,10 @@ run: install
 	  $(BIN)/regiodash demo; }
 	$(BIN)/python -m regiodash.server run app.py --server.port $(PORT) --server.headless true
 
-test: install chromium
+test: install chromium pdf-tools
 	$(BIN)/python -m pytest
 
-test-fast: install
+test-fast: install pdf-tools
 	$(BIN)/python -m pytest -m "not browser"
 
 lint: install
@@ -53,7 +64,7 @@ lint: install
 	$(BIN)/mypy src
 
 # Benchmarks: figures and ratios, never timed tests. Writes BENCHMARKS.md and bench/results.json.
-bench: install chromium
+bench: install chromium pdf-tools
 	$(BIN)/python -m bench.run
 
 bench-quick: install
