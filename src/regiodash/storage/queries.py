@@ -140,9 +140,7 @@ def load_reweighted_index(wh: Warehouse, level: int, weights: dict[str, float]
     if inputs.empty:
         return pd.DataFrame(columns=["geo_code", "year", "value", "flag", "source"])
     inputs = inputs.astype({"nuts_level": "int64", "year": "int64"})
-    result = innovation_index.compute_innovation_index(inputs, weights=weights)
-    out = result.values
-    out = out[(out["indicator_id"] == innovation_specs.INDEX_ID) & (out["nuts_level"] == level)]
+    out = innovation_index.compute_index_rows(inputs, weights, level)  # index rows only
     return out[["geo_code", "year", "value", "flag", "source"]].reset_index(drop=True)
 
 
