@@ -12,7 +12,8 @@ unless --out is given, so a quick check never overwrites the committed figures.
 What is measured, one module per section (bench/README.md explains each method and caveats):
 1. build (bench.build_bench): `build_warehouse` in a fresh subprocess per repetition, rows
    and Parquet sizes on disk. The synthetic panels come from bench.panels (cached in bench/out).
-2. queries (bench.query_bench): the named queries pages use, warm and cold.
+2. queries (bench.query_bench): the named queries pages use, warm and cold; composite
+   (bench.composite_bench): the reweighted index and a custom composite at NUTS 2.
 3. baseline (bench.baseline_bench): the naive pandas/geopandas/plotly-express approach
    (bench.baseline), same run.
 4. figures (bench.figure_bench): JSON bytes of the map at each NUTS level, as ui.maps builds it.
@@ -38,6 +39,7 @@ from typing import Any
 from bench.baseline_bench import bench_baseline
 from bench.build_bench import bench_build, child_build, run_child_build
 from bench.common import OUT, ROOT, Mode, settings_for
+from bench.composite_bench import bench_composite
 from bench.figure_bench import bench_figures
 from bench.kohesio_bench import bench_kohesio
 from bench.machine import cpu_noise, cpu_sample, machine_info
@@ -48,7 +50,8 @@ from bench.report import render_report, update_readme
 from bench.targets import evaluate_targets
 
 ALL_SIZES = ("1x", "10x", "100x")
-SECTIONS = ("build", "queries", "baseline", "figures", "pages", "browser", "kohesio")
+SECTIONS = ("build", "queries", "composite", "baseline", "figures", "pages", "browser",
+            "kohesio")
 
 
 def run(sizes: list[str], mode: Mode, skip: set[str]) -> dict:
@@ -89,6 +92,7 @@ def run(sizes: list[str], mode: Mode, skip: set[str]) -> dict:
                 run_child_build(size)
         section("build", lambda size=size: bench_build(size, mode))
         section("queries", lambda size=size: bench_queries(size, mode))
+        section("composite", lambda size=size: bench_composite(size, mode))
         year = res.get("queries", {}).get("year") or 2023
         section("baseline", lambda size=size, year=year: bench_baseline(size, mode, year))
         section("figures", lambda size=size, year=year: bench_figures(size, mode, year))
