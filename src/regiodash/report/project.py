@@ -43,8 +43,8 @@ from regiodash.ui.projects_charts import (
     format_eur,
     format_share,
     status_label,
-    text_or,
 )
+from regiodash.ui.text import text_or
 
 STATUS_RULE = (
     f"Status of a KPI's latest value: on track when the target is reached or at least "

@@ -4,7 +4,7 @@ Colours: the Okabe-Ito palette, which stays distinguishable with the common colo
 deficiencies; innovation groups and KPI statuses are categorical and get one fixed colour each.
 Partner counts are sequential and use Viridis like the other maps. Text from data reaches
 plotly only HTML-escaped (hover labels render a subset of HTML) and reaches Streamlit markdown
-only through `escape_markdown`. Builders return frozen figures (ui.figures): the page caches
+only through `ui.text.escape_markdown`. Builders return frozen figures (ui.figures): the page caches
 them per view and draws them on every rerun.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import math
 import re
 from collections.abc import Collection
 from typing import Any
@@ -23,6 +22,7 @@ import plotly.graph_objects as go
 from regiodash.projects.queries import GROUP_ORDER, NO_GROUP
 from regiodash.ui.figures import FrozenFigure
 from regiodash.ui.maps import subset_geojson
+from regiodash.ui.text import text_or
 
 OKABE_ITO = {
     "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73",
@@ -46,28 +46,6 @@ STATUS_COLOURS = {
 STATUS_BADGES = {"on track": "green", "not started": "gray", "at risk": "orange",
                  "off track": "red", "no data": "gray"}
 BACKGROUND_COLOUR = "#e6e6e6"
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&])")
-
-
-def escape_markdown(text: object) -> str:
-    """Text from data made inert for st.markdown / st.caption (every markup character escaped).
-
-    Streamlit never renders raw HTML here, but markdown links, images (which would make the
-    browser fetch a URL) and directives such as :red[...] would still work without this.
-    """
-    if text is None or (isinstance(text, float) and math.isnan(text)):
-        return ""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text).replace("\n", " "))
-
-
-def text_or(value: object, fallback: str) -> str:
-    """`value` as text, or `fallback` when it is None, NaN or empty."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return fallback
-    text = str(value).strip()
-    return text or fallback
-
-
 def format_eur(value: Any) -> str:
     if value is None or pd.isna(value):
         return "unknown"

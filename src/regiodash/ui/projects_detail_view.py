@@ -28,15 +28,14 @@ from regiodash.ui.projects_charts import (
     STATUS_BADGES,
     build_kpi_chart,
     build_partner_map,
-    escape_markdown,
     format_eur,
     format_share,
     profile_link,
     status_label,
-    text_or,
 )
 from regiodash.ui.projects_data import ProjectsModel, geometry, projects_model
 from regiodash.ui.projects_import_view import render_upload
+from regiodash.ui.text import escape_markdown, text_or
 from regiodash.ui.widgets import arrow_table
 
 INDICATOR_TITLES = {"gender_inclusion_index": "Gender inclusion index",

@@ -20,7 +20,7 @@ from regiodash.projects.templates import template_text
 from regiodash.storage.layout import current_user
 from regiodash.ui import data
 from regiodash.ui import projects_data as pdata
-from regiodash.ui.projects_charts import escape_markdown
+from regiodash.ui.text import escape_markdown
 
 UPLOAD_ENV = "REGIODASH_ALLOW_KPI_UPLOAD"
 

@@ -29,7 +29,6 @@ from regiodash.ui.projects_charts import (
     build_partner_map,
     build_programme_chart,
     build_region_chart,
-    escape_markdown,
     format_eur,
     format_share,
     profile_link,
@@ -37,6 +36,7 @@ from regiodash.ui.projects_charts import (
 from regiodash.ui.projects_data import ProjectsModel, geometry, projects_model
 from regiodash.ui.projects_detail_view import render_project
 from regiodash.ui.projects_import_view import render_import_panel
+from regiodash.ui.text import escape_markdown
 from regiodash.ui.widgets import arrow_table, render_demo_banner
 
 ALL = "All programmes"

@@ -1,0 +1,36 @@
+"""Untrusted text shown as text: the one escaping helper for Streamlit Markdown.
+
+Everything that comes from a URL, an imported file or the catalog and reaches Markdown
+(st.markdown / st.caption / st.info / st.warning / st.error, widget and link labels, help
+tooltips, notes) goes through `escape_markdown`. Streamlit never renders raw HTML in these
+elements, but Markdown links (a working external link inside an official-looking note),
+images (the browser would fetch their URL), emphasis, strike-through (`~~`) and directives such
+as `:red[...]` would still work without it. Plotly hover text is HTML-escaped by its builders
+instead (ui.projects_charts, ui.maps).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pandas as pd
+
+# Every ASCII punctuation character CommonMark or Streamlit's Markdown gives a meaning to.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&\"'%@/])")
+
+
+def escape_markdown(text: object) -> str:
+    """`text` made inert for Streamlit Markdown: every markup character backslash-escaped and
+    line breaks folded into spaces (a note stays one paragraph). None and NaN give ""."""
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return ""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text).replace("\r", " ").replace("\n", " "))
+
+
+def text_or(value: object, fallback: str) -> str:
+    """`value` as text, or `fallback` when it is None, NaN, NA or empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return fallback
+    text = str(value).strip()
+    return text or fallback
