@@ -87,6 +87,22 @@ def test_partner_regions_roll_up_to_nuts2_and_country(budgets):
     assert budgets.loc["P1", "geo_name"] == "Rostock, Kreisfreie Stadt"
     assert pd.isna(budgets.loc["P3", "nuts2_code"]) and budgets.loc["P3", "nuts0_code"] == "PL"
     assert pd.isna(budgets.loc["Q2", "nuts0_code"])
+    # outside the NUTS area: located by its country, never by a NUTS region
+    assert budgets.loc["Q2", "location_country"] == "EG" and budgets.loc["Q2", "outside_nuts"]
+    assert budgets.loc["P3", "location_country"] == "PL" and not budgets.loc["P3", "outside_nuts"]
+
+
+def test_place_names_name_countries_outside_nuts(regions):
+    from regiodash.config import load_settings
+
+    names = q.load_place_names(load_settings({}).reference_dir).set_index("geo_code")
+    assert names.loc[["EG", "MA", "PS"], "geo_name"].tolist() == ["Egypt", "Morocco",
+                                                                  "Palestine"]
+    assert (names.loc[["EG", "MA"], "nuts_level"] == 0).all()
+    assert len(names) == len(regions) + len(set(names.index) - set(regions["geo_code"]))
+    assert names.index.is_unique
+    frame = q.load_partner_budgets(portfolio(), names.reset_index()).set_index("partner_name")
+    assert frame.loc["Q2", "country_name"] == "Egypt"
 
 
 def test_budget_by_region_and_unlocated_partners(budgets):
@@ -98,8 +114,12 @@ def test_budget_by_region_and_unlocated_partners(budgets):
     assert nuts2.loc["DE80", "illustrative_partners"] == 1
     countries = q.budget_by_region(frame, 0).set_index("geo_code")
     assert countries.loc["PL", "budget_eur"] == 250
+    # the partner in Egypt counts for its country, with no budget (unknown, not zero)
+    assert countries.loc["EG", ["partners", "partners_outside_nuts"]].tolist() == [1, 1]
+    assert pd.isna(countries.loc["EG", "budget_eur"])
+    assert countries.loc["DE", "partners_outside_nuts"] == 0
     assert sorted(q.unlocated_partners(frame, 2)["partner_name"]) == ["P3", "Q2"]
-    assert q.unlocated_partners(frame, 0)["partner_name"].tolist() == ["Q2"]
+    assert q.unlocated_partners(frame, 0).empty  # every partner has a country
     with pytest.raises(ValueError):
         q.budget_by_region(frame, 3)
 
@@ -140,6 +160,11 @@ def test_group_shares_over_partners_with_a_group(tmp_path, budgets, warehouse_at
     assert shares.partners_share == 1.0
     assert shares.budget_share == 1.0
     assert (shares.partners_with_group, shares.partners_located, shares.year) == (4, 4, 2023)
+    # the partner in Egypt is not dropped: counted as outside the RIS coverage
+    assert (shares.partners_total, shares.partners_outside_coverage) == (5, 1)
+    assert shares.outside_countries == ("EG",)
+    assert shares.message == ("4 of 5 partners have an innovation group; 1 is outside the RIS "
+                              "coverage (1 outside the NUTS area: EG)")
 
 
 def test_group_shares_mixed_groups(tmp_path, budgets, warehouse_at):
@@ -156,6 +181,19 @@ def test_group_shares_mixed_groups(tmp_path, budgets, warehouse_at):
     assert shares.budget_share == pytest.approx(250 / 1000)
 
 
+def test_group_shares_name_partners_in_regions_without_a_group(tmp_path, budgets,
+                                                               warehouse_at):
+    write_groups(tmp_path, [
+        {"geo_code": "DE80", "nuts_level": 2, "nuts_version": "2021", "year": 2023,
+         "relative_index": 130.0, "grp": "Leader", "subgroup": ""}])
+    attached = q.attach_groups(budgets.reset_index(),
+                               region_data.load_innovation_groups(warehouse_at(tmp_path)))
+    shares = q.group_shares(attached, True)
+    assert (shares.partners_with_group, shares.partners_outside_coverage) == (3, 2)
+    assert shares.message.endswith("2 are outside the RIS coverage (1 outside the NUTS area: "
+                                   "EG; 1 in NUTS regions without a group)")
+
+
 def test_without_the_groups_file_the_shares_say_not_available(tmp_path, budgets,
                                                                warehouse_at):
     assert region_data.load_innovation_groups(warehouse_at(tmp_path)) is None
@@ -164,12 +202,27 @@ def test_without_the_groups_file_the_shares_say_not_available(tmp_path, budgets,
     assert not shares.available
     assert shares.message == "innovation groups not available yet"
     assert shares.partners_share is None
+    assert (shares.partners_total, shares.partners_outside_nuts) == (5, 1)
 
 
 def test_region_map_frame_one_row_per_nuts2_region(budgets):
     frame = q.region_map_frame(q.attach_groups(budgets.reset_index(), None))
     assert frame["geo_code"].tolist() == ["DE80"]
     assert frame.iloc[0]["partners"] == 3 and frame.iloc[0]["acronyms"] == "A, B"
+
+
+def test_country_map_frame_locates_partners_outside_nuts_by_country(regions):
+    from regiodash.config import load_settings
+
+    names = q.load_place_names(load_settings({}).reference_dir)
+    frame = q.attach_groups(q.load_partner_budgets(portfolio(), names), None)
+    frame.loc[frame["partner_name"] == "Q2", "city"] = "Cairo"
+    countries = q.country_map_frame(frame)
+    (row,) = countries.to_dict("records")
+    assert pd.isna(row.pop("budget_eur"))  # project b's budget is unknown: not zero
+    assert row == {"geo_code": "EG", "geo_name": "Egypt", "partners": 1, "projects": 1,
+                   "grp": None, "acronyms": "B", "cities": "Cairo"}
+    assert q.country_map_frame(frame[frame["partner_name"] != "Q2"]).empty
 
 
 def test_kpi_summary_uses_the_latest_value_and_marks_illustrative():

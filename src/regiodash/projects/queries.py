@@ -16,18 +16,21 @@ still counts as a project and its partners as partners.
 
 Regions. A partner located at NUTS 3 counts for its NUTS 2 parent (first four characters) and
 its country (first two). A partner known only at NUTS 1 or 0 counts for its country but for no
-NUTS 2 region; partners outside the NUTS area (nuts_code null) count for neither. Both are
-reported, never silently dropped.
+NUTS 2 region; a partner outside the NUTS area (nuts_code null, e.g. Egypt) is located by its
+country (`location_country` = its country_code; its city is kept as given) and counts for that
+country, never for a NUTS 2 region. Both are reported, never silently dropped.
 
 Innovation groups. A partner's group is the latest-year group of its NUTS 2 region, or, when
 there is none, of the most precise region above it that has one (NUTS 1, then the country).
 The shares in Moderate and Emerging Innovator regions are taken over the partners (and their
-budget) that have a group; how many partners that is, is reported with the shares.
+budget) that have a group; how many partners that is, and how many are outside the Regional
+Innovation Scoreboard's coverage (outside the NUTS area, or in a region without a group), is
+reported with the shares.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +38,7 @@ import duckdb
 import pandas as pd
 
 from regiodash.config import Settings
+from regiodash.ingest.wdi_countries import world_countries_outside_nuts, world_countries_path
 from regiodash.projects.importers import read_stored_portfolio
 from regiodash.projects.model import Portfolio
 from regiodash.projects.sample import load_sample
@@ -71,10 +75,28 @@ def load_region_names(reference_dir: Path, nuts_version: str = "2021") -> pd.Dat
                                  "nuts_version": nuts_version})
 
 
+def load_place_names(reference_dir: Path, nuts_version: str = "2021") -> pd.DataFrame:
+    """`load_region_names` plus the countries outside the NUTS area whose shapes the map
+    draws (data/reference/world_countries.parquet: geo_code, Natural Earth name, level 0), so
+    partners there get their country's name; only NUTS names without that file."""
+    names = load_region_names(reference_dir, nuts_version)
+    if not world_countries_path(reference_dir).is_file():
+        return names
+    world = world_countries_outside_nuts(reference_dir, nuts_version)
+    world = world[~world["geo_code"].isin(set(names["geo_code"]))]
+    extra = pd.DataFrame({"geo_code": world["geo_code"], "geo_name": world["geo_name"],
+                          "nuts_level": 0, "country_code": world["geo_code"]})
+    return pd.concat([names, extra.astype(names.dtypes.to_dict())], ignore_index=True)
+
+
 # ------------------------------------------------------------------ partners and budgets ---
 
 def load_partner_budgets(portfolio: Portfolio, regions: pd.DataFrame) -> pd.DataFrame:
     """One row per partner: its regions (NUTS 2 and country), names and budget in EUR.
+
+    `location_country` is the partner's NUTS country, else (outside the NUTS area) its
+    country_code; `outside_nuts` marks partners without a NUTS code. `regions`:
+    `load_region_names` or `load_place_names` (which also names countries outside NUTS).
 
     `budget_basis` says how budget_eur was obtained: 'budget share', 'equal split' or
     'unknown' (the project has no known total budget; budget_eur is null).
@@ -113,8 +135,9 @@ def budget_by_region(partner_budgets: pd.DataFrame, level: int) -> pd.DataFrame:
 
 
 def unlocated_partners(partner_budgets: pd.DataFrame, level: int) -> pd.DataFrame:
-    """Partners with no region at NUTS `level` (outside the NUTS area or too coarse a code)."""
-    column = "nuts2_code" if level == 2 else "nuts0_code"
+    """Partners with no region at NUTS `level`: at level 2, those outside the NUTS area or
+    with too coarse a code; at level 0 (countries), those without any country code."""
+    column = "nuts2_code" if level == 2 else "location_country"
     out = partner_budgets[partner_budgets[column].isna()]
     return out[["project_id", "acronym", "partner_name", "country_code", "nuts_code",
                 "source"]].reset_index(drop=True)
@@ -124,7 +147,12 @@ def unlocated_partners(partner_budgets: pd.DataFrame, level: int) -> pd.DataFram
 
 @dataclass(frozen=True)
 class GroupShares:
-    """Shares of partners and budget in Moderate and Emerging Innovator regions."""
+    """Shares of partners and budget in Moderate and Emerging Innovator regions.
+
+    The shares are over the `partners_with_group` partners whose region has a group; the
+    other `partners_total - partners_with_group` are outside the Scoreboard's coverage:
+    `partners_outside_nuts` outside the NUTS area (in `outside_countries`), the rest in NUTS
+    regions without a group (`partners_located` counts partners with a NUTS code)."""
 
     available: bool
     message: str
@@ -134,6 +162,13 @@ class GroupShares:
     partners_located: int = 0
     budget_with_group_eur: float | None = None
     year: int | None = None
+    partners_total: int = 0
+    partners_outside_nuts: int = 0
+    outside_countries: tuple[str, ...] = ()
+
+    @property
+    def partners_outside_coverage(self) -> int:
+        return self.partners_total - self.partners_with_group
 
 
 def normalise_group(label: object) -> str | None:
@@ -168,31 +203,52 @@ def attach_groups(partner_budgets: pd.DataFrame, groups: pd.DataFrame | None) ->
     return out
 
 
+def coverage_note(shares: GroupShares) -> str:
+    """"34 of 40 partners have an innovation group; 6 are outside the RIS coverage (6 outside
+    the NUTS area: EG, JO, ...)" (no mention of coverage when every partner has a group)."""
+    head = f"{shares.partners_with_group} of {shares.partners_total} partners have an " \
+           "innovation group"
+    outside = shares.partners_outside_coverage
+    if not outside:
+        return head
+    parts = []
+    if shares.partners_outside_nuts:
+        parts.append(f"{shares.partners_outside_nuts} outside the NUTS area: "
+                     + ", ".join(shares.outside_countries))
+    in_nuts = outside - shares.partners_outside_nuts
+    if in_nuts:
+        parts.append(f"{in_nuts} in NUTS regions without a group")
+    verb = "is" if outside == 1 else "are"
+    return f"{head}; {outside} {verb} outside the RIS coverage ({'; '.join(parts)})"
+
+
 def group_shares(partners_with_groups: pd.DataFrame, groups_available: bool) -> GroupShares:
-    """Share of partners and of budget in Moderate and Emerging Innovator regions."""
+    """Share of partners and of budget in Moderate and Emerging Innovator regions, over the
+    partners with a group; the partners outside the coverage are counted (GroupShares)."""
+    frame = partners_with_groups
+    outside_nuts = frame["nuts_code"].isna()
+    counts = {"partners_total": len(frame), "partners_outside_nuts": int(outside_nuts.sum()),
+              "outside_countries": tuple(sorted(set(frame.loc[outside_nuts, "country_code"]
+                                                    .dropna().astype(str))))}
     if not groups_available:
-        return GroupShares(False, GROUPS_MISSING)
-    located = partners_with_groups[partners_with_groups["nuts_code"].notna()]
+        return GroupShares(False, GROUPS_MISSING, **counts)
+    located = frame[~outside_nuts]
     have = located[located["grp"].notna()]
     if have.empty:
         return GroupShares(True, "no partner region has an innovation group",
-                           partners_located=len(located))
+                           partners_located=len(located), **counts)
     target = have["grp"].isin(TARGET_GROUPS)
     budget = have["budget_eur"].astype("float64")
     known = budget.notna()
     budget_total = float(budget[known].sum())
     budget_share = (float(budget[known & target].sum()) / budget_total
                     if budget_total > 0 else None)
-    return GroupShares(
-        True,
-        f"{len(have)} of {len(located)} located partners have an innovation group",
-        partners_share=float(target.mean()),
-        budget_share=budget_share,
-        partners_with_group=len(have),
-        partners_located=len(located),
+    shares = GroupShares(
+        True, "", partners_share=float(target.mean()), budget_share=budget_share,
+        partners_with_group=len(have), partners_located=len(located),
         budget_with_group_eur=budget_total if known.any() else None,
-        year=int(have["group_year"].max()),
-    )
+        year=int(have["group_year"].max()), **counts)
+    return replace(shares, message=coverage_note(shares))
 
 
 def region_map_frame(partners_with_groups: pd.DataFrame) -> pd.DataFrame:
@@ -210,6 +266,29 @@ def region_map_frame(partners_with_groups: pd.DataFrame) -> pd.DataFrame:
         "budget_eur": grouped["budget_eur"].sum(min_count=1).to_numpy(),
         "grp": grouped["grp"].first().to_numpy(),
         "acronyms": grouped["acronym"].agg(lambda s: ", ".join(sorted(set(s)))).to_numpy(),
+    })
+
+
+def country_map_frame(partners_with_groups: pd.DataFrame) -> pd.DataFrame:
+    """One row per country outside the NUTS area with partners there (located by their
+    country_code): geo_code, geo_name, partners, projects, budget_eur, grp (always None: no
+    Scoreboard group), acronyms, cities (as given, ';'-joined; empty when none is given)."""
+    have = partners_with_groups[partners_with_groups["outside_nuts"].fillna(False).astype(bool)]
+    if have.empty:
+        return pd.DataFrame(columns=["geo_code", "geo_name", "partners", "projects",
+                                     "budget_eur", "grp", "acronyms", "cities"])
+    grouped = have.groupby("location_country", sort=True)
+    return pd.DataFrame({
+        "geo_code": list(grouped.groups),
+        "geo_name": grouped["country_name"].first().to_numpy(),
+        "partners": grouped.size().to_numpy(),
+        "projects": grouped["project_id"].nunique().to_numpy(),
+        "budget_eur": grouped["budget_eur"].sum(min_count=1).to_numpy(),
+        "grp": None,
+        "acronyms": grouped["acronym"].agg(lambda s: ", ".join(sorted(set(s)))).to_numpy(),
+        "cities": grouped["city"].agg(
+            lambda s: "; ".join(sorted({str(c) for c in s.dropna() if str(c).strip()})))
+        .to_numpy(),
     })
 
 
