@@ -86,6 +86,8 @@ class Refresher:
     panels: dict[str, Path]
     published: list[tuple[float, str, float]] = field(default_factory=list)
     """(monotonic time the build finished, version, build seconds)."""
+    started: list[tuple[float, str]] = field(default_factory=list)
+    """(monotonic time the build started, version)."""
     error: str | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -97,6 +99,7 @@ class Refresher:
     def _loop(self) -> None:
         version = "B"
         while not self._stop.is_set():
+            self.started.append((time.monotonic(), version))
             try:
                 publish_panel(self.panels[version], self.data_dir)
                 seconds = run_build(self.data_dir)
@@ -110,6 +113,20 @@ class Refresher:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=600)
+
+    def is_stale(self, shown: str, moment: float) -> bool:
+        """A page read started at `moment` showed `shown`, older than the data it should.
+
+        Not stale: the version of the last build finished before `moment`, or the version of
+        a build under way at `moment` (it moves its files in before its process exits).
+        """
+        if shown == self.version_at(moment):
+            return False
+        for i, (start, version) in enumerate(self.started):
+            end = self.published[i][0] if i < len(self.published) else float("inf")
+            if version == shown and start <= moment <= end:
+                return False
+        return True
 
     def version_at(self, moment: float) -> str:
         """The version the last build finished before `moment` published ('A' before any)."""

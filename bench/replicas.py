@@ -279,9 +279,9 @@ def phase_refresh(data_dir: Path, run_dir: Path, sessions: int, seconds: float) 
     def on_result(index: int, started: float, result) -> None:
         version = expected.get(probe_from_figures(result.figures), "?")
         shown[version] += 1
-        want = refresher.version_at(started)
-        if version != want and refresher.published and started > refresher.published[0][0]:
-            stale.append(f"session {index} showed {version}, build {want} finished before")
+        if refresher.is_stale(version, started):
+            stale.append(f"session {index} showed {version}, build "
+                         f"{refresher.version_at(started)} finished before")
 
     reads, stop = Counter(), threading.Event()
 

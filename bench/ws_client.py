@@ -127,7 +127,9 @@ class StreamlitClient:
             f"ws://127.0.0.1:{self.port}/_stcore/stream", subprotocols=SUBPROTOCOLS,
             origin=self.origin, max_size=None, open_timeout=self.timeout,
             ping_interval=None, close_timeout=5, additional_headers=headers)
-        self.replica = self.ws.response.headers.get("X-Regiodash-Replica")
+        # $upstream_addr: every replica nginx tried, the one that answered last.
+        tried = self.ws.response.headers.get("X-Regiodash-Replica")
+        self.replica = tried.rsplit(", ", 1)[-1] if tried else None
         self.page_script_hash, self.run_count, self._cache = "", 0, {}
 
     async def close(self) -> None:
