@@ -8,6 +8,7 @@ DATA   ?= $(or $(REGIODASH_DATA_DIR),data)
 export REGIODASH_DATA_DIR := $(DATA)
 
 .PHONY: install run test test-fast lint chromium pdf-tools demo fetch-catalog bench bench-quick clean
+.PHONY: nginx bench-replicas
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +39,15 @@ pdf-tools:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(PDF_PACKAGES) >/dev/null; }
 
+# Debian's nginx for `regiodash serve --replicas N` and its tests (deploy/, README "Serving
+# many users").
+nginx:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  echo "installing Debian nginx-light (apt-get)"; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx-light >/dev/null; }
+
 demo: install
 	$(BIN)/regiodash demo
 
@@ -52,7 +62,7 @@ run: install
 	  $(BIN)/regiodash demo; }
 	$(BIN)/python -m regiodash.server run app.py --server.port $(PORT) --server.headless true
 
-test: install chromium pdf-tools
+test: install chromium pdf-tools nginx
 	$(BIN)/python -m pytest
 
 test-fast: install pdf-tools
@@ -69,6 +79,11 @@ bench: install chromium pdf-tools
 
 bench-quick: install
 	$(BIN)/python -m bench.run --quick
+
+# 1 vs 2 replicas behind nginx, a replica killed under load, builds under load (40 sessions,
+# 30 s per phase): bench/replicas_results.json and BENCHMARKS.md's "Serving many users".
+bench-replicas: install nginx
+	$(BIN)/python -m bench.replicas
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
