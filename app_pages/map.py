@@ -1,10 +1,12 @@
 """Map explorer: one indicator, NUTS level, year and sex (or gender gap) as a choropleth.
 
-Clicking a region opens its profile. The whole view lives in the URL (ui.state.ViewState);
-widgets, the per-view cached figure and its rendering are in ui.map_view.
+Clicking a region, choosing it in the picker or following its link in the "regions in this
+view" table opens its profile. The whole view lives in the URL (ui.state.ViewState); the
+widgets and the per-view cached figure are in ui.map_view, what is drawn in ui.map_panels.
 """
 
-from regiodash.ui.map_view import map_figure, render_map, select_map_view
+from regiodash.ui.map_panels import render_map
+from regiodash.ui.map_view import map_figure, select_map_view
 
 view = select_map_view()
 render_map(view, map_figure(view.version, view.indicator, view.level, view.year, view.sex,

@@ -22,8 +22,13 @@ from regiodash.flags import describe_flag
 from regiodash.ui import data
 from regiodash.ui.data import VERSIONS_KEPT
 from regiodash.ui.figures import FrozenFigure
+from regiodash.ui.map_table import (
+    class_title,
+    describe_map,
+    picker_options,
+    region_rows,
+)
 from regiodash.ui.maps import (
-    MAP_CONFIG,
     MapSpec,
     build_category_map,
     build_choropleth,
@@ -34,7 +39,7 @@ from regiodash.ui.maps import (
 from regiodash.ui.missing import SPECS, indicator_without_values
 from regiodash.ui.state import ViewContext, ViewState
 from regiodash.ui.url import read_view, render_copy_link, write_view
-from regiodash.ui.widgets import SEX_LABELS, arrow_table, render_demo_banner, render_notes
+from regiodash.ui.widgets import SEX_LABELS, arrow_table, render_notes
 from regiodash.ui.years import DefaultYear, choose_default_year
 
 PAGE = "map"
@@ -44,6 +49,8 @@ MAX_CACHED_VIEWS = 32
 # with values (real GDP per head as % of the EU average, the first real map of the bundled
 # default), else on the first indicator with values in menu order.
 FALLBACKS = ("gdp_per_capita_pps_pct_eu27", "gdp_per_capita_pps", "gdp_per_capita_eur")
+# Indicator, level, (sex), country, year, copy link.
+CONTROL_WIDTHS = [2.6, 0.9, 1.0, 1.3, 1.9, 1.1]
 GROUP_LEGEND = ("Colours (Okabe-Ito, colour-blind safe): Leader dark blue, Strong light blue, "
                 "Moderate orange, Emerging vermilion. ")
 
@@ -65,16 +72,20 @@ class MapFigure:
     """What the page draws for one view (read-only: shared by every session).
 
     `missing`: regions on the European frame without a value (geo_code, geo_name);
-    `overseas`: codes of regions with a row but left off the frame; `caption`: what is shown,
-    with its source and licence."""
+    `overseas`: codes of regions with a row but left off the frame."""
 
     figure: FrozenFigure
     missing: pa.Table | pd.DataFrame  # ui.widgets.arrow_table
     spec: MapSpec
-    caption: str
+    caption: str  # the map in words (map_table.describe_map): caption and the chart's alt
+    about: str  # source, licence, colours in words, how to open a profile
     grouped: bool
     is_demo: bool
     overseas: tuple[str, ...]
+    rows: pd.DataFrame  # map_table.region_rows: the table's and the picker's regions
+    class_name: str  # "Innovation group", "Category" or ""
+    picker_codes: tuple[str, ...]
+    picker_labels: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -143,25 +154,39 @@ def _open_warehouse() -> tuple[str, ViewContext, data.IndicatorChoices]:
     return version, ctx, choices
 
 
-def _select_year(view: ViewState, fresh: bool, coverage: YearCoverage) -> int:
-    """The year slider. The year follows the data (the coverage default) until the user
-    or a link picks one; a link's year without data falls back with a note."""
+def _choose_year(view: ViewState, fresh: bool, coverage: YearCoverage) -> list[str]:
+    """Set the year slider's value; return the notes to show under the controls. The year
+    follows the data (the coverage default) until the user or a link picks one; a link's
+    year without data falls back with a note."""
     state = st.session_state
     years = list(coverage.years)
+    notes = []
     auto = state.get("w_year") == state.get("_map_year_default")
     if fresh:
         auto = view.year is None
         if view.year is not None and view.year not in years:
-            render_notes((f"No data for {view.year}; showing {coverage.default.year}.",))
+            notes.append(f"No data for {view.year}; showing {coverage.default.year}.")
             auto = True
         state["w_year"] = view.year if not auto else coverage.default.year
     if auto or state.get("w_year") not in years:
         state["w_year"] = coverage.default.year
     state["_map_year_default"] = coverage.default.year
-    if state["w_year"] == coverage.default.year and coverage.default.note:
+    return notes
+
+
+def _render_year(coverage: YearCoverage) -> int:
+    """The year slider (a caption when only one year has values)."""
+    years = list(coverage.years)
+    if len(years) > 1:
+        return st.select_slider("Year", options=years, key="w_year")
+    st.caption(f"Year: {years[0]} (the only year with values)")
+    return years[0]
+
+
+def _render_year_notes(notes: list[str], coverage: YearCoverage) -> None:
+    render_notes(notes)
+    if st.session_state["w_year"] == coverage.default.year and coverage.default.note:
         st.info(coverage.default.note, icon=":material/event_busy:")
-    return (st.select_slider("Year", options=years, key="w_year") if len(years) > 1
-            else years[0])
 
 
 def select_map_view() -> MapView:
@@ -191,7 +216,9 @@ def select_map_view() -> MapView:
     render_notes(view.notes)
     if fallback_note and state["w_indicator"] == default_id:
         st.info(fallback_note, icon=":material/swap_horiz:")
-    cols = st.columns([3.3, 0.9, 1.1, 1.3, 1.3] if by_sex else [3.6, 0.9, 1.3, 1.2],
+    # One row (the year slider included) keeps the map above the fold at 1440x900; on a
+    # phone Streamlit stacks the columns.
+    cols = st.columns(CONTROL_WIDTHS if by_sex else CONTROL_WIDTHS[:2] + CONTROL_WIDTHS[3:],
                       vertical_alignment="bottom")
     labels = indicator_labels(version)
     indicator = cols[0].selectbox(
@@ -223,7 +250,7 @@ def select_map_view() -> MapView:
     country_options = ["", *regions.countries]
     if state.get("w_country") not in regions.country_labels:
         state["w_country"] = ""
-    country = cols[-2].selectbox(
+    country = cols[-3].selectbox(
         "Country", country_options, key="w_country",
         format_func=lambda c: regions.country_labels.get(str(c), "All of Europe"))
 
@@ -231,13 +258,16 @@ def select_map_view() -> MapView:
     if coverage is None:
         st.warning("This indicator has no values at this NUTS level for this sex.")
         st.stop()
-    year = _select_year(view, fresh, coverage)
+    year_notes = _choose_year(view, fresh, coverage)
+    with cols[-2]:
+        year = _render_year(coverage)
     shown = ViewState(indicator=indicator, level=level, year=year, sex=sex,
                       country=country or None)
     query = write_view(PAGE, shown, ViewState(indicator=default_id, level=2,
                                               year=coverage.default.year))
     with cols[-1]:
         render_copy_link(query)
+    _render_year_notes(year_notes, coverage)
     return MapView(version=version, indicator=indicator, level=level, year=year, sex=sex,
                    country=country or "")
 
@@ -259,15 +289,10 @@ def map_figure(version: str, indicator: str, level: int, year: int, sex: str, co
 
     Values are one row per region of the level (missing value = grey, listed in `missing`);
     the gap is men minus women where both exist; the Regional Innovation Index (total) is
-    drawn as its innovation groups."""
+    drawn as its innovation groups. `rows` are the same regions as the table and the region
+    picker show them (map_table.region_rows), `description` the map in words."""
     row = data.indicator_choices(version).rows[indicator]
-    if sex == "gap":
-        values = gap_values(data.map_values(version, indicator, level, year, "F"),
-                            data.map_values(version, indicator, level, year, "M"))
-    else:
-        values = data.map_values(version, indicator, level, year, sex)
-    if country:
-        values = values[values["country_code"] == country]
+    values = view_values(version, indicator, level, year, sex, country)
     unit = str(row["unit"])
     spec = MapSpec(
         title=str(row["title"]),
@@ -279,9 +304,6 @@ def map_figure(version: str, indicator: str, level: int, year: int, sex: str, co
     categories = category_labels(indicator) if sex == "T" else ()
     legend = ""
     if grouped:
-        groups = data.innovation_groups(version, level)
-        values = values.merge(groups.loc[groups["year"] == year, ["geo_code", "grp", "subgroup"]],
-                              on="geo_code", how="left")
         fig, missing = build_group_map(geometry, values, describe_flag=describe_flag)
         legend = GROUP_LEGEND
     elif categories:
@@ -290,15 +312,47 @@ def map_figure(version: str, indicator: str, level: int, year: int, sex: str, co
         legend = category_legend(categories)
     else:
         fig, missing = build_choropleth(geometry, values, spec, describe_flag=describe_flag)
-    overseas = values.loc[values["is_overseas"].fillna(False).astype(bool), "geo_code"]
-    caption = (f"**{spec.title}** ({spec.unit}), NUTS {level}, {year}, {SEX_LABELS[sex]}. "
-               f"Source: Eurostat {row['source_dataset']} ({row['licence']}). " + legend
-               + ("Grey: no data. " if len(missing) else "Every region on the map has a value. ")
-               + "Click a region to open its profile.")
-    return MapFigure(figure=fig, missing=arrow_table(missing), spec=spec, caption=caption,
-                     grouped=grouped or bool(categories),
+    on_frame = ~values["is_overseas"].fillna(False).astype(bool)
+    class_name = class_title(categories, grouped)
+    rows = region_rows(values, spec, indicator, categories, grouped, describe_flag)
+    area = (data.region_choices(version).country_labels.get(country, country) if country
+            else "all of Europe")
+    what = f"{spec.title} ({spec.unit}), NUTS {level}, {year}, {SEX_LABELS[sex]}, {area}"
+    description = describe_map(rows[rows["geo_code"].isin(set(values.loc[on_frame,
+                                                                        "geo_code"]))],
+                               spec, class_name, f"Map of {what}")
+    about = (f"Source: Eurostat {row['source_dataset']} ({row['licence']}). " + legend
+             + ("Grey: no data. " if len(missing) else "Every region on the map has a value. ")
+             + "Click a region, or choose it below, to open its profile.")
+    codes, labels = picker_options(rows)
+    return MapFigure(figure=fig, missing=arrow_table(missing), spec=spec,
+                     caption=description, about=about, grouped=grouped or bool(categories),
                      is_demo=bool((values["source"] == "demo").any()),
-                     overseas=tuple(overseas))
+                     overseas=tuple(values.loc[~on_frame, "geo_code"]), rows=rows,
+                     class_name=class_name, picker_codes=codes,
+                     picker_labels=MappingProxyType(labels))
+
+
+def view_values(version: str, indicator: str, level: int, year: int, sex: str,
+                country: str) -> pd.DataFrame:
+    """One row per region of the view (data.map_values; the gap from both sexes; the
+    innovation groups merged for the index), only `country`'s when one is chosen.
+
+    Hook for countries outside NUTS: the World Bank importer adds country values and shapes
+    (data/reference/world_countries.parquet, static/geo/). When they are in the warehouse,
+    their level-0 rows join here, with their own geometry passed to the builders."""
+    if sex == "gap":
+        values = gap_values(data.map_values(version, indicator, level, year, "F"),
+                            data.map_values(version, indicator, level, year, "M"))
+    else:
+        values = data.map_values(version, indicator, level, year, sex)
+    if country:
+        values = values[values["country_code"] == country]
+    if indicator == INDEX_ID and sex == "T":
+        groups = data.innovation_groups(version, level)
+        values = values.merge(groups.loc[groups["year"] == year, ["geo_code", "grp", "subgroup"]],
+                              on="geo_code", how="left")
+    return values
 
 
 def category_labels(indicator: str) -> tuple[tuple[int, str], ...]:
@@ -306,24 +360,3 @@ def category_labels(indicator: str) -> tuple[tuple[int, str], ...]:
     e.g. cohesion_category), else ()."""
     spec = SPECS.get(indicator)
     return tuple(getattr(spec, "categories", ()) or ()) if spec is not None else ()
-
-
-def render_map(view: MapView, shown: MapFigure) -> None:
-    """Draw the map and what goes with it; a click on a region opens its profile."""
-    render_demo_banner(shown.is_demo)
-    st.caption(shown.caption)
-    event = st.plotly_chart(shown.figure, config=MAP_CONFIG, key=f"map_{view.level}",
-                            on_select="rerun", selection_mode="points")
-    points = list(event.get("selection", {}).get("points", [])) if isinstance(event, dict) else []
-    if points and points[0].get("location"):
-        st.switch_page("app_pages/profile.py", query_params={
-            "region": str(points[0]["location"]), "indicator": view.indicator})
-    if len(shown.missing):  # the list is built only while its panel is open (a rerun)
-        panel = st.expander(f"Regions with no data ({len(shown.missing)})",
-                            key="w_missing_open", on_change="rerun")
-        if panel.open:
-            panel.dataframe(shown.missing, hide_index=True)
-    if shown.overseas:
-        st.caption(f"Not on the European frame: {len(shown.overseas)} overseas regions "
-                   f"({', '.join(shown.overseas)}); their values are in the profile and "
-                   "rankings pages.")

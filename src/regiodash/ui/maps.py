@@ -28,6 +28,9 @@ DIVERGING_SCALE = "PuOr"  # colour-blind-safe diverging (ColorBrewer), for gaps 
 MISSING_COLOUR = "#c8c8c8"
 EMPTY_TOPOJSON_URL = "/app/static/"
 # Plotly config for every map: never reach a CDN for the base topology.
+# Tall enough for Europe at the page's width, short enough that the map sits above the fold
+# at 1440x900 under the title and one row of controls.
+MAP_HEIGHT = 540
 MAP_CONFIG = {"topojsonURL": EMPTY_TOPOJSON_URL, "displaylogo": False,
               "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
@@ -161,7 +164,7 @@ def build_choropleth(
         projection_parallels=[35, 65], bgcolor="rgba(0,0,0,0)",
     )
     fig.update_layout(
-        margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=620, dragmode=False,
+        margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=MAP_HEIGHT, dragmode=False,
         clickmode="event+select",
     )
     return fig.freeze(), missing[["geo_code", "geo_name"]].reset_index(drop=True)
@@ -189,12 +192,15 @@ class Category:
 def _layout_categorical(fig: FrozenFigure, legend_title: str) -> None:
     fig.update_geos(visible=False, fitbounds="locations", projection_type="conic equal area",
                     projection_parallels=[35, 65], bgcolor="rgba(0,0,0,0)")
-    fig.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=620, dragmode=False,
+    fig.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=MAP_HEIGHT, dragmode=False,
                       clickmode="event+select", showlegend=True, legend={
                           "title": {"text": html.escape(legend_title)}, "x": 0, "y": 1,
                           "xanchor": "left", "yanchor": "top",
-                          "bgcolor": "rgba(255,255,255,0.8)", "itemclick": False,
-                          "itemdoubleclick": False})
+                          "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 13},
+                          "borderwidth": 0,
+                          # A click hides or shows a class, a double click shows it alone:
+                          # all in the browser, no rerun (they are not selections).
+                          "itemclick": "toggle", "itemdoubleclick": "toggleothers"})
 
 
 def build_categorical_map(geojson: dict | str, classes: list[Category], missing: pd.DataFrame,
