@@ -8,7 +8,7 @@ DATA   ?= $(or $(REGIODASH_DATA_DIR),data)
 export REGIODASH_DATA_DIR := $(DATA)
 
 .PHONY: install run test test-fast lint chromium pdf-tools demo fetch-catalog bench bench-quick clean
-.PHONY: nginx bench-replicas
+.PHONY: nginx bench-replicas bench-1000x
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -84,6 +84,11 @@ bench-quick: install
 # 30 s per phase): bench/replicas_results.json and BENCHMARKS.md's "Serving many users".
 bench-replicas: install nginx
 	$(BIN)/python -m bench.replicas
+
+# Optional 1000x panel (about 100 million observations): build time and peak memory, map and
+# profile queries, the naive baseline where it finishes. Not part of `make bench`.
+bench-1000x: install
+	$(BIN)/python -m bench.run --sizes 1000x --skip composite,figures,pages,browser,kohesio,reports
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -85,6 +85,10 @@ SIZES: dict[str, PanelSpec] = {
     "100x": PanelSpec("100x", first_year=1999, last_year=2023, max_level=3,
                       extra_indicators=47),
 }
+# Optional, never in a default run (`make bench-1000x`): 1999-2023 at NUTS 0-3 as 100x, with
+# 644 extra indicators: about 100 million rows, the scale of most of Eurostat's regional tables.
+SIZES["1000x"] = PanelSpec("1000x", first_year=1999, last_year=2023, max_level=3,
+                           extra_indicators=644)
 
 
 @dataclass(frozen=True)
