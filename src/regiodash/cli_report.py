@@ -14,6 +14,7 @@ to the dashboard at $REGIODASH_PUBLIC_URL (default http://localhost:8501).
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from rich.console import Console
@@ -56,7 +57,8 @@ def cmd_report_region(args: argparse.Namespace, settings: Settings) -> int:
                 f"[bold red]failed[/bold red]: {error}")
             console.print(f"[{done}/{total}] {code} {status}", highlight=False)
 
-        result = write_region_profiles(wh, codes, out, args.year, progress=progress)
+        result = write_region_profiles(wh, codes, out, args.year, progress=progress,
+                                       jobs=max(1, args.jobs))
         console.print(f"{len(result.written)} written, {len(result.failed)} failed"
                       + "".join(f"\n  {code}: {why}" for code, why in result.failed),
                       highlight=False)
@@ -96,6 +98,9 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
                    help="batch: the NUTS level of the regions")
     p.add_argument("--out", help="output file (one region) or folder (batch; default: the "
                                  "working folder)")
+    p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                   help="batch: worker processes making the PDFs (default: 2, or 1 on one "
+                        "core)")
     p.set_defaults(func=cmd_report_region)
     p = kinds.add_parser("project", help="KPI report of one project")
     p.add_argument("project_id", help="the project's id (see `regiodash projects list`)")
