@@ -22,6 +22,8 @@ What is measured, one module per section (bench/README.md explains each method a
 6. browser (bench.paint_bench): first map paint in headless Debian chromium (Playwright).
 7. kohesio (bench.kohesio_bench): import and match of the shared Kohesio export, and the
    Cohesion funding view's queries (once per run, not per panel size).
+8. reports (bench.report_bench): region profile, country batch and project report PDFs on
+   the demo warehouse (once per run).
 The targets are checked in bench.targets, the report is written by bench.report.
 """
 
@@ -47,12 +49,13 @@ from bench.page_bench import bench_pages, bench_pages_here
 from bench.paint_bench import bench_browser
 from bench.query_bench import bench_queries
 from bench.report import render_report, update_readme
+from bench.report_bench import bench_reports
 from bench.targets import evaluate_targets
 
 ALL_SIZES = ("1x", "10x", "100x")
 OPTIONAL_SIZES = ("1000x",)  # bench.panels; only when named (`make bench-1000x`)
 SECTIONS = ("build", "queries", "composite", "baseline", "figures", "pages", "browser",
-            "kohesio")
+            "kohesio", "reports")
 
 
 def run(sizes: list[str], mode: Mode, skip: set[str]) -> dict:
@@ -102,6 +105,8 @@ def run(sizes: list[str], mode: Mode, skip: set[str]) -> dict:
             section("browser", lambda size=size: bench_browser(size, mode))
     if "kohesio" not in skip:
         results["kohesio"] = bench_kohesio(mode)
+    if "reports" not in skip:
+        results["reports"] = bench_reports(mode)
     results["noise"] = cpu_noise(noise0, cpu_sample())
     results["elapsed_s"] = round(time.perf_counter() - started, 1)
     results["targets"] = evaluate_targets(results)
