@@ -79,8 +79,7 @@ def check_warehouse(wh: Warehouse) -> CheckReport:
         "FROM observations GROUP BY ALL HAVING n > 1 LIMIT 5")
     if dups:
         report.problems.append(f"observations: duplicate keys, e.g. {dups}")
-    by_region_used = paths.indicator_values_by_region.name in q(
-        "SELECT sql FROM duckdb_views() WHERE view_name = 'indicator_values_by_region'")[0][0]
+    by_region_used = wh.by_region_used
     report.facts["by_region_copy"] = "used" if by_region_used else "not used (profiles slower)"
     if paths.indicator_values_by_region.exists() and not by_region_used:
         report.problems.append(

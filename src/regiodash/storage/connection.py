@@ -166,10 +166,13 @@ class Warehouse:
         the other, e.g. a partial upload) or, for files from builds before the stamp, whose
         row count differs, falls back to indicator_values itself: same answers, slower.
         """
+        self.by_region_used = False
+        """True when indicator_values_by_region reads the by-region copy (else the fallback)."""
         if location is not None:
             try:
                 self._create_over("VIEW", "indicator_values_by_region", location)
                 if self._same_values(location, values):
+                    self.by_region_used = True
                     return
             except duckdb.Error:
                 pass  # unreadable (or absent at the URL): use the fallback
