@@ -36,6 +36,8 @@ class Mode:
         self.page_warmup = 1 if quick else 2
         self.paint_loads = 3
         self.figure_reps = 1 if quick else 3
+        # The optional 1000x panel (`make bench-1000x`): one build, one naive baseline.
+        self.build_reps["1000x"] = self.baseline_reps["1000x"] = 1
 
 
 
