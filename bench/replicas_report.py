@@ -32,6 +32,25 @@ def _scale_rows(scale: dict) -> list[str]:
     return rows
 
 
+def _cpu_note(scale: dict, result: dict) -> list[str]:
+    """How much CPU the replicas got: the ratio means something only when they got it all."""
+    per_cpu, used = {}, {}
+    for key in ("1_replica", "2_replicas"):
+        r = scale.get(key) or {}
+        cpu = sum(v or 0 for v in r.get("replica_cpu_s", {}).values())
+        used[key] = cpu
+        per_cpu[key] = round(r["reruns"] / cpu, 1) if cpu else None
+    if not all(per_cpu.values()):
+        return []
+    available = result["seconds"] * (result["cpus"] or 1)
+    return [f"CPU the replicas got during the {result['seconds']:.0f} s load: "
+            f"{used['1_replica']:.1f} s (1 replica) and {used['2_replicas']:.1f} s (2 replicas, "
+            f"together) of {available:.0f} s the machine has; reruns per replica CPU second: "
+            f"{per_cpu['1_replica']} and {per_cpu['2_replicas']}. The throughput ratio follows "
+            "the CPU the replicas got; when other work leaves them less than a core each, it "
+            "measures that share, not the replicas."]
+
+
 def render_section(result: dict) -> str:
     lines = [START, "## Serving many users: replicas behind nginx (bench.replicas)", "",
              f"One run of `make bench-replicas` ({result['date']}, {result['cpus']} cores, "
@@ -42,7 +61,8 @@ def render_section(result: dict) -> str:
     scale = result.get("scale")
     if scale:
         lines += ["### 1 vs 2 replicas", "", *_scale_rows(scale), "",
-                  f"Throughput ratio 2 / 1 replicas: **{scale.get('throughput_ratio')}x**.", ""]
+                  f"Throughput ratio 2 / 1 replicas: **{scale.get('throughput_ratio')}x**.",
+                  "", *_cpu_note(scale, result), ""]
     fail = result.get("failover")
     if fail:
         lines += [
