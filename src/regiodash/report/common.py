@@ -10,6 +10,8 @@ import os
 import tempfile
 import urllib.parse
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pandas as pd
 
@@ -72,7 +74,7 @@ def fmt(value: object, decimals: int = 1, unit: str = "") -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "no data"
     try:
-        text = f"{float(value):,.{decimals}f}"
+        text = f"{float(value):,.{decimals}f}"  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return esc(value)
     return f"{text} {unit}".strip()
@@ -101,6 +103,12 @@ def table_html(headers: list[str], rows: list[list[str]], caption: str = "",
         for i, c in enumerate(row)) + "</tr>" for row in rows)
     cap = f"<caption>{caption}</caption>" if caption else ""
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def records(frame: pd.DataFrame) -> list[Any]:
+    """The rows of `frame` as objects with one attribute per column (for printing)."""
+    return [SimpleNamespace(**{str(k): v for k, v in row.items()})
+            for row in frame.to_dict("records")]
 
 
 def write_atomic(path: str | Path, data: bytes) -> Path:

@@ -29,6 +29,7 @@ from regiodash.report.common import (
     data_version,
     esc,
     fmt,
+    records,
     table_html,
 )
 from regiodash.report.figures import figure_html
@@ -91,9 +92,9 @@ def load_project_data(settings: Settings, wh: Warehouse, project_id: str) -> Pro
                **{str(k): v for k, v in projects.loc[project_id].to_dict().items()}}
     summary = queries.kpi_summary(portfolio, project_id)
     progress = queries.kpi_progress(portfolio, project_id)
+    rows = [{str(key): v for key, v in k.items()} for k in summary.to_dict("records")]
     kpis = tuple((k, build_kpi_chart(k, progress[progress["kpi_id"] == k["kpi_id"]],
-                                     project["start_date"], show_title=False))
-                 for k in summary.to_dict("records"))
+                                     project["start_date"], show_title=False)) for k in rows)
     groups = region_data.load_innovation_groups(wh)
     located = queries.load_partner_budgets(portfolio,
                                            queries.load_region_names(settings.reference_dir))
@@ -132,7 +133,7 @@ def _partners(d: ProjectData) -> str:
     rows = [[esc(r.partner_name), esc(r.role), esc(text_or(r.city, "")),
              esc(text_or(r.nuts_code, "outside NUTS")), esc(text_or(r.nuts2_name, "")),
              esc(text_or(r.grp, "none")), esc(format_eur(r.budget_eur)), esc(r.budget_basis),
-             esc(r.source)] for r in d.partners.itertuples()]
+             esc(r.source)] for r in records(d.partners)]
     colour = ("innovation group of the region (latest year in the warehouse)" if d.has_groups
               else "number of partners (no innovation groups in the warehouse)")
     out = ["<h2>Partners</h2>", table_html(
@@ -172,7 +173,7 @@ def _budget(d: ProjectData) -> str:
     if d.by_region.empty:
         return "<h2>Budget by region</h2><p>No partner with a NUTS 2 region.</p>"
     rows = [[esc(r.geo_code), esc(text_or(r.geo_name, r.geo_code)), str(int(r.partners)),
-             esc(format_eur(r.budget_eur))] for r in d.by_region.itertuples()]
+             esc(format_eur(r.budget_eur))] for r in records(d.by_region)]
     unlocated = queries.unlocated_partners(d.partners, 2)
     note = (f"{len(unlocated)} partner(s) have no NUTS 2 region and are not counted here. "
             if len(unlocated) else "")

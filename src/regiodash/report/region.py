@@ -24,6 +24,7 @@ from regiodash.report.common import (
     esc,
     flag_text,
     fmt,
+    records,
     source_text,
     table_html,
 )
@@ -120,7 +121,7 @@ def _strengths(d: RegionData) -> str:
     table = d.components.sort_values("region", ascending=False)
     def words(rows: pd.DataFrame) -> str:
         return "; ".join(f"{esc(r.title)} {r.region:.2f} (country {fmt(r.country, 2)}, EU "
-                         f"{fmt(r.eu, 2)})" for r in rows.itertuples())
+                         f"{fmt(r.eu, 2)})" for r in records(rows))
     comp_rows = d.values[d.values["indicator_id"].str.startswith("innovation_component_")
                          & (d.values["year"] == d.latest)]
     caption = (f"Normalised innovation components in {d.latest} (unit: score 0-1, 0 = weakest "
@@ -143,7 +144,7 @@ def _trends(d: RegionData) -> str:
         first = rows.iloc[0]
         caption = (f"{esc(first['title'])}, unit: {esc(first['unit'])}, "
                    f"{int(rows['year'].min())}-{int(rows['year'].max())} (latest "
-                   f"{fmt(rows.loc[rows['year'].idxmax(), 'value'])}). "
+                   f"{fmt(rows.sort_values('year')['value'].iloc[-1])}). "
                    f"{provenance(rows, d.catalog)}")
         parts.append(figure_html(fig, f"Line chart of {first['title']} for {d.name}", caption,
                                  width=310, height=175))
@@ -156,7 +157,7 @@ def _gender(d: RegionData) -> str:
                 "this region.</p>")
     rows = [[esc(r.title), esc(r.unit), str(r.year), fmt(r.F), fmt(r.M), fmt(r.F - r.M),
              esc(", ".join(flag_text(f) for f in r.flags) or "none"),
-             esc(source_text(r.source, r.converted_from))] for r in d.gender.itertuples()]
+             esc(source_text(r.source, r.converted_from))] for r in records(d.gender)]
     caption = (f"Women and men, latest year with both values up to {d.latest}; gap = women "
                "minus men, in percentage points.")
     return ("<h2>Gender gaps</h2>"
@@ -182,7 +183,7 @@ def _peers(d: RegionData) -> str:
                 "structurally similar regions.</p>")
     rows = [[esc(r.geo_code), esc(r.geo_name), f"{r.distance:.2f}", fmt(r.relative_index),
              esc(f"{r.grp} {r.subgroup or ''}".strip() if isinstance(r.grp, str) else "none"),
-             "yes" if r.better else "no"] for r in d.peers.itertuples()]
+             "yes" if r.better else "no"] for r in records(d.peers)]
     return ("<h2>Structural peers</h2><p>The regions most alike in GDP per head, population "
             "density and size, high-tech and knowledge-intensive employment and tertiary "
             f"attainment (standardised distance, {d.latest}). Those with a higher index are the "

@@ -20,7 +20,7 @@ import pandas as pd
 from indicators.innovation.specs import COMPONENT_PREFIX, INDEX_ID
 from indicators.peers import PEER_CONTEXT, find_peers
 from regiodash.geometry import build_geojson
-from regiodash.report.common import ReportError
+from regiodash.report.common import ReportError, records
 from regiodash.storage import queries
 from regiodash.storage.connection import Warehouse
 from regiodash.ui import charts, maps
@@ -114,7 +114,7 @@ def latest_value(values: pd.DataFrame, indicator_id: str, sex: str = "T") -> pd.
     """The latest row with a value of one indicator (None when there is none)."""
     rows = values[(values["indicator_id"] == indicator_id) & (values["sex"] == sex)
                   & values["value"].notna()]
-    return None if rows.empty else rows.loc[rows["year"].idxmax()]
+    return None if rows.empty else rows.sort_values("year").iloc[-1]
 
 
 def gender_rows(values: pd.DataFrame, latest: int) -> pd.DataFrame:
@@ -122,7 +122,7 @@ def gender_rows(values: pd.DataFrame, latest: int) -> pd.DataFrame:
     in %) with that year, the flags and the sources of the two values."""
     table = build_gender_table(values, latest)
     rows = []
-    for r in table.itertuples(index=False):
+    for r in records(table):
         fm = values[(values["title"] == r.title) & values["sex"].isin(["F", "M"])
                     & values["value"].notna() & (values["year"] <= latest)]
         both = fm.groupby("year")["sex"].nunique()
@@ -236,7 +236,7 @@ def load_region_data(wh: Warehouse, code: str, year: int | None = None,
         country=code[:2],
         country_name=str(country["geo_name"].iloc[0]) if len(country) else code[:2],
         year=year, latest=latest, values=values, catalog=catalog, tiles=tuple(tiles),
-        group=mine.iloc[0].to_dict() if len(mine) else {},
+        group={str(k): v for k, v in mine.iloc[0].to_dict().items()} if len(mine) else {},
         components=components,
         strengths=None if components.empty else charts.build_strengths_chart(components),
         trends=trend_charts(values, str(region["geo_name"]), code), gender=gender,
