@@ -6,6 +6,8 @@ legacy multipage mode, which runs a deep link's page script without this file.
 
 import streamlit as st
 
+from regiodash.ui.url import begin_run
+
 # The pages in menu order, as data: st.Page's arguments. Tests and the benchmark read this
 # assignment with ast.literal_eval (importing this file runs Streamlit), so literals only.
 PAGES = (
@@ -24,15 +26,17 @@ PAGES = (
     {"page": "app_pages/methodology.py", "title": "Data & methodology",
      "icon": ":material/menu_book:", "url_path": "methodology"},
 )
+URL_PATHS = {spec["title"]: spec["url_path"] for spec in PAGES}
 
-st.set_page_config(page_title="RegioDash: European regional indicators", page_icon="🗺️",
-                   layout="wide")
+st.set_page_config(page_title="RegioDash", page_icon="🗺️", layout="wide")
 # st.Page resolves its file on disk, a noticeable share of a map rerun for seven pages: build
 # the list once per session. Not once per process: st.navigation marks the page it returns as
 # the one this run may call, so sessions must not share Page objects.
 if "_regiodash_pages" not in st.session_state:
     st.session_state["_regiodash_pages"] = [st.Page(**spec) for spec in PAGES]
 page = st.navigation(st.session_state["_regiodash_pages"])
+# which page this run shows (ui.url: widgets re-seeded on entering a page; browser title)
+begin_run(URL_PATHS[page.title], page.title)
 with st.sidebar:
     st.caption("Regional innovation, gender inclusion and sustainability indicators for "
                "European NUTS regions. Data: Eurostat (CC BY 4.0); boundaries: GISCO via "

@@ -9,7 +9,7 @@ or chart build.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import streamlit as st
@@ -59,6 +59,7 @@ def select_comparison() -> CompareView:
         state["w_area"] = list(view.area)
         state["w_area_name"] = view.area_name
         state["w_cmp_area_open"] = bool(view.area)
+        state.pop("w_cmp_year", None)  # the bar year comes from the URL (below)
 
     st.title("Compare regions")
     render_notes(view.notes)
@@ -88,12 +89,30 @@ def select_comparison() -> CompareView:
     shown = ViewState(indicator=indicator, compare=tuple(picked),
                       area=tuple(area) if area_ok else (),
                       area_name=area_name.strip() if area_ok else "")
-    query = write_view(PAGE, shown, defaults)
+    # The bar chart's year (its slider is drawn further down) is part of the view and of the
+    # link: chosen here from the URL, the slider's value or the default year of what is shown.
+    year, default_year = (bar_year(view, comparison(version, indicator, shown.compare,
+                                                    shown.area, shown.area_name))
+                          if shown.compare or shown.area else (None, None))
+    shown = replace(shown, year=year)
+    query = write_view(PAGE, shown, replace(defaults, year=default_year))
     render_copy_link(query)
     if area and area_name and not area_ok:
         st.warning("Area names may hold up to 40 letters, digits, spaces and .,'()- only.")
     return CompareView(version=version, indicator=indicator, regions=tuple(picked),
                        area=shown.area, area_name=shown.area_name)
+
+
+def bar_year(view: ViewState, shown: Comparison) -> tuple[int | None, int | None]:
+    """(year of the bar chart, its default year): the slider's value when it is one of the
+    years shown, else the URL's year when it is, else the default (80 % rule, ui.years); the
+    slider (key w_cmp_year) is seeded with it. (None, None) when nothing has values."""
+    if not shown.years:
+        return None, None
+    state = st.session_state
+    if state.get("w_cmp_year") not in shown.years:
+        state["w_cmp_year"] = view.year if view.year in shown.years else shown.bar_year.year
+    return int(state["w_cmp_year"]), shown.bar_year.year
 
 
 @dataclass(frozen=True)
@@ -173,7 +192,7 @@ def render_comparison(view: CompareView, shown: Comparison) -> None:
         if shown.bar_year.note:
             st.caption(shown.bar_year.note)
         year = st.select_slider("Year for the bar chart", options=shown.years,
-                                value=shown.bar_year.year, key="w_cmp_year")
+                                key="w_cmp_year")  # seeded by bar_year (URL, default)
         st.plotly_chart(bar_chart(view.version, view.indicator, view.regions, view.area,
                                   view.area_name, year), key="cmp_bars")
     if shown.gap is not None:

@@ -10,7 +10,9 @@ Every page reads its view from the URL through `parse_view_state` and writes it 
 - Invalid or hostile values (unknown ids, out-of-range years, SQL or HTML fragments, thousands
   of codes, wrong types) fall back to the default with a short note the page shows. No value
   from the URL is used before it has been checked against the catalog, the region list or a
-  fixed set, so nothing from the URL reaches SQL or HTML.
+  fixed set, so nothing from the URL reaches SQL or HTML; a note quotes the URL's value
+  escaped (ui.text.escape_markdown), so it shows as text, never as a link or markup.
+- A year range written backwards (2023..2012) is read in order, with a note.
 - Renamed keys keep working through `KEY_MIGRATIONS`.
 """
 
@@ -19,6 +21,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+
+from regiodash.ui.text import escape_markdown
 
 MAX_PARAM_LENGTH = 400
 MAX_REGIONS = 12
@@ -143,7 +147,9 @@ def parse_view_state(
     state = defaults
 
     def reject(key: str, value: str, why: str) -> None:
-        notes.append(f"Ignored URL parameter {key}={_short(value)!r}: {why}.")
+        # the URL's text is shown as text (ui.text): no link, emphasis or directive from it
+        notes.append(f"Ignored URL parameter {key}={escape_markdown(repr(_short(value)))}: "
+                     f"{why}.")
 
     for key, value in raw.items():
         if len(value) > MAX_PARAM_LENGTH:
@@ -162,12 +168,19 @@ def parse_view_state(
         elif key == "year":
             m = YEAR_PATTERN.fullmatch(value)
             lo, hi = ctx.year_range
-            if m and lo <= int(m[1]) <= hi and (m[2] is None or int(m[1]) <= int(m[2]) <= hi):
-                state = replace(state, year=int(m[1]),
-                                year_to=int(m[2]) if m[2] is not None else None)
+            years = [int(y) for y in m.groups() if y is not None] if m else []
+            if not m:
+                reject(key, value, f"year must be a year like {hi} or a range like {lo}..{hi}")
+            elif not all(lo <= y <= hi for y in years):
+                reject(key, value, f"years go from {lo} to {hi}")
+            elif len(years) == 2 and years[0] > years[1]:
+                # a range written backwards means the same years: read it in order, say so
+                state = replace(state, year=years[1], year_to=years[0])
+                notes.append(f"Year range {years[0]}..{years[1]} read as "
+                             f"{years[1]}..{years[0]} (earlier year first).")
             else:
-                reject(key, value, f"year must be a year or a range like {lo}..{hi} "
-                                   f"between {lo} and {hi}")
+                state = replace(state, year=years[0],
+                                year_to=years[1] if len(years) == 2 else None)
         elif key == "sex":
             norm = value if value == "gap" else value.upper()
             if norm in SEXES:
