@@ -310,8 +310,11 @@ def supervise(dep: Deployment, say: Callable[[str], None], restart: bool = True)
 def serve_direct(args: argparse.Namespace, settings: Settings) -> int:
     """One Streamlit server on the port, no proxy (`make run`, a laptop)."""
     port = args.port or settings.port
+    # Always headless (no browser to open, no e-mail prompt waiting on stdin) and without
+    # the file watcher, like the replicas.
     cmd = [sys.executable, "-m", "regiodash.server", "run", str(APP),
-           "--server.port", str(port), "--server.headless", str(args.headless).lower()]
+           "--server.port", str(port), "--server.headless", "true",
+           "--server.fileWatcherType", "none"]
     env = dict(os.environ, REGIODASH_DATA_DIR=settings.data_url or str(settings.data_dir))
     return subprocess.call(cmd, env=env, cwd=REPO_ROOT)
 
@@ -356,7 +359,8 @@ def add_serve_parser(subparsers, build_demo: Callable[[Settings], object]) -> No
         "a replica does not come up (the message says which).")
     p.add_argument("--port", type=int, default=None,
                    help="public port (default $REGIODASH_PORT or 8501)")
-    p.add_argument("--headless", action="store_true", help="do not open a browser")
+    p.add_argument("--headless", action="store_true",
+                   help="kept for old scripts: the server is always headless")
     p.add_argument("--replicas", type=int, default=None, metavar="N",
                    help="N Streamlit processes behind nginx (about one per core)")
     p.add_argument("--host", default="127.0.0.1",
