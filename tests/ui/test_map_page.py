@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from regiodash.config import REPO_ROOT
 
 APP = str(REPO_ROOT / "app.py")
+
+
+def plain(markdown: str) -> str:
+    """Escaped Markdown (ui.text.escape_markdown) as the reader sees it."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def described(at: AppTest) -> str:
+    """The map's description: the caption above the map, which is also the chart's alt."""
+    return next(plain(c.value) for c in at.caption if plain(c.value).startswith("Map of "))
 
 
 @pytest.fixture()
@@ -49,17 +61,17 @@ def test_the_sex_picker_shows_only_for_indicators_broken_down_by_sex(app):
     app.run()
     assert not app.exception
     assert not [s for s in app.selectbox if s.key == "w_sex"]
-    assert "Total" in app.caption[0].value
+    assert "Total" in described(app)
     app.selectbox(key="w_indicator").set_value(by_sex).run()
     assert app.selectbox(key="w_sex").value == "T"
     app.selectbox(key="w_sex").set_value("F").run()
     assert not app.exception
-    assert "Women" in app.caption[0].value
+    assert "Women" in described(app)
     assert app.query_params["sex"] in ("F", ["F"])
     app.selectbox(key="w_indicator").set_value(total_only).run()
     assert not app.exception
     assert not [s for s in app.selectbox if s.key == "w_sex"]
-    assert "sex" not in app.query_params and "Total" in app.caption[0].value
+    assert "sex" not in app.query_params and "Total" in described(app)
 
 
 def test_widget_change_updates_the_url(app):
@@ -131,10 +143,115 @@ def test_regions_without_data_are_listed_only_when_their_panel_opens(settings, m
     app.query_params["indicator"] = "my_values"
     app.run()
     assert not app.exception, app.exception
-    assert "Grey: no data" in app.caption[0].value
-    assert app.expander and app.expander[0].label.startswith("Regions with no data (")
+    assert "grey (no data)" in described(app)
+    assert any("Grey: no data" in plain(c.value) for c in app.caption)
+    assert any(e.label.startswith("Regions with no data (") for e in app.expander)
     assert not app.dataframe  # not built while closed
     app.session_state["w_missing_open"] = True  # what opening the panel does
     app.run()
     missing = app.dataframe[0].value
     assert len(missing) > 200 and "DE21" not in set(missing["geo_code"])
+
+
+def warehouse_values(settings, indicator: str, level: int, year: int):
+    """The map's values straight from the warehouse (not through the page)."""
+    from regiodash.storage import queries
+    from regiodash.storage.connection import open_warehouse
+
+    return queries.load_map_values(open_warehouse(settings), indicator, level, year, "T")
+
+
+def test_the_map_has_a_text_alternative_naming_what_it_shows(app, demo_settings):
+    app.query_params["indicator"] = "employment_rate_pct"
+    app.query_params["year"] = "2019"
+    app.run()
+    assert not app.exception
+    text = described(app)
+    unit = "% of population aged 20-64"
+    assert text.startswith(f"Map of Employment rate, age 20-64 ({unit}), NUTS 2, 2019, "
+                           "Total, all of Europe: ")
+    values = warehouse_values(demo_settings, "employment_rate_pct", 2, 2019)
+    framed = values[~values["is_overseas"].astype(bool)]
+    have = framed.dropna(subset=["value"])
+    assert f"{len(have):,} of {len(framed):,} regions have a value" in text
+    low, high = have.loc[have["value"].idxmin()], have.loc[have["value"].idxmax()]
+    assert f"lowest {low['geo_name']} ({low['geo_code']}, {low['value']:.1f} {unit})" in text
+    assert f"highest {high['geo_name']} ({high['geo_code']}, {high['value']:.1f} {unit})" \
+        in text
+    # the same words are the chart's accessible name
+    assert app.get("plotly_chart")[0].proto.alt == text
+
+
+def test_polands_moderate_and_emerging_regions_are_answered_on_the_page(app, demo_settings):
+    """Country filter + the table's group column: no other page needed."""
+    from regiodash.storage import queries
+    from regiodash.storage.connection import open_warehouse
+
+    app.query_params["country"] = "PL"
+    app.run()
+    assert not app.exception
+    assert not app.dataframe  # the table is built only while its panel is open
+    panel = next(e for e in app.expander if e.label.startswith("Regions in this view ("))
+    assert panel.label.startswith("Regions in this view (17)")
+    app.session_state["w_table_open"] = True  # what opening the panel does
+    app.run()
+    table = app.dataframe[0].value
+    year = int(app.select_slider(key="w_year").value)
+    groups = queries.load_innovation_groups(open_warehouse(demo_settings), 2)
+    groups = groups[(groups["year"] == year) & groups["geo_code"].str.startswith("PL")]
+    expected = set(groups.loc[groups["grp"].isin(["Moderate", "Emerging"]), "geo_code"])
+    shown = table[table["Innovation group"].str.split(" ").str[0].isin(
+        ["Moderate", "Emerging"])]
+    assert expected and set(shown["Code"]) == expected
+    assert set(table["Code"]) == set(warehouse_values(demo_settings, "regional_innovation_index",
+                                                      2, year).query("country_code == 'PL'")
+                                     ["geo_code"])
+    assert list(table["Profile"]) == [f"profile?region={c}" for c in table["Code"]]
+    assert {"Region", "Value (index, EU = 100)", "Flag", "Source", "NUTS version"} <= set(table)
+    assert "Download CSV" in [e.proto.label for e in app.get("download_button")]
+
+
+def test_table_links_carry_the_indicator_and_missing_values_stay_missing(app, demo_settings):
+    app.query_params["indicator"] = "employment_rate_pct"
+    app.run()
+    app.session_state["w_table_open"] = True
+    app.run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert table["Profile"].iloc[0] == (f"profile?region={table['Code'].iloc[0]}"
+                                        "&indicator=employment_rate_pct")
+    year = int(app.select_slider(key="w_year").value)
+    values = warehouse_values(demo_settings, "employment_rate_pct", 2, year)
+    column = "Value (% of population aged 20-64)"
+    assert len(table) == len(values)
+    assert table[column].isna().sum() == values["value"].isna().sum() > 0
+    assert table[column].isna().iloc[-1]  # regions without a value come last, never as 0
+    assert not (table[column] == 0).any()
+
+
+def test_the_region_picker_opens_the_profile_without_a_mouse(app):
+    app.query_params["country"] = "PL"
+    app.query_params["indicator"] = "employment_rate_pct"
+    app.run()
+    picker = app.selectbox(key="w_pick")
+    assert picker.value is None and "Podkarpackie (PL82)" in picker.options
+    button = next(b for b in app.button if b.label == "Open profile")
+    button.click().run()  # nothing chosen yet: a note, no navigation
+    assert any("Choose a region first" in w.value for w in app.warning)
+    assert app.title[0].value == "Map explorer"
+    app.selectbox(key="w_pick").set_value("PL82")
+    next(b for b in app.button if b.label == "Open profile").click().run()
+    assert not app.exception, app.exception
+    assert app.title[0].value == "Region profile"
+    assert app.query_params["region"] in ("PL82", ["PL82"])
+    assert app.query_params["indicator"] in ("employment_rate_pct", ["employment_rate_pct"])
+
+
+def test_choosing_a_region_in_the_picker_runs_nothing(app):
+    """The picker is a form: only "Open profile" sends it (the region pick costs no rerun)."""
+    app.query_params["country"] = "PL"
+    app.run()
+    picker = app.selectbox(key="w_pick")
+    assert picker.proto.form_id == "open_profile"
+    assert len(picker.options) == 17
+    assert all(re.fullmatch(r".+ \(PL\w{2}\)", o) for o in picker.options), picker.options

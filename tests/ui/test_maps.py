@@ -142,3 +142,22 @@ def test_group_map_has_a_legend_of_the_groups():
     fig, _ = build_group_map("/app/static/geo/x.json", frame)
     names = [t["name"] for t in json.loads(fig.to_json())["data"] if t["showlegend"]]
     assert names == ["no data", "Leader", "Strong", "Emerging"]
+
+
+def test_categorical_legends_sit_on_the_map_readable_and_toggle_in_the_browser():
+    """Inside the plot area (x, y in [0, 1], anchored top left), 13 px text on a light box;
+    a click hides a class and a double click shows it alone (plotly, no rerun)."""
+    from regiodash.ui.maps import MAP_HEIGHT, build_category_map
+
+    group_fig, _ = build_group_map("/app/static/geo/x.json",
+                                   values(grp=["Leader", None, "Strong", "Emerging"],
+                                          subgroup=["+", None, "", "-"]))
+    category_fig, _ = build_category_map("/app/static/geo/x.json",
+                                         values(value=[1.0, None, 2.0, 3.0]), COHESION, "c")
+    for fig in (group_fig, category_fig):
+        legend = json.loads(fig.to_json())["layout"]["legend"]
+        assert 0 <= legend["x"] <= 1 and 0 <= legend["y"] <= 1
+        assert (legend["xanchor"], legend["yanchor"]) == ("left", "top")
+        assert legend["font"]["size"] >= 12 and legend["bgcolor"].startswith("rgba(255")
+        assert (legend["itemclick"], legend["itemdoubleclick"]) == ("toggle", "toggleothers")
+        assert fig.layout.height == MAP_HEIGHT

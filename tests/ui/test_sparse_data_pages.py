@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from bench.devserver import read_pages
+from tests.ui.test_map_page import plain
 from tests.ui.test_pages import app_factory, qp, texts
 
 PAGE = {spec["url_path"]: spec["page"] for spec in read_pages()}
@@ -131,13 +132,46 @@ def test_cohesion_categories_draw_as_a_categorical_map_with_their_labels(make_re
     at = make_real_app(PAGE["map"], indicator="cohesion_category")
     at.run()
     assert not at.exception, at.exception
-    caption = at.caption[0].value
+    caption = " ".join(plain(c.value) for c in at.caption)
     assert "less developed (< 75 %) vermilion" in caption and "Grey" in caption
+    assert "categories: " in caption and "less developed (< 75 %)" in caption
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     names = [t["name"] for t in spec["data"] if t.get("showlegend")]
     assert {"less developed (&lt; 75 %)", "transition (75-100 %)",
             "more developed (&gt;= 100 %)"} <= set(names)
     assert spec["layout"]["showlegend"]
+
+
+@pytest.mark.real_data
+@pytest.mark.parametrize(("indicator", "year"), [(GDP, 2022), ("lifelong_learning_pct", 2014)])
+def test_the_regions_table_on_real_data_marks_converted_values(make_real_app, real_settings,
+                                                               indicator, year):
+    """A real NUTS 2 map as a table: every row of the map's query, the values moved from an
+    older NUTS version (lifelong learning 2014: regions published in NUTS 2013) marked with
+    it, missing values missing, no demo value."""
+    from regiodash.storage import queries
+    from regiodash.storage.connection import open_warehouse
+
+    at = make_real_app(PAGE["map"], indicator=indicator, year=str(year))
+    at.run()
+    at.session_state["w_table_open"] = True
+    at.run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    values = queries.load_map_values(open_warehouse(real_settings), indicator, 2, year, "T")
+    assert len(table) == len(values) and set(table["Code"]) == set(values["geo_code"])
+    assert not (table["Source"] == "demo").any()
+    converted = values.loc[values["converted_from"].notna()]
+    marked = table[table["NUTS version"].str.contains("converted from NUTS")]
+    assert set(marked["Code"]) == set(converted["geo_code"])
+    if indicator != GDP:
+        assert len(converted) > 10
+        expected = {c: f"{v} (converted from NUTS {f})" for c, v, f in converted[
+            ["geo_code", "nuts_version", "converted_from"]].itertuples(index=False)}
+        assert dict(zip(marked["Code"], marked["NUTS version"], strict=True)) == expected
+    column = next(c for c in table if c.startswith("Value ("))
+    assert table[column].isna().sum() == values["value"].isna().sum()
+    assert not any("Synthetic demo data" in w.value for w in at.warning)
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,7 @@ from regiodash.ui.maps import GROUP_COLOURS, MapSpec, format_value
 
 PROFILE_PATH = "profile"  # app.py's url_path of the region profile (relative link)
 GROUP_ORDER = tuple(GROUP_COLOURS)  # Leader, Strong, Moderate, Emerging
+PLURALS = {"Innovation group": "innovation groups", "Category": "categories"}
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,7 @@ def describe_map(rows: pd.DataFrame, spec: MapSpec, class_name: str, view: str) 
         counts = have["cls"].dropna().map(lambda c: c.split(" ")[0] if class_name ==
                                           "Innovation group" else c).value_counts(sort=False)
         parts = ", ".join(f"{n:,} {label}" for label, n in counts.items())
-        detail = f"{class_name.lower()}s: {parts}"
+        detail = f"{PLURALS.get(class_name, class_name)}: {parts}"
     else:
         low = have.loc[have["value"].idxmin()]
         high = have.loc[have["value"].idxmax()]
