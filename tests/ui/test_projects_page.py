@@ -48,7 +48,9 @@ def test_page_renders_on_the_demo_warehouse(demo_app):
     open_tab(demo_app, "Project detail")
     assert demo_app.selectbox(key="pj_project").value is None
     assert not demo_app.get("file_uploader")  # KPI upload is off by default
-    assert not demo_app.query_params
+    # the open tab is in the link (without a project the default tab is the portfolio)
+    assert {k: value_of(demo_app.query_params, k) for k in demo_app.query_params} == {
+        "tab": "detail"}
 
 
 def open_tab(app: AppTest, label: str) -> None:
@@ -66,7 +68,7 @@ def test_selecting_a_project_updates_the_url(demo_app):
     assert any("SB Creative Clusters" in s.value for s in demo_app.subheader)
     badges = " ".join(m.value for m in demo_app.markdown)
     assert "illustrative values" in badges
-    partners = next(d.value for d in demo_app.dataframe if "partner_name" in d.value.columns)
+    partners = next(d.value for d in demo_app.dataframe if "partner" in d.value.columns)
     assert "/profile?region=PL42" in partners["region"].tolist()
     open_tab(demo_app, "Portfolio")  # the project stays in the URL while its tab is closed
     assert value_of(demo_app.query_params, "project") == "south_baltic_creative_clusters"
@@ -119,7 +121,8 @@ def test_without_groups_and_indicators_the_page_says_so(empty_app):
     assert not empty_app.exception
     assert "No indicator values in the warehouse yet" in " ".join(i.value for i in empty_app.info)
     open_tab(empty_app, "Portfolio")
-    assert "Innovation groups not available yet" in " ".join(i.value for i in empty_app.info)
+    assert ("No innovation groups, so no shares in Moderate and Emerging Innovator regions: no "
+            "indicator values in this warehouse yet" in " ".join(i.value for i in empty_app.info))
     metrics = {m.label: m.value for m in empty_app.metric}
     assert metrics["Partners in Moderate/Emerging regions"] == "n/a"
     assert not any("Synthetic demo data" in w.value for w in empty_app.warning)

@@ -40,7 +40,8 @@ def load_region_funding(wh: Warehouse, level: int = 2,
     """One row per region of `level` with funding (module doc). Columns: geo_code, geo_name,
     country_code, eu_contribution_eur, total_budget_eur, beneficiaries, partial,
     population, population_source ('demo' = synthetic), innovation_group, group_year,
-    cohesion_category, category_year. Empty without Kohesio data."""
+    cohesion_category, category_year, category_source ('demo' = synthetic, 'derived' = from
+    the warehouse's GDP). Empty without Kohesio data."""
     return run_named(wh, "cohesion_region_funding", package=SQL_PACKAGE, level=level,
                      year=year, nuts_version=wh.nuts_version)
 

@@ -4,8 +4,11 @@ Colours: the Okabe-Ito palette, which stays distinguishable with the common colo
 deficiencies; innovation groups and KPI statuses are categorical and get one fixed colour each.
 Partner counts are sequential and use Viridis like the other maps. Text from data reaches
 plotly only HTML-escaped (hover labels render a subset of HTML) and reaches Streamlit markdown
-only through `ui.text.escape_markdown`. Builders return frozen figures (ui.figures): the page caches
-them per view and draws them on every rerun.
+only through `ui.text.escape_markdown`. Builders return frozen figures (ui.figures): the page
+caches them per view and draws them on every rerun.
+
+Money is written one way everywhere (bars, hover, tables, metrics): `format_eur`, e.g.
+"€1.92 m", and "unknown" for a budget that is not known (never zero, never "None").
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import datetime as dt
 import html
 import re
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -46,10 +50,16 @@ STATUS_COLOURS = {
 STATUS_BADGES = {"on track": "green", "not started": "gray", "at risk": "orange",
                  "off track": "red", "no data": "gray"}
 BACKGROUND_COLOUR = "#e6e6e6"
+OUTSIDE_RIS = "Outside the RIS coverage"
+OUTSIDE_RIS_COLOUR = OKABE_ITO["purple"]
+
+
 def format_eur(value: Any) -> str:
     if value is None or pd.isna(value):
         return "unknown"
     value = float(value)
+    if abs(value) >= 1e9:
+        return f"€{value / 1e9:,.2f} bn"
     if abs(value) >= 1e6:
         return f"€{value / 1e6:,.2f} m"
     if abs(value) >= 1e3:
@@ -59,6 +69,17 @@ def format_eur(value: Any) -> str:
 
 def format_share(value: float | None) -> str:
     return "n/a" if value is None or pd.isna(value) else f"{100 * value:.0f} %"
+
+
+def format_number(value: Any, decimals: int = 1, missing: str = "no data") -> str:
+    """A value with `decimals` decimals and thousands separators; `missing` when missing."""
+    if value is None or pd.isna(value):
+        return missing
+    return f"{float(value):,.{decimals}f}"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def profile_link(geo_code: object) -> str | None:
@@ -74,7 +95,8 @@ PROFILE_LINK_PATTERN = r"/profile\?region=(.*)"
 # ------------------------------------------------------------------------------- bars ---
 
 def build_programme_chart(by_programme: pd.DataFrame) -> FrozenFigure:
-    """Horizontal bars: projects per programme; bar labels and hover give the known budget."""
+    """Horizontal bars: the bar length is the number of projects of a programme; the bar
+    label says so and adds the known total budget (format_eur; "unknown" when none is)."""
     frame = by_programme.sort_values("projects")
     labels = [html.escape(str(p)) + (" (illustrative)" if ill else "")
               for p, ill in zip(frame["programme"], frame["illustrative"], strict=True)]
@@ -88,11 +110,13 @@ def build_programme_chart(by_programme: pd.DataFrame) -> FrozenFigure:
     fig = FrozenFigure(go.Bar(
         x=frame["projects"].tolist(), y=labels, orientation="h",
         marker_color=OKABE_ITO["blue"], hovertext=hover, hoverinfo="text",
-        text=[format_eur(b) for b in frame["total_budget_eur"]], textposition="auto",
+        text=[f"{plural(int(n), 'project')}, budget {format_eur(b)}"
+              for n, b in zip(frame["projects"], frame["total_budget_eur"], strict=True)],
+        textposition="auto",
     ))
     fig.update_layout(
         height=max(220, 48 * len(frame) + 80), margin={"l": 0, "r": 10, "t": 30, "b": 30},
-        xaxis_title="projects", yaxis_title=None,
+        xaxis_title="bar length: number of projects", yaxis_title=None,
         title={"text": "Projects by programme", "font": {"size": 14}},
     )
     fig.update_xaxes(dtick=1)
@@ -100,7 +124,8 @@ def build_programme_chart(by_programme: pd.DataFrame) -> FrozenFigure:
 
 
 def build_region_chart(by_region: pd.DataFrame, level: int, top: int = 15) -> FrozenFigure:
-    """Horizontal bars: partners per region (NUTS 2 or country), budget in the hover."""
+    """Horizontal bars: the bar length is the number of partners in a region (NUTS 2 or
+    country, named with its code); the bar label says so and adds the allocated budget."""
     frame = by_region.head(top).iloc[::-1]
     names = [f"{html.escape(text_or(n, c))} ({c})" for n, c in
              zip(frame["geo_name"], frame["geo_code"], strict=True)]
@@ -114,12 +139,14 @@ def build_region_chart(by_region: pd.DataFrame, level: int, top: int = 15) -> Fr
     fig = FrozenFigure(go.Bar(
         x=frame["partners"].tolist(), y=names, orientation="h",
         marker_color=OKABE_ITO["green"], hovertext=hover, hoverinfo="text",
-        text=[format_eur(b) for b in frame["budget_eur"]], textposition="auto",
+        text=[f"{plural(int(p), 'partner')}, budget {format_eur(b)}"
+              for p, b in zip(frame["partners"], frame["budget_eur"], strict=True)],
+        textposition="auto",
     ))
     what = "NUTS 2 regions" if level == 2 else "countries"
     fig.update_layout(
         height=max(220, 28 * len(frame) + 80), margin={"l": 0, "r": 10, "t": 30, "b": 30},
-        xaxis_title="partners",
+        xaxis_title="bar length: number of partners",
         title={"text": f"Partners by {what} (top {min(top, len(by_region))})",
                "font": {"size": 14}},
     )
@@ -129,10 +156,36 @@ def build_region_chart(by_region: pd.DataFrame, level: int, top: int = 15) -> Fr
 
 # -------------------------------------------------------------------------------- map ---
 
+@dataclass(frozen=True)
+class CountryLayer:
+    """Partner countries outside the NUTS area drawn on a partner map: `countries` one row
+    per country (projects.queries.country_map_frame), `geojson` the world country shapes (a
+    FeatureCollection or the URL of their static file) and `ids` the codes it holds."""
+
+    countries: pd.DataFrame
+    geojson: dict | str
+    ids: frozenset[str]
+
+
+def _hover(rows: pd.DataFrame) -> list[list[str]]:
+    """customdata of a partner map trace: name, projects, budget, and the innovation group
+    (rows with a `cities` column are countries outside NUTS: no group; their cities)."""
+    def group(r: Any) -> str:
+        if "cities" not in rows:
+            return html.escape(str(r.grp) if isinstance(r.grp, str) else NO_GROUP)
+        cities = text_or(r.cities, "")
+        return ("none, outside the NUTS area"
+                + (f" (partners in {html.escape(cities)})" if cities else ""))
+
+    return [[html.escape(text_or(r.geo_name, str(r.geo_code))), html.escape(str(r.acronyms)),
+             html.escape(format_eur(r.budget_eur)), group(r)] for r in rows.itertuples()]
+
+
 def build_partner_map(geojson: dict | str, regions: pd.DataFrame, colour_by: str = "group",
                       background: set[str] | None = None, height: int = 560,
-                      ids: Collection[str] | None = None) -> FrozenFigure:
-    """Choropleth of partner regions (NUTS 2).
+                      ids: Collection[str] | None = None,
+                      outside: CountryLayer | None = None) -> FrozenFigure:
+    """Choropleth of partner regions (NUTS 2), and of partner countries outside NUTS.
 
     `geojson`: a FeatureCollection, or the URL of the static geometry file (what the pages
     pass: the browser fetches it once), in which case `ids` lists its region codes.
@@ -142,6 +195,10 @@ def build_partner_map(geojson: dict | str, regions: pd.DataFrame, colour_by: str
     legend entry per group, 'No group data' in grey); 'partners' by partner count (Viridis).
     `background`: codes drawn light grey behind (e.g. every region, or the partners'
     countries); each trace carries only its own features, so the geometry is sent once.
+    `outside`: partner countries outside the NUTS area, drawn with their country shapes in
+    the same map (by group: 'Outside the RIS coverage' in purple; by partners: on the same
+    Viridis scale); the map's extent then reaches them. Every location id is a region or
+    country code (what a click selects).
     """
     if ids is None:
         if isinstance(geojson, str):
@@ -149,6 +206,8 @@ def build_partner_map(geojson: dict | str, regions: pd.DataFrame, colour_by: str
         ids = [f["id"] for f in geojson["features"]]
     ids = set(ids)
     frame = regions[regions["geo_code"].isin(ids)]
+    abroad = (outside.countries[outside.countries["geo_code"].isin(outside.ids)]
+              if outside is not None else frame.iloc[0:0])
     fig = FrozenFigure()
     shapes: list[dict | str] = []  # each trace's own features (or the URL), attached below
     rest = (background or set()) & ids - set(frame["geo_code"])
@@ -162,43 +221,36 @@ def build_partner_map(geojson: dict | str, regions: pd.DataFrame, colour_by: str
             marker_line_width=0.3, name="other regions", showlegend=False,
         ))
 
-    def hover(rows: pd.DataFrame) -> list[list[str]]:
-        return [[
-            html.escape(text_or(r.geo_name, str(r.geo_code))), html.escape(str(r.acronyms)),
-            html.escape(format_eur(r.budget_eur)),
-            html.escape(str(r.grp) if isinstance(r.grp, str) else NO_GROUP),
-        ] for r in rows.itertuples()]
-
     template = ("<b>%{customdata[0]}</b> (%{location})<br>%{z} partner(s)" if colour_by != "group"
                 else "<b>%{customdata[0]}</b> (%{location})")
     template += ("<br>Projects: %{customdata[1]}<br>Budget: %{customdata[2]}"
                  "<br>Innovation group: %{customdata[3]}<extra></extra>")
+    layers = [(frame, geojson)] + ([(abroad, outside.geojson)] if outside is not None and len(
+        abroad) else [])
     if colour_by == "group":
-        grp = frame["grp"].where(frame["grp"].isin(GROUP_ORDER), NO_GROUP)
-        for group in (*GROUP_ORDER, NO_GROUP):
-            rows = frame[grp == group]
-            if rows.empty:
-                continue
-            colour = GROUP_COLOURS[group]
-            shapes.append(subset_geojson(geojson, rows["geo_code"].tolist()))
+        for rows, group, shape in _group_layers(layers):
+            colour = GROUP_COLOURS.get(group, OUTSIDE_RIS_COLOUR)
+            shapes.append(subset_geojson(shape, rows["geo_code"].tolist()))
             fig.add_trace(go.Choropleth(
                 featureidkey="id",
                 locations=rows["geo_code"].tolist(), z=[1] * len(rows),
                 colorscale=[[0, colour], [1, colour]], showscale=False,
-                customdata=hover(rows), hovertemplate=template, marker_line_color="white",
-                marker_line_width=0.5, name=f"{group} Innovator" if group != NO_GROUP else group,
-                showlegend=True,
+                customdata=_hover(rows), hovertemplate=template, marker_line_color="white",
+                marker_line_width=0.5,
+                name=f"{group} Innovator" if group in GROUP_ORDER else group, showlegend=True,
             ))
-    elif len(frame):
-        shapes.append(subset_geojson(geojson, frame["geo_code"].tolist()))
-        fig.add_trace(go.Choropleth(
-            featureidkey="id",
-            locations=frame["geo_code"].tolist(), z=frame["partners"].astype(int).tolist(),
-            colorscale="Viridis", zmin=0, colorbar={"title": {"text": "partners"},
-                                                     "thickness": 14, "len": 0.6},
-            customdata=hover(frame), hovertemplate=template, marker_line_color="white",
-            marker_line_width=0.5, name="partners",
-        ))
+    else:
+        zmax = max([int(rows["partners"].max()) for rows, _ in layers if len(rows)] or [1])
+        for i, (rows, shape) in enumerate(layer for layer in layers if len(layer[0])):
+            shapes.append(subset_geojson(shape, rows["geo_code"].tolist()))
+            fig.add_trace(go.Choropleth(
+                featureidkey="id", locations=rows["geo_code"].tolist(),
+                z=rows["partners"].astype(int).tolist(), colorscale="Viridis", zmin=0,
+                zmax=zmax, showscale=i == 0,
+                colorbar={"title": {"text": "partners"}, "thickness": 14, "len": 0.6},
+                customdata=_hover(rows), hovertemplate=template, marker_line_color="white",
+                marker_line_width=0.5, name="partners",
+            ))
     # Assigning geometry to a trace already in the figure skips plotly's costly deep copy
     # and validation of large GeoJSON (0.3 s -> 0.01 s for all NUTS 2 regions).
     for trace, shape in zip(fig.data, shapes, strict=True):
@@ -210,6 +262,17 @@ def build_partner_map(geojson: dict | str, regions: pd.DataFrame, colour_by: str
         legend={"title": {"text": "Innovation group"}, "orientation": "h", "y": -0.02},
     )
     return fig.freeze()
+
+
+def _group_layers(layers: list[tuple[pd.DataFrame, dict | str]]
+                  ) -> list[tuple[pd.DataFrame, str, dict | str]]:
+    """(rows, group, geometry) per innovation group of the NUTS regions, then 'No group
+    data', then the countries outside NUTS as 'Outside the RIS coverage'."""
+    (frame, geojson), *abroad = layers
+    grp = frame["grp"].where(frame["grp"].isin(GROUP_ORDER), NO_GROUP)
+    out = [(frame[grp == group], group, geojson) for group in (*GROUP_ORDER, NO_GROUP)]
+    out += [(rows, OUTSIDE_RIS, shape) for rows, shape in abroad]
+    return [layer for layer in out if len(layer[0])]
 
 
 # ------------------------------------------------------------------------------- KPIs ---

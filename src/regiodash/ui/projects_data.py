@@ -6,28 +6,38 @@ a rebuild shows up without a restart. `ProjectsModel` (the portfolio with its wi
 is built from them once per projects version and shared by both tabs.
 
 `ProjectsView` owns the page's URL keys: `project` (a project id), `programme` (a programme
-name) and `indicator` (the regional indicator shown for partner regions). Only non-default
-values are written; unknown values fall back to the default with a visible note.
+name), `indicator` (the regional indicator shown for partner regions), `tab` (the open tab:
+portfolio, detail or funding; by default the detail tab when a project is chosen, else the
+portfolio) and `region` (the country or region whose Kohesio beneficiaries the funding tab
+lists). Only non-default values are written; unknown values fall back to the default with a
+visible note.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import pandas as pd
+import pyarrow.parquet as pq
 import streamlit as st
 
 from regiodash.config import load_settings
+from regiodash.geometry import STATIC_GEO_URL, build_geojson, reference_tag
+from regiodash.ingest.wdi_countries import world_countries_outside_nuts, world_countries_path
 from regiodash.projects import queries, region_data
 from regiodash.projects.model import Portfolio, ProjectPaths
 from regiodash.storage.layout import WarehousePaths
 from regiodash.ui import data
 from regiodash.ui.data import VERSIONS_KEPT, current_settings
+from regiodash.ui.missing import innovation_index_gap
 
 MAX_PARAM_LENGTH = 200
-URL_KEYS = ("project", "programme", "indicator")
+URL_KEYS = ("project", "programme", "indicator", "tab", "region")
+TAB_IDS = ("portfolio", "detail", "funding")
+REGION_PATTERN = re.compile(r"[A-Z]{2}[A-Z0-9]{0,3}")
 
 
 def projects_version() -> str:
@@ -56,9 +66,10 @@ def portfolio(version: str) -> Portfolio:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def partner_budgets(version: str) -> pd.DataFrame:
-    """Partners with regions, budgets and innovation groups (see projects.queries)."""
+    """Partners with regions (or, outside the NUTS area, their country), budgets and
+    innovation groups (see projects.queries)."""
     settings = load_settings()
-    regions = queries.load_region_names(settings.reference_dir)
+    regions = queries.load_place_names(settings.reference_dir)
     frame = queries.load_partner_budgets(portfolio(version), regions)
     return queries.attach_groups(frame, innovation_groups(version))
 
@@ -109,6 +120,7 @@ class ProjectsModel:
     programmes: tuple[str, ...]
     indicator_options: tuple[str, ...]
     default_indicator: str | None
+    groups_missing: str  # why there are no innovation groups ("" when there are)
 
 
 @data.rerun_cache(VERSIONS_KEPT)
@@ -123,12 +135,26 @@ def projects_model(version: str) -> ProjectsModel:
     options = tuple([i for i in region_data.REGION_INDICATORS if i in ids]
                     + [i for i in ids if i not in region_data.REGION_INDICATORS])
     return ProjectsModel(
+        groups_missing="" if groups is not None else _groups_missing(ids),
         portfolio=stored, located=partner_budgets(version),
         has_groups=groups is not None,
         groups_demo=groups is not None and groups_are_demo(version),
         indicator_ids=ids, projects=projects, labels=MappingProxyType(labels),
         programmes=tuple(sorted(projects["programme"].unique())),
         indicator_options=options, default_indicator=options[0] if options else None)
+
+
+def _groups_missing(ids: tuple[str, ...]) -> str:
+    """Why the warehouse has no innovation groups, in terms a user can act on."""
+    if not ids:
+        return ("no indicator values in this warehouse yet: run `regiodash demo`, or import "
+                "data and run `regiodash build`")
+    version = data.data_version()
+    titles = {i: str(r["title"]) for i, r in data.indicator_choices(version).rows.items()}
+    gap = innovation_index_gap(frozenset(ids), titles)
+    if gap is None:  # the index is there but the groups file is not (an older build)
+        return "the innovation index has values but no groups: run `regiodash build` again"
+    return gap.removesuffix(".")
 
 
 @data.rerun_cache(VERSIONS_KEPT)
@@ -140,6 +166,24 @@ def geometry(data_version: str) -> tuple[str, frozenset[str]]:
             frozenset(f["id"] for f in geo["features"]))
 
 
+@data.rerun_cache(VERSIONS_KEPT)
+def world_geometry(data_version: str) -> tuple[str | dict, frozenset[str]] | None:
+    """The shapes of the countries outside NUTS the maps draw (Natural Earth, committed by
+    scripts/build_world.py): the URL of their static GeoJSON when the install ships it for
+    the reference file in use, else the FeatureCollection; and their codes, less those the
+    data version's NUTS version draws itself. None without the reference file."""
+    path = world_countries_path(load_settings().reference_dir)
+    if not path.is_file():
+        return None
+    codes = frozenset(world_countries_outside_nuts(path.parent, data.nuts_version(data_version))
+                      ["geo_code"])
+    name = f"world_{reference_tag(path)}.json"
+    if (data.STATIC_GEO / name).is_file():
+        return f"{STATIC_GEO_URL}/{name}", codes
+    shapes = pq.read_table(path, columns=["geo_code", "geometry"]).to_pandas()
+    return build_geojson(shapes[shapes["geo_code"].isin(codes)]), codes
+
+
 # ------------------------------------------------------------------------------ URL ---
 
 @dataclass(frozen=True)
@@ -147,7 +191,13 @@ class ProjectsView:
     project: str | None = None  # None = no project chosen yet
     programme: str | None = None  # None = all programmes
     indicator: str | None = None  # None = the page's default indicator
+    tab: str | None = None  # None = the default tab (detail with a project, else portfolio)
+    region: str | None = None  # the funding tab's beneficiaries region (None = its default)
     notes: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def open_tab(self) -> str:
+        return self.tab or ("detail" if self.project else "portfolio")
 
     def to_query(self, default_indicator: str | None = None) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -157,6 +207,10 @@ class ProjectsView:
             out["programme"] = self.programme
         if self.indicator and self.indicator != default_indicator:
             out["indicator"] = self.indicator
+        if self.tab and self.tab != ("detail" if self.project else "portfolio"):
+            out["tab"] = self.tab
+        if self.region:
+            out["region"] = self.region
         return out
 
 
@@ -171,12 +225,16 @@ def parse_projects_view(params: Mapping[str, object], projects: set[str],
     """Validate the URL's query parameters; unknown values are dropped with a note."""
     raw = {k: _first(v) for k, v in params.items() if k in URL_KEYS}
     notes: list[str] = []
-    chosen: dict[str, str | None] = {"project": None, "programme": None, "indicator": None}
-    known = {"project": projects, "programme": programmes, "indicator": indicators}
+    chosen: dict[str, str | None] = dict.fromkeys(URL_KEYS)
+    known = {"project": projects, "programme": programmes, "indicator": indicators,
+             "tab": set(TAB_IDS)}
     what = {"project": "unknown project id", "programme": "unknown programme",
-            "indicator": "unknown indicator"}
+            "indicator": "unknown indicator", "tab": f"tabs are {', '.join(TAB_IDS)}",
+            "region": "not a NUTS or country code"}
     for key, value in raw.items():
-        if len(value) <= MAX_PARAM_LENGTH and value in known[key]:
+        ok = (REGION_PATTERN.fullmatch(value) is not None if key == "region"
+              else value in known[key])
+        if len(value) <= MAX_PARAM_LENGTH and ok:
             chosen[key] = value
         else:
             shown = value if len(value) <= 40 else value[:40] + "..."

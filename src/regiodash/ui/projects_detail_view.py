@@ -1,5 +1,7 @@
-"""The Projects page's Project detail tab: one project's facts, KPI progress, partners and
-the partner regions' indicator values.
+"""The Projects page's Project detail tab: one project's facts, KPI progress, partners (on a
+map that opens a region's profile on a click; partners outside the NUTS area drawn by their
+country), the partner regions' indicator values, and the project report as a PDF (built only
+when asked for: "Prepare PDF", then "Download report (PDF)").
 
 What it shows depends only on the projects version and the view (project; regional
 indicator), so it is built once per view (tables, maps and charts, frozen) and shared by every
@@ -12,28 +14,35 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
+from regiodash.errors import RegiodashError
 from regiodash.projects import queries, region_data
 from regiodash.projects.model import SOURCES, split_list
+from regiodash.report.common import public_url
+from regiodash.report.project import project_report_pdf
 from regiodash.ui import data
 from regiodash.ui import projects_data as pdata
 from regiodash.ui.figures import FrozenFigure
 from regiodash.ui.maps import MAP_CONFIG
 from regiodash.ui.projects_charts import (
+    OUTSIDE_RIS,
     PROFILE_LINK_PATTERN,
     STATUS_BADGES,
+    CountryLayer,
     build_kpi_chart,
     build_partner_map,
     format_eur,
+    format_number,
     format_share,
     profile_link,
     status_label,
 )
-from regiodash.ui.projects_data import ProjectsModel, geometry, projects_model
+from regiodash.ui.projects_data import ProjectsModel, geometry, projects_model, world_geometry
 from regiodash.ui.projects_import_view import render_upload
 from regiodash.ui.text import escape_markdown, text_or
 from regiodash.ui.widgets import arrow_table
@@ -51,7 +60,8 @@ class KpiCard:
 @dataclass(frozen=True)
 class ProjectDetail:
     """The project detail tab for one project (read-only). `partners`: one row per partner
-    with its region link; `map`: None when no partner has a NUTS 2 region on the map."""
+    with its location (region or, outside NUTS, country: name and code) and profile link;
+    `map`: None when no partner can be drawn."""
 
     project: Mapping[str, Any]
     illustrative_fields: tuple[str, ...]
@@ -59,8 +69,41 @@ class ProjectDetail:
     partners: pa.Table | pd.DataFrame  # ui.widgets.arrow_table
     n_illustrative: int
     n_no_nuts: int
+    outside_countries: tuple[str, ...]
     map: FrozenFigure | None
     codes: tuple[str, ...]  # the partners' NUTS 2 regions (else their most precise region)
+
+
+def outside_layer(partners: pd.DataFrame) -> CountryLayer | None:
+    """The partner countries outside NUTS with their shapes (None when there are none or the
+    world shapes are not installed)."""
+    countries = queries.country_map_frame(partners)
+    world = world_geometry(data.data_version())
+    if countries.empty or world is None:
+        return None
+    return CountryLayer(countries, world[0], world[1])
+
+
+def partners_table(mine: pd.DataFrame) -> pd.DataFrame:
+    """One row per partner: where it is (name and code; outside NUTS: the country), the
+    profile link of its NUTS 2 region (else its most precise region or its country), its
+    budget as text ("unknown" when the project budget is) and its region's group."""
+    outside = mine["outside_nuts"].astype(bool)
+    location = [f"{text_or(c, cc)} ({cc}), outside NUTS" if out else
+                f"{text_or(n, code)} ({code})"
+                for n, code, c, cc, out in zip(mine["geo_name"], mine["nuts_code"],
+                                               mine["country_name"], mine["country_code"],
+                                               outside, strict=True)]
+    link_code = mine["nuts2_code"].fillna(mine["nuts_code"]).fillna(mine["location_country"])
+    return pd.DataFrame({
+        "partner": mine["partner_name"], "role": mine["role"],
+        "city": mine["city"].fillna("not given"),
+        "location": location, "region": link_code.map(profile_link),
+        "NUTS 2 region": mine["nuts2_name"].fillna(""),
+        "budget": mine["budget_eur"].map(format_eur), "budget basis": mine["budget_basis"],
+        "innovation group": mine["grp"].where(mine["grp"].notna(), outside.map(
+            {True: OUTSIDE_RIS, False: "no group data"})),
+        "source": mine["source"], "note": mine["note"]})
 
 
 @data.rerun_cache(64)
@@ -75,25 +118,24 @@ def project_detail(version: str, project_id: str) -> ProjectDetail:
             show_title=False))
         for k in summary.to_dict("records"))
     mine = model.located[model.located["project_id"] == project_id].copy()
-    mine["region"] = mine["nuts2_code"].where(mine["nuts2_code"].notna(),
-                                              mine["nuts_code"]).map(profile_link)
     project_regions = queries.region_map_frame(mine)
+    layer = outside_layer(mine)
     fig = None
-    if len(project_regions):
+    if len(project_regions) or layer is not None:
         countries = set(mine["nuts0_code"].dropna())
         geo, codes = geometry(data.data_version())
         background = {c for c in codes if c[:2] in countries}
         fig = build_partner_map(geo, project_regions,
                                 "group" if model.has_groups else "partners",
-                                background, height=420, ids=codes)
+                                background, height=420, ids=codes, outside=layer)
+    outside = mine["outside_nuts"].astype(bool)
     return ProjectDetail(
         project=MappingProxyType(p),
         illustrative_fields=tuple(split_list(p["illustrative_fields"])), kpis=kpis,
-        partners=arrow_table(mine[["partner_name", "role", "city", "country_code", "nuts_code",
-                                   "geo_name", "region", "budget_eur", "budget_basis", "grp",
-                                   "source", "note"]]),
+        partners=arrow_table(partners_table(mine)),
         n_illustrative=int((mine["source"] == "illustrative").sum()),
-        n_no_nuts=int(mine["nuts_code"].isna().sum()), map=fig,
+        n_no_nuts=int(outside.sum()),
+        outside_countries=tuple(sorted(set(mine.loc[outside, "location_country"]))), map=fig,
         codes=tuple(sorted(set(mine["nuts2_code"].dropna()) | set(
             mine.loc[mine["nuts2_code"].isna(), "nuts_code"].dropna()))))
 
@@ -102,21 +144,46 @@ def project_detail(version: str, project_id: str) -> ProjectDetail:
 def partner_indicators(version: str, project_id: str, indicator: str
                        ) -> tuple[pa.Table | pd.DataFrame | None, bool]:
     """The partner regions' latest values of the headline indices and `indicator`: one row per
-    region (None when there are none) and whether any value is from the demo panel."""
+    region (code as a profile link, then its name; values as text with the indicator's
+    decimals, "no data" when missing; None when there are none) and whether any value is from
+    the demo panel."""
     model = projects_model(version)
     wanted = tuple(dict.fromkeys([*[i for i in region_data.REGION_INDICATORS
                                     if i in model.indicator_ids], indicator]))
     values = pdata.region_indicators(version, project_detail(version, project_id).codes, wanted)
     if values.empty:
         return None, False
+    rows = data.indicator_choices(data.data_version()).rows
     table = values.pivot(index="geo_code", columns="indicator_id", values="value")
     years = values.pivot(index="geo_code", columns="indicator_id", values="year")
-    table.columns = [INDICATOR_TITLES.get(c, c) for c in table.columns]
-    table["latest year"] = years.max(axis=1)
+    for column in table.columns:
+        decimals = int(rows[column]["decimals"]) if column in rows else 1
+        table[column] = table[column].map(lambda v, d=decimals: format_number(v, d))
+    table.columns = [INDICATOR_TITLES.get(c, str(rows[c]["title"]) if c in rows else c)
+                     for c in table.columns]
+    table["latest year"] = years.max(axis=1).astype("Int64")
     table = table.reset_index()
+    names = data.region_choices(data.data_version()).names
     table.insert(1, "region", table["geo_code"].map(profile_link))
+    table.insert(2, "name", table["geo_code"].map(lambda c: text_or(names.get(c), "")))
     return (arrow_table(table.drop(columns=["geo_code"])),
             bool((values["source"] == "demo").any()))
+
+
+def follow_map_click(event: object, key: str) -> None:
+    """A click on a partner map opens that region's profile (like the main map); a country
+    the warehouse has no profile for (outside NUTS, no data) gets a note once per click."""
+    points = list(event.get("selection", {}).get("points", [])) if isinstance(event, dict) else []
+    code = str(points[0].get("location") or "") if points else ""
+    if not code:
+        st.session_state.pop(f"{key}_followed", None)
+        return
+    if code in data.region_choices(data.data_version()).names:
+        st.switch_page("app_pages/profile.py", query_params={"region": code})
+    if st.session_state.get(f"{key}_followed") != code:
+        st.session_state[f"{key}_followed"] = code
+        st.toast(f"No region profile for {escape_markdown(code)} in this warehouse (a country "
+                 "outside the NUTS area without data).", icon=":material/info:")
 
 
 def render_project_facts(detail: ProjectDetail) -> None:
@@ -177,23 +244,63 @@ def render_kpi_cards(detail: ProjectDetail, project_id: str) -> None:
 
 
 def render_partners(detail: ProjectDetail, project_id: str) -> None:
-    """The partners table (region links) and their map."""
+    """The partners table (locations with names and codes, profile links) and their map,
+    which opens a region's profile on a click."""
     st.markdown("#### Partners")
+    st.caption(f"{detail.n_illustrative} of {len(detail.partners)} partners are illustrative. "
+               + (f"{detail.n_no_nuts} partner(s) are outside the NUTS area "
+                  f"({', '.join(detail.outside_countries)}): located by their country, "
+                  "outside the RIS coverage. " if detail.n_no_nuts else ""))
     st.dataframe(
         detail.partners, hide_index=True,
         column_config={
             "region": st.column_config.LinkColumn(
                 "region profile", display_text=PROFILE_LINK_PATTERN,
-                help="The partner's NUTS 2 region (or its most precise region)"),
-            "budget_eur": st.column_config.NumberColumn("budget (EUR)", format="%.0f"),
-            "grp": "innovation group", "geo_name": "NUTS region",
+                help="The partner's NUTS 2 region (or its most precise region, or country)"),
         })
-    st.caption(f"{detail.n_illustrative} of {len(detail.partners)} partners are illustrative. "
-               + (f"{detail.n_no_nuts} partner(s) are outside the NUTS area and have no NUTS "
-                  "code. " if detail.n_no_nuts else ""))
     if detail.map is not None:
-        st.plotly_chart(detail.map, config=MAP_CONFIG, key=f"pj_map_{project_id}",
-                        width="stretch")
+        key = f"pj_map_{project_id}"
+        event = st.plotly_chart(detail.map, config=MAP_CONFIG, key=key, width="stretch",
+                                on_select="rerun", selection_mode="points")
+        follow_map_click(event, key)
+        st.caption("Partner regions coloured as on the portfolio map; click a region to open "
+                   "its profile.")
+
+
+def _base_url() -> str:
+    """The dashboard's address as this browser reached it (for the PDF's links)."""
+    try:
+        parts = urlsplit(st.context.url or "")
+    except Exception:  # noqa: BLE001 - no request context (AppTest)
+        return public_url()
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else public_url()
+
+
+@data.rerun_cache(8)
+def project_pdf(version: str, project_id: str, base_url: str) -> bytes:
+    """The project report's PDF (report.project), once per projects version and project."""
+    return project_report_pdf(data.current_settings(), data.warehouse(), project_id, base_url)
+
+
+def render_pdf_download(version: str, project_id: str) -> None:
+    """"Prepare PDF" builds the report (seconds) only when asked; then "Download report
+    (PDF)" hands over the cached bytes, for this project and projects version."""
+    ready = st.session_state.get("pj_pdf_ready") == (version, project_id)
+    if not ready and not st.button("Prepare PDF report", key="pj_pdf_prepare",
+                                   icon=":material/picture_as_pdf:",
+                                   help="Builds the printable report: facts, KPIs against "
+                                        "their trajectory, partners on a map, budget by region"):
+        return
+    try:
+        with st.spinner("Building the PDF report..."):
+            pdf = project_pdf(version, project_id, _base_url())
+    except RegiodashError as exc:
+        st.error(f"The report could not be built: {escape_markdown(exc)}")
+        return
+    st.session_state["pj_pdf_ready"] = (version, project_id)
+    st.download_button("Download report (PDF)", pdf, file_name=f"{project_id}_report.pdf",
+                       mime="application/pdf", key="pj_pdf_download",
+                       icon=":material/download:", on_click="ignore")
 
 
 def render_partner_indicators(version: str, model: ProjectsModel, project_id: str
@@ -215,8 +322,11 @@ def render_partner_indicators(version: str, model: ProjectsModel, project_id: st
         table, demo = partner_indicators(version, project_id, indicator)
         missing = [INDICATOR_TITLES[i] for i in region_data.REGION_INDICATORS
                    if i not in model.indicator_ids]
-        if missing:
-            st.caption(f"Not in the warehouse yet: {', '.join(missing)}.")
+        # a line between the picker and the table: the table's toolbar, drawn above its top
+        # edge on hover, would otherwise cover the picker
+        st.caption("Latest value of each indicator per partner region, with the indicator's "
+                   "decimals." + (f" Not in the warehouse yet: {', '.join(missing)}."
+                                  if missing else ""))
         if table is None:
             st.write("No values for the partner regions.")
         else:
@@ -239,6 +349,7 @@ def render_project(version: str, model: ProjectsModel) -> dict[str, str | None]:
     picked: dict[str, str | None] = {"pj_project": project_id}
     detail = project_detail(version, project_id)
     render_project_facts(detail)
+    render_pdf_download(version, project_id)
     render_kpi_cards(detail, project_id)
     render_partners(detail, project_id)
     picked.update(render_partner_indicators(version, model, project_id))

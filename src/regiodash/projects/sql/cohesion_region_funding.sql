@@ -1,6 +1,6 @@
 -- One row per region of one NUTS level: Kohesio funding totals of $year (EUR), the
 -- population of $year with its source, the latest innovation group and cohesion-policy
--- category up to $year. Missing stays null.
+-- category up to $year (with its source: 'demo' = synthetic). Missing stays null.
 with v as (
     select indicator_id, geo_code, value, flag, source
     from indicator_values
@@ -28,7 +28,7 @@ grp as (
 ),
 cat as (
     select geo_code, cast(value as integer) as cohesion_category,
-           cast(year as integer) as category_year
+           cast(year as integer) as category_year, source as category_source
     from indicator_values
     where indicator_id = 'cohesion_category' and nuts_level = $level and year <= $year
       and value is not null
@@ -38,7 +38,8 @@ final as (
     select f.geo_code, r.geo_name, left(f.geo_code, 2) as country_code,
            f.eu_contribution_eur, f.total_budget_eur, f.beneficiaries,
            coalesce(f.partial, false) as partial, f.population, f.population_source,
-           g.innovation_group, g.group_year, c.cohesion_category, c.category_year
+           g.innovation_group, g.group_year, c.cohesion_category, c.category_year,
+           c.category_source
     from funded f
     left join grp g using (geo_code)
     left join cat c using (geo_code)
