@@ -163,6 +163,73 @@ st.plotly_chart(prebuilt(LEVEL), config=MAP_CONFIG, key="map", on_select="rerun"
 """
 
 
+def _map_app(params: dict[str, str]):
+    """AppTest of the map page through app.py with `params` in the URL, run once."""
+    script = next(spec["page"] for spec in read_pages() if spec["url_path"] == "map")
+    at = _apptest(script, params, routed=True)
+    at.run()
+    return at, script
+
+
+def _pick_and_open(at, script: str, params: dict[str, str], code: str) -> float:
+    """One region pick + "Open profile" on the map (the run that ends on the profile page),
+    timed; then back on the map (not timed)."""
+    at.selectbox(key="w_pick").set_value(code)
+    button = next(b for b in at.button if b.label == "Open profile")
+    took = _timed(button.click().run)
+    at.query_params.clear()
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(script)
+    at.run()
+    return took
+
+
+def bench_interactions(empty_at, mode: Mode) -> dict[str, dict]:
+    """Server time of the map page's interactions, each next to the empty page's rerun:
+    opening the "regions in this view" table (its first run builds it; the reruns are what
+    any interaction costs while it is open: sorting and searching it happen in the browser),
+    and a region pick + "Open profile" (the picker is a form: choosing runs nothing; the
+    submit runs the map until it switches, then the profile). The legend toggle runs in the
+    browser only (tests/ui/test_map_browser.py checks that it sends nothing)."""
+    out: dict[str, dict] = {}
+    for level in (2, 3):
+        params = {"level": str(level), "indicator": CONTINUOUS_ID}
+        label = f"map interaction: regions table open, NUTS {level} (continuous)"
+        try:
+            at, _ = _map_app(params)
+            at.session_state["w_table_open"] = True
+            first, runs, empties = _interleaved_runs(at, empty_at, mode.page_warmup,
+                                                     mode.page_reps)
+            out[label] = _row(at, first, runs, empties)
+            out[label]["rows"] = len(at.dataframe[0].value) if at.dataframe else 0
+        except Exception as exc:  # noqa: BLE001
+            out[label] = {"error": f"{type(exc).__name__}: {str(exc)[:300]}"}
+    params = {"level": "2"}
+    label = "map interaction: region pick + Open profile (lands on the profile)"
+    try:
+        at, script = _map_app(params)
+        codes = ("DE21", "FR10", "PL82", "ITC4")  # NUTS 2 regions of every panel
+        picks, empties = [], []
+        for i in range(mode.page_warmup + mode.page_reps):
+            empty = _timed(empty_at.run)
+            took = _pick_and_open(at, script, params, codes[i % len(codes)])
+            if i >= mode.page_warmup:
+                picks.append(took)
+                empties.append(empty)
+        out[label] = _row(at, picks[0], picks, empties)
+    except Exception as exc:  # noqa: BLE001
+        out[label] = {"error": f"{type(exc).__name__}: {str(exc)[:300]}"}
+    return out
+
+
+def _row(at, first: float, runs: list[float], empties: list[float]) -> dict[str, Any]:
+    p50, e50 = float(np.median(runs)), float(np.median(empties))
+    return {"first_run_ms": ms(first), "rerun_p50_ms": ms(p50), "empty_p50_ms": ms(e50),
+            "ratio_to_empty": round(p50 / e50, 1), "exception": bool(at.exception),
+            "through_app_py": _through_app_py(at)}
+
+
 def bench_pages(size: str, mode: Mode) -> dict:
     """bench_pages_here in a fresh process, so memory held by earlier sections (the 100x
     baseline frames) cannot slow the reruns through garbage collection."""
@@ -240,5 +307,6 @@ def bench_pages_here(size: str, mode: Mode) -> dict:
             if "level" in params:
                 row["level_shown"] = level or "2 (default)"
             out[label] = row
+        out.update(bench_interactions(empty_at, mode))
     empty_p50 = float(np.median(all_empty))
     return {"empty_page_rerun_p50_ms": ms(empty_p50), "pages": out, "reps": mode.page_reps}

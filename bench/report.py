@@ -307,6 +307,14 @@ def _browser_part(results: dict) -> list[str]:
                          r["median_s"], r.get("title_median_s"),
                          "; ".join(r["errors"]) or
                          f"until > {r['threshold_paths']} region paths"])
+            if "warm_cached_ratio" in r:  # the warm paint next to an empty page's (same run)
+                for state in ("cached", "fresh"):
+                    rows.append([s, f"{label} warm, browser cache {state}: map / empty page",
+                                 ", ".join(f"{t:.2f}" for t in r[f"warm_{state}_map_s"]),
+                                 r[f"warm_{state}_map_median_s"],
+                                 r[f"warm_{state}_empty_median_s"],
+                                 f"ratio {r[f'warm_{state}_ratio']}x (title s column: the "
+                                 "empty page's first paint)"])
     parts += ["", "## 6. First map paint (headless chromium)", "",
               "Navigation to `/?level=N` (default view) until "
               "`path.choroplethlocation` count passes the threshold, each load in a fresh "
