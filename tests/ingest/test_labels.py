@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from indicators.catalog import CATALOG
+from indicators.catalog import EUROSTAT_CATALOG as CATALOG  # WDI series have no labels
 from regiodash.ingest.labels import (
     CODELIST_DIMENSIONS,
     CODELIST_DIR,

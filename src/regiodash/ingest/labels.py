@@ -144,8 +144,8 @@ _AGE_OVER = re.compile(r"^(\d+) years or over$")
 
 CODELIST_DIR = Path(__file__).resolve().parent / "codelists"
 CODELIST_DIMENSIONS = (
-    "age", "category", "deg_urb", "freq", "geo", "indic_is", "isced11", "nace_r2", "prof_pos",
-    "sectperf", "sex", "training", "unit", "wst_oper", "wstatus",
+    "age", "category", "deg_urb", "freq", "geo", "indic_is", "indic_sb", "indic_sbs", "isced11",
+    "nace_r2", "prof_pos", "sectperf", "sex", "training", "unit", "wst_oper", "wstatus",
 )  # fmt: skip
 """Dimensions with a Eurostat code list in CODELIST_DIR (`<dimension>.dic`)."""
 
