@@ -35,7 +35,8 @@ KEY_MIGRATIONS: dict[str, str] = {"ind": "indicator", "nuts": "level", "geo": "r
                                   "regions": "region", "cmp": "compare"}
 KEYS = ("indicator", "level", "year", "sex", "country", "region", "compare", "weights",
         "area", "area_name", "tab")
-PROFILE_TABS = ("strengths", "trends", "gender", "peers", "values")  # the profile's tabs
+PROFILE_TABS = ("strengths", "trends", "gender", "sustainability", "peers",
+                "values")  # the profile's tabs
 MAX_AREA = 60
 MAX_WEIGHT = 10.0  # the weight inputs' maximum: a larger weight in a URL is refused with a note
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,79}$")
