@@ -76,7 +76,9 @@ def test_by_region_view_uses_the_copy_only_when_it_matches(copies):
                               ("stale", False), ("replaced", False)):
         wh = open_warehouse(copies[name])
         try:
-            assert (BY_REGION_FILE in _by_region_source(wh)) is expect_file, name
+            # Local files are read through pinned descriptors (/proc/self/fd/N): ask the
+            # Warehouse which file the view reads.
+            assert wh.by_region_used is expect_file, name
         finally:
             wh.close()
 
@@ -194,7 +196,7 @@ def test_remote_warehouse_uses_the_by_region_copy(served_by_region, copies):
     remote = open_warehouse(load_settings({"REGIODASH_DATA_DIR": served_by_region}))
     local = open_warehouse(copies["plain"])
     try:
-        assert BY_REGION_FILE in _by_region_source(remote)
+        assert BY_REGION_FILE in _by_region_source(remote) and remote.by_region_used
         pd.testing.assert_frame_equal(queries.load_region_values(remote, REGION),
                                       queries.load_region_values(local, REGION))
         pd.testing.assert_frame_equal(queries.load_innovation_groups(remote, 2),
