@@ -165,3 +165,90 @@ def test_the_regional_indicator_survives_closed_tabs_and_an_unchosen_project(dem
     demo_app.selectbox(key="pj_project").set_value("clusters3").run()
     assert demo_app.selectbox(key="pj_indicator").value == "gender_inclusion_index"
     assert "indicator" not in demo_app.query_params  # the default is left out of the URL
+
+
+def chart_spec(app: AppTest, index: int) -> dict:
+    import json
+
+    return json.loads(app.get("plotly_chart")[index].proto.spec)
+
+
+def test_partners_outside_nuts_are_located_by_country_and_counted(demo_app):
+    demo_app.run()
+    said = " ".join(c.value for c in demo_app.caption)
+    # counted, not dropped: 34 with a group and the six Southern Mediterranean partners
+    assert ("34 of 40 partners have an innovation group; 6 are outside the RIS coverage "
+            "\\(6 outside the NUTS area\\: EG, JO, LB, MA, PS, TN\\)") in said
+    assert "6 partner\\(s\\) outside the NUTS area are located by their country" in said
+    traces = {t["name"]: t for t in chart_spec(demo_app, 0)["data"]}
+    outside = traces["Outside the RIS coverage"]
+    assert outside["locations"] == ["EG", "JO", "LB", "MA", "PS", "TN"]
+    assert outside["geojson"].startswith("/app/static/geo/world_")  # the world shapes file
+    assert "Egypt" in str(outside["customdata"])
+    demo_app.radio(key="pj_region_level").set_value(0).run()
+    demo_app.session_state["pj_regions_open"] = True
+    demo_app.run()
+    countries = demo_app.dataframe[-1].value
+    egypt = countries[countries["region"] == "/profile?region=EG"].iloc[0]
+    assert (egypt["name"], egypt["partners"], egypt["budget"], egypt["outside NUTS"]) == (
+        "Egypt", 1, "unknown", "1 partner(s)")
+    bars = chart_spec(demo_app, 2)["data"][0]
+    assert any(t.startswith("1 partner, budget ") for t in bars["text"])
+    assert any("Egypt (EG)" in y for y in bars["y"])
+
+
+def test_budgets_read_like_the_metrics_and_bars_say_what_their_length_is(demo_app):
+    demo_app.run()
+    overview = next(d.value for d in demo_app.dataframe if "acronym" in d.value.columns)
+    budgets = overview.set_index("acronym")["total_budget_eur"]
+    assert budgets["UCP"] == "€1.92 m" and budgets["SPECTRA"] == "unknown"
+    assert not overview.astype(str).isin(["None", "nan"]).any().any()
+    programmes = chart_spec(demo_app, 1)
+    assert programmes["layout"]["xaxis"]["title"]["text"] == "bar length: number of projects"
+    assert all(" project" in t and "budget " in t for t in programmes["data"][0]["text"])
+    regions = chart_spec(demo_app, 2)
+    assert regions["layout"]["xaxis"]["title"]["text"] == "bar length: number of partners"
+    assert "4 partners, budget €567 k" in regions["data"][0]["text"]
+
+
+def test_project_detail_names_regions_and_countries_beside_codes(demo_app):
+    demo_app.query_params["project"] = "southmed_cci_clusters"
+    demo_app.run()
+    assert not demo_app.exception
+    partners = next(d.value for d in demo_app.dataframe if "partner" in d.value.columns)
+    located = partners.set_index("partner")["location"]
+    assert "Egypt (EG), outside NUTS" in located.tolist()
+    assert set(partners["innovation group"]) >= {"Outside the RIS coverage"}
+    assert not partners["budget"].isin(["None", "nan"]).any()
+    traces = chart_spec(demo_app, -1)["data"]  # the partner map: NUTS regions and countries
+    assert {c for t in traces if t.get("hovertemplate") for c in t["locations"]} >= {
+        "AT13", "EG", "JO", "LB", "MA", "PS", "TN"}
+    values = next(d.value for d in demo_app.dataframe if "latest year" in d.value.columns)
+    assert values.loc[values["region"] == "/profile?region=AT13", "name"].item() == "Wien"
+    index = values["Gender inclusion index"]
+    assert index.str.fullmatch(r"\d+\.\d|no data").all()  # the indicator's one decimal
+
+
+def test_copy_link_carries_the_view(demo_app):
+    demo_app.query_params["project"] = "spectra"
+    demo_app.run()
+    popovers = demo_app.get("popover")
+    assert len(popovers) == 1 and popovers[0].proto.popover.label == "Copy link"
+    assert demo_app.code[0].value.endswith("?project=spectra")
+    open_tab(demo_app, "Portfolio")
+    assert demo_app.code[0].value.endswith("?project=spectra&tab=portfolio")
+
+
+def test_the_pdf_report_is_built_only_when_asked(demo_app):
+    demo_app.query_params["project"] = "clusters3"
+    demo_app.run()
+    assert not demo_app.get("download_button")
+    demo_app.button(key="pj_pdf_prepare").click().run()
+    assert not demo_app.exception
+    (download,) = demo_app.get("download_button")
+    assert download.proto.label == "Download report (PDF)"
+    assert download.proto.url  # the PDF bytes, served by the media file manager
+    demo_app.run()  # stays ready on the next rerun, from the cache
+    assert len(demo_app.get("download_button")) == 1
+    demo_app.selectbox(key="pj_project").set_value("spectra").run()
+    assert not demo_app.get("download_button")  # another project: ask again
