@@ -128,18 +128,30 @@ def load_level_values(wh: Warehouse, level: int, year: int, indicator_ids: list[
     return long.pivot(index="geo_code", columns="indicator_id", values="value")
 
 
-def load_reweighted_index(wh: Warehouse, level: int, weights: dict[str, float]
-                          ) -> pd.DataFrame:
+def load_component_inputs(wh: Warehouse, level: int) -> pd.DataFrame:
+    """The input of a reweighted Regional Innovation Index at one NUTS level: every row (sex
+    T, all years) of its components and the population at the level and of the EU27
+    aggregate (level -1). Columns INPUT_COLUMNS (indicators.frames); missing values stay
+    null. Pages keep it per data version and level (ui.data.component_inputs), so a new set
+    of weights costs only the method, not this read."""
+    ids = [*innovation_specs.COMPONENT_IDS, innovation_specs.POPULATION_ID]
+    inputs = run_named(wh, "component_inputs", level=level, indicator_ids=ids)
+    return inputs.astype({"nuts_level": "int64", "year": "int64"})
+
+
+def load_reweighted_index(wh: Warehouse, level: int, weights: dict[str, float],
+                          inputs: pd.DataFrame | None = None) -> pd.DataFrame:
     """Regional Innovation Index at one level recomputed with user weights.
 
     One row per region and year: geo_code, year, value (EU = 100), flag, source. Components
-    are read from the warehouse; the computation is the innovation-gap module's.
+    are read from the warehouse (`load_component_inputs`) unless `inputs` (what it returned
+    for this level, not modified here) is given; the computation is the innovation-gap
+    module's.
     """
-    ids = [*innovation_specs.COMPONENT_IDS, innovation_specs.POPULATION_ID]
-    inputs = run_named(wh, "component_inputs", level=level, indicator_ids=ids)
+    if inputs is None:
+        inputs = load_component_inputs(wh, level)
     if inputs.empty:
         return pd.DataFrame(columns=["geo_code", "year", "value", "flag", "source"])
-    inputs = inputs.astype({"nuts_level": "int64", "year": "int64"})
     out = innovation_index.compute_index_rows(inputs, weights, level)  # index rows only
     return out[["geo_code", "year", "value", "flag", "source"]].reset_index(drop=True)
 

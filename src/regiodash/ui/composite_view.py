@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -188,7 +189,7 @@ def render_spec_tools(weights: Mapping[str, float], components: frozenset[str]) 
 def registered_specs(version: str, data_dir: str) -> tuple[tuple[str, str], ...]:
     """(id, spec text) of every registered composite: those the last build listed (the
     "spec" of user_indicators.json), then spec files under composites/ it did not list."""
-    paths = WarehousePaths(data_dir)
+    paths = WarehousePaths(Path(data_dir))
     specs = {str(e["indicator_id"]): str(e["spec"]) for e in load_user_indicators(paths)
              if e.get("origin") == "composite" and e.get("spec")}
     for cid, text in load_composite_specs(paths).items():

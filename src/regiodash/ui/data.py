@@ -252,10 +252,19 @@ def level_values(version: str, level: int, year: int, indicator_ids: tuple[str, 
     return queries.load_level_values(get_warehouse(version), level, year, list(indicator_ids))
 
 
+@rerun_cache(VERSIONS_KEPT)
+def component_inputs(version: str, level: int) -> pd.DataFrame:
+    """The reweighted index's input at one level (queries.load_component_inputs), read once
+    per data version and level: a new set of weights then costs only the method. Shared by
+    every session: read-only."""
+    return queries.load_component_inputs(get_warehouse(version), level)
+
+
 @st.cache_data(show_spinner="Recomputing the index with your weights...", max_entries=32)
 def reweighted_index(version: str, level: int, weights: tuple[tuple[str, float], ...]
                      ) -> pd.DataFrame:
-    return queries.load_reweighted_index(get_warehouse(version), level, dict(weights))
+    return queries.load_reweighted_index(get_warehouse(version), level, dict(weights),
+                                         component_inputs(version, level))
 
 
 @st.cache_data(show_spinner=False, max_entries=QUERY_ENTRIES)

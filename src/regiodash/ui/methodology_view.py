@@ -12,6 +12,7 @@ from indicators.spec import CatalogIndicator
 from regiodash.flags import FLAG_MEANINGS
 from regiodash.storage.conversion import ConversionRule
 from regiodash.ui import data
+from regiodash.ui.composite_view import render_registered_composites
 from regiodash.ui.data import VERSIONS_KEPT
 from regiodash.ui.update_view import render_update_panel
 from regiodash.ui.widgets import DEMO_BANNER, DOMAIN_LABELS, arrow_table
@@ -110,6 +111,8 @@ def render_methodology() -> None:
             "(0-100) from normalised components; index = mean of at least two dimensions.\n\n"
             "Full formulas, boundary rules and sources: docs/methodology_innovation_gap.md and "
             "docs/methodology_gender_sustainability.md.")
+
+    render_registered_composites(data.current_settings())  # specs of registered composites
 
     with st.expander("Eurostat observation flags", expanded=False):
         st.dataframe(flags_table(), hide_index=True)
