@@ -39,7 +39,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from indicators.catalog import CATALOG
+from indicators.catalog import EUROSTAT_CATALOG
 from indicators.spec import Direction
 from regiodash.config import Settings
 from regiodash.ingest.demo import FALLBACK, DemoProfile, _region_factor, profile_for
@@ -106,7 +106,7 @@ def _series(spec: PanelSpec) -> list[_Series]:
     out = [
         _Series(c.indicator_id, c.dataset, c.unit, c.decimals, str(c.direction), c.has_sex,
                 profile_for(c))
-        for c in CATALOG
+        for c in EUROSTAT_CATALOG
     ]
     out += [
         _Series(f"{EXTRA_PREFIX}{i:03d}", EXTRA_DATASET, EXTRA_UNIT, 2, str(Direction.HIGHER),

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from indicators.catalog import CATALOG
+from indicators.catalog import EUROSTAT_CATALOG
 from indicators.spec import CatalogIndicator, Direction
 from regiodash.config import Settings
 from regiodash.ingest import demo_profiles as dp
@@ -214,17 +214,27 @@ def _indicator_rows(spec: CatalogIndicator, codes: np.ndarray, dev: np.ndarray) 
 
 
 def _country_rows(spec: CatalogIndicator, countries: list[str]) -> pd.DataFrame:
-    """Country-level indicator (the rural employment rate): the real 2022 rates by sex of the
-    countries in the calibration file, with the profile's trend and small noise."""
+    """A country-level indicator. The rural employment rate: the real 2022 rates by sex of
+    the countries in the calibration file, with the profile's trend and small noise. Any
+    other: the profile's range placed by the country's development, with its gender gap."""
     prof = profile_for(spec)
     rng = _rng("demo", spec.indicator_id)
-    codes = np.array(sorted(c for c in countries if c in dp.COUNTRY_RURAL_EMPLOYMENT))
     t = np.array(DEMO_YEARS, dtype=float) - dp.CALIBRATION_YEAR
-    trend = prof.trend * (prof.high - prof.low) * t[None, :]
-    by_sex = {}
-    for i, sex in enumerate(("F", "M")):
-        real = np.array([dp.COUNTRY_RURAL_EMPLOYMENT[c][i] for c in codes])
-        by_sex[sex] = real[:, None] + trend + rng.normal(0.0, 0.6, (len(codes), len(t)))
+    span = prof.high - prof.low
+    trend = prof.trend * span * t[None, :]
+    if spec.indicator_id == "employment_rate_rural_pct":
+        codes = np.array(sorted(c for c in countries if c in dp.COUNTRY_RURAL_EMPLOYMENT))
+        by_sex = {sex: np.array([dp.COUNTRY_RURAL_EMPLOYMENT[c][i] for c in codes])[:, None]
+                  + trend + rng.normal(0.0, 0.6, (len(codes), len(t)))
+                  for i, sex in enumerate(("F", "M"))}
+    else:
+        codes = np.array(sorted(countries))
+        dev = np.array([dp.COUNTRY_BASE.get(c, 0.0) for c in codes])
+        pos = 1 / (1 + np.exp(-1.7 * (prof.coupling * dev + rng.normal(0.0, 0.3, len(codes)))))
+        base = (prof.low + span * pos)[:, None] + trend
+        gap = prof.female_gap * span * np.exp(rng.normal(0.0, 0.3, len(codes)))[:, None]
+        noise = rng.normal(0.0, prof.noise * span, (len(codes), len(t)))
+        by_sex = {"F": base + gap / 2 + noise, "M": base - gap / 2 + noise}
     by_sex["T"] = (by_sex["F"] + by_sex["M"]) / 2
     keep = _published(prof, codes, spec.indicator_id, rng)
     return pd.concat([_frame(codes, _finish_values(spec, v), keep, s)
@@ -268,7 +278,10 @@ def _parents(panel: pd.DataFrame, persons: set[str]) -> list[pd.DataFrame]:
 
 def build_demo_panel(regions: pd.DataFrame, development: pd.Series | None = None,
                      exclude: Collection[str] = ()) -> pd.DataFrame:
-    """Demo observations for every catalog indicator not in `exclude` (module doc).
+    """Demo observations for every Eurostat catalog indicator not in `exclude` (module doc).
+
+    World Bank (WDI) entries are left out: real WDI files exist for every country, and a
+    synthetic value would compete with them for the same country and year.
 
     `regions`: geo_code and nuts_level of NUTS 2021 (levels 0-3; NUTS 3 only used for the
     indicators published there). `development`: GDP per head in PPS, % of EU27, by geo code
@@ -282,7 +295,7 @@ def build_demo_panel(regions: pd.DataFrame, development: pd.Series | None = None
     countries = sorted({c[:2] for c in codes2})
     dev = _development(pd.Series(codes2), development)
     frames, persons = [], set()
-    for spec in CATALOG:
+    for spec in EUROSTAT_CATALOG:
         if spec.indicator_id in exclude:
             continue
         if spec.nuts_levels == (0,):

@@ -171,6 +171,24 @@ PROFILES: dict[str, DemoProfile] = {
                                                country_sd=0.05, last_year=2022, missing=0.01,
                                                nuts3_sd=0.3),
 }
+# Creative and cultural industries: rough orders of magnitude of Eurostat's cult_emp_reg,
+# cult_emp_sex and the regional business statistics (capital regions at the top of each range).
+CCI = {"coupling": 0.7, "missing": 0.04}
+PROFILES.update({
+    "cultural_employment_pct": DemoProfile(1.3, 7.5, 0.004, log=True, **CCI),
+    "cultural_employment_thousand_persons": DemoProfile(3.0, 180.0, 0.004, log=True, **CCI),
+    "cultural_employment_by_sex_pct": DemoProfile(2.0, 5.5, 0.004, 0.08, coupling=0.6),
+    "publishing_persons_employed": DemoProfile(300.0, 40_000.0, 0.0, log=True,
+                                               last_year=2020, **CCI),
+    "film_music_persons_employed": DemoProfile(100.0, 25_000.0, 0.0, log=True,
+                                               last_year=2020, **CCI),
+    "advertising_persons_employed": DemoProfile(300.0, 35_000.0, 0.0, log=True,
+                                                last_year=2020, **CCI),
+    "publishing_local_units": DemoProfile(50.0, 6_000.0, 0.0, log=True, first_year=2021, **CCI),
+    "film_music_local_units": DemoProfile(50.0, 10_000.0, 0.0, log=True, first_year=2021,
+                                          **CCI),
+})
+
 UNIT_PROFILES = {"% of GDP": DemoProfile(0.2, 3.5, 0.01, log=True)}
 FALLBACK = DemoProfile(10.0, 90.0, 0.005)
 
