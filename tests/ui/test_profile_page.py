@@ -6,6 +6,7 @@ with SQL of their own, not through the page's code."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
@@ -229,9 +230,9 @@ def hostile_text(monkeypatch):
             c: f"{HOSTILE} {n}" for c, n in regs.names.items()}})
 
     def clear():
-        for fn in (profile_view.region_profile, profile_view.gender_view,
-                   profile_view.sustainability_view, profile_view.trend_chart):
-            fn.cache_clear()
+        for name in ("region_options", "region_profile", "gender_view", "sustainability_view",
+                     "trend_chart"):
+            getattr(profile_view, name, functools.lru_cache()(lambda: None)).cache_clear()
 
     clear()
     monkeypatch.setattr(data, "region_values", values)
