@@ -2,23 +2,29 @@
 the charts of a comparison, built once per data version and view.
 
 app_pages/compare.py runs `select_comparison()` (URL -> widgets -> URL), then draws
-`comparison(...)` and `bar_chart(...)` for the chosen year with `render_comparison`. Widget
+`comparison(...)` and `bar_chart(...)` for the chosen year with `render_comparison`. Both
+charts carry a reference (`reference_series`): EU = 100 for the innovation index, else the
+EU27 aggregate where the warehouse has it, else the country when every region compared is in
+one country; the caption says which (or that there is none). Widget
 labels come precomputed (ui.data), so a rerun with an unchanged view runs no query, reshaping
 or chart build.
 """
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, replace
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
-from indicators.innovation.specs import INDEX_ID
+from indicators.innovation.specs import EU_CODE, INDEX_ID
 from regiodash.errors import RegiodashError
 from regiodash.ui import charts, data
 from regiodash.ui.figures import FrozenFigure
 from regiodash.ui.state import MAX_COMPARE, ViewState, is_valid_area_name
+from regiodash.ui.text import escape_markdown
 from regiodash.ui.url import read_view, render_copy_link, write_view
 from regiodash.ui.widgets import render_demo_banner, render_notes
 from regiodash.ui.years import DefaultYear, choose_default_year
@@ -130,6 +136,68 @@ class Comparison:
     is_demo: bool
     lines: FrozenFigure
     gap: FrozenFigure | None  # men - women, when the indicator has sexes and both exist
+    reference: Reference | None = None  # EU / country line, drawn on both charts
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A reference for the compared regions: `label` (legend), `values` (year -> value, sex
+    T, missing years absent) and `caption` (what it is)."""
+
+    label: str
+    values: tuple[tuple[int, float], ...]
+    caption: str
+
+
+REFERENCE_COLOUR = "#7f7f7f"
+
+
+def reference_series(version: str, indicator: str, regions: tuple[str, ...]
+                     ) -> Reference | None:
+    """EU = 100 for the innovation index; else the EU27 aggregate (EU27_2020) of the
+    indicator; else, when every region compared lies in one country, that country (NUTS 0);
+    else None. Only published values: missing years stay missing."""
+    if indicator == INDEX_ID:
+        years = range(1990, 2101)
+        return Reference("EU = 100", tuple((y, 100.0) for y in years),
+                         "Dashed line: the EU (= 100 by construction of the index).")
+    eu = _series(version, indicator, EU_CODE)
+    if eu:
+        return Reference("EU27", eu, "Dashed line: the EU27 aggregate (EU27_2020) as "
+                         "published.")
+    countries = {r[:2] for r in regions}
+    if len(countries) == 1:
+        country = countries.pop()
+        values = _series(version, indicator, country)
+        if values:
+            name = str(data.region_choices(version).names.get(country, country)).title()
+            return Reference(name, values, f"Dashed line: {escape_markdown(name)} "
+                             f"({country}) as a whole; no EU27 value in the data.")
+    return None
+
+
+def _series(version: str, indicator: str, code: str) -> tuple[tuple[int, float], ...]:
+    rows = data.indicator_series(version, indicator, (code,))
+    rows = rows[(rows["sex"] == "T") & rows["value"].notna()]
+    return tuple((int(y), float(v)) for y, v in zip(rows["year"], rows["value"], strict=True))
+
+
+def with_reference_line(fig: FrozenFigure, ref: Reference, years: tuple[int, ...]
+                        ) -> FrozenFigure:
+    """`fig` (lines over time) with the reference as a dashed grey line over `years`."""
+    values = dict(ref.values)
+    shown = [y for y in years if y in values]
+    fig.add_trace(go.Scatter(x=shown, y=[values[y] for y in shown], mode="lines",
+                             name=html_text(ref.label), connectgaps=False,
+                             line={"color": REFERENCE_COLOUR, "dash": "dash"},
+                             hovertemplate="%{x}: %{y:,.2f}<extra>" + html_text(ref.label)
+                             + "</extra>"))
+    return fig.freeze()
+
+
+def html_text(text: str) -> str:
+    """Plotly renders trace names and annotations as HTML: names from data are escaped."""
+    return html.escape(text)
 
 
 @data.rerun_cache(MAX_CACHED_VIEWS)
@@ -163,21 +231,34 @@ def comparison(version: str, indicator: str, regions: tuple[str, ...], area: tup
     bar_year = (choose_default_year({int(y): int(n) for y, n in counts.items()},
                                     len(present), 0, regions="compared regions with values")
                 if len(present) else DefaultYear(0, None))
+    years = tuple(sorted(int(y) for y in with_values["year"].unique()))
+    reference = reference_series(version, indicator, regions) if regions else None
+    lines = charts.build_trend_chart(total, unit, title)
+    if reference is not None:
+        lines = with_reference_line(lines, reference, years)
     return Comparison(
-        bar_year=bar_year,
-        total=total, years=tuple(sorted(int(y) for y in with_values["year"].unique())),
+        bar_year=bar_year, total=total, years=years,
         missing=tuple(c for c in regions if c not in present), area_caption=area_caption,
         is_demo=bool((series["source"] == "demo").any()),
-        lines=charts.build_trend_chart(total, unit, title), gap=gap)
+        lines=lines, gap=gap, reference=reference)
 
 
 @data.rerun_cache(4 * MAX_CACHED_VIEWS)
 def bar_chart(version: str, indicator: str, regions: tuple[str, ...], area: tuple[str, ...],
               area_name: str, year: int) -> FrozenFigure:
-    """Bars for one year of a comparison."""
-    total = comparison(version, indicator, regions, area, area_name).total
+    """Bars for one year of a comparison, with the reference's value that year as a dashed
+    line (none when the reference has no value that year)."""
+    shown = comparison(version, indicator, regions, area, area_name)
+    total = shown.total
     unit = str(data.indicator_choices(version).rows[indicator]["unit"])
-    return charts.build_bar_chart(total[total["year"] == year], unit)
+    fig = charts.build_bar_chart(total[total["year"] == year], unit)
+    value = dict(shown.reference.values).get(year) if shown.reference else None
+    if value is None:
+        return fig
+    fig.add_hline(y=value, line={"color": REFERENCE_COLOUR, "dash": "dash"},
+                  annotation_text=html_text(f"{shown.reference.label}: {value:,.2f}"),
+                  annotation_position="top left")
+    return fig.freeze()
 
 
 def render_comparison(view: CompareView, shown: Comparison) -> None:
@@ -187,6 +268,11 @@ def render_comparison(view: CompareView, shown: Comparison) -> None:
     render_demo_banner(shown.is_demo)
     if shown.missing:
         st.caption(f"No values for: {', '.join(shown.missing)}")
+    if shown.reference is not None:
+        st.caption(shown.reference.caption)
+    elif view.regions:
+        st.caption("No reference line: the data has no EU27 value for this indicator and the "
+                   "regions compared are in more than one country.")
     st.plotly_chart(shown.lines, key="cmp_lines")
     if shown.years:
         if shown.bar_year.note:
