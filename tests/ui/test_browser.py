@@ -12,9 +12,18 @@ import time
 import pytest
 
 from bench.devserver import APP_SIDEBAR_TEXT, read_pages
-from tests.ui.browser_support import OUTPUT, outside_localhost
+from tests.ui.browser_support import (
+    OUTPUT,
+    PHONE,
+    RUN_DONE_JS,
+    layout_problems,
+    outside_localhost,
+    wait_for_app,
+)
 
 pytestmark = pytest.mark.browser
+
+
 @pytest.fixture()
 def browser(chromium_browser):
     context = chromium_browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -91,18 +100,24 @@ def test_opening_a_profile_tab_builds_it_and_updates_the_address_bar(server, bro
 
 
 def test_reweighting_panel_builds_on_opening_and_keeps_weights_when_closed(server, browser):
+    """Waits on the app's state at every step (it timed out on a busy machine when it clicked
+    the panel during the first run and typed before the inputs had been built)."""
     page = browser.new_page()
     page.goto(f"{server}/rankings", wait_until="domcontentloaded")
+    wait_for_app(page)  # the first run has finished: the panel is the one that stays
     page.get_by_text("Reweight the innovation components").click()
     weight = page.locator('[data-testid="stNumberInput"] input').first
-    weight.wait_for(timeout=30_000)
+    weight.wait_for(timeout=90_000)
+    wait_for_app(page)  # the rerun that built the inputs is over
     weight.fill("3")
     weight.press("Enter")
-    page.wait_for_url("**weights=**", timeout=30_000)
-    page.get_by_text("Showing the index recomputed with your weights").wait_for(timeout=30_000)
+    page.wait_for_url("**weights=**", timeout=90_000)
+    page.get_by_text("Showing the index recomputed with your weights").wait_for(timeout=90_000)
+    wait_for_app(page)
     page.get_by_text("Reweight the innovation components").click()
     page.locator('[data-testid="stNumberInput"]').first.wait_for(state="detached",
-                                                                 timeout=30_000)
+                                                                 timeout=90_000)
+    wait_for_app(page)
     assert "weights=" in page.url
     assert page.get_by_text("Showing the index recomputed with your weights").count() == 1
 
@@ -174,7 +189,8 @@ def test_a_shared_link_opened_first_after_a_server_start_goes_through_app_py(
         page.locator("h1").first.wait_for(timeout=60_000)
         sidebar = page.locator('[data-testid="stSidebar"]')
         sidebar.get_by_text(APP_SIDEBAR_TEXT).wait_for(timeout=30_000)
-        assert page.title() == "RegioDash: European regional indicators"
+        wait_for_app(page)
+        assert page.title().endswith(f"{spec['title']} - RegioDash"), page.title()
         assert sidebar.get_by_text(spec["title"], exact=True).count() == 1  # app.py's titles
         assert sidebar.get_by_text("methodology", exact=True).count() == 0  # not file names
         assert not page.locator('[data-testid="stException"]').count()
@@ -186,12 +202,6 @@ def test_a_shared_link_opened_first_after_a_server_start_goes_through_app_py(
         stop_streamlit(proc)
 
 
-# The app has finished its run (Streamlit marks its root element) and drawn its title.
-RUN_DONE_JS = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  return app && app.getAttribute('data-test-script-state') === 'notRunning'
-    && document.querySelector('h1') !== null;
-}"""
 # What each page shows on the real warehouse once it has rendered (app.py's url_path -> text).
 REAL_PAGE_TEXT = {
     "overview": "No Regional Innovation Index",
@@ -229,5 +239,68 @@ def test_every_page_works_on_the_real_data_warehouse(real_server, chromium_brows
         page.screenshot(path=str(OUTPUT / f"real_{spec['url_path']}_page.png"), full_page=True)
         outside = outside_localhost(requested)
         assert not outside and not errors, (outside, errors)
+    finally:
+        context.close()
+
+
+# Each page's browser title: its main selection, the page, the app (ui.url).
+TITLED = [
+    ("profile?region=PL61", "Kujawsko-pomorskie - Region profile - RegioDash"),
+    ("?indicator=employment_rate_pct", "Employment rate, age 20-64 - Map - RegioDash"),
+    ("overview?country=PL", " - Overview - RegioDash"),
+    ("compare?compare=DE21~FR10&indicator=employment_rate_pct",
+     "Employment rate, age 20-64 - Compare - RegioDash"),
+    ("rankings?indicator=employment_rate_pct",
+     "Employment rate, age 20-64 - Rankings & trends - RegioDash"),
+    ("projects", "Projects & KPIs - RegioDash"),
+    ("methodology", "Data & methodology - RegioDash"),
+]
+
+
+@pytest.mark.parametrize(("path", "title"), TITLED, ids=[t[1].split(" - ")[-2] for t in TITLED])
+def test_every_page_has_its_own_browser_title(server, browser, path, title):
+    page = browser.new_page()
+    page.goto(f"{server}/{path}", wait_until="domcontentloaded")
+    wait_for_app(page)
+    page.wait_for_function("(t) => document.title.endsWith(t)", arg=title, timeout=60_000)
+    if path.startswith("overview"):  # the country's name first
+        assert page.title().split(" - ")[0].lower() == "polska", page.title()
+
+
+PHONE_PAGES = ["overview?country=PL", "", "profile?region=PL61", "profile?region=PL61&tab=trends",
+               "compare?compare=DE21~FR10~PL91", "rankings", "projects", "methodology"]
+# Every chart of a page drawn (Streamlit loads an element's code on demand: a skeleton first).
+CHARTS_DRAWN_JS = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  if (!main || [...main.querySelectorAll('[data-testid="stSkeleton"]')]
+      .some(e => e.offsetParent !== null)) return false;
+  return [...main.querySelectorAll('[data-testid="stPlotlyChart"]')]
+      .every(e => e.offsetParent === null || e.querySelector('svg.main-svg'));
+}"""
+
+
+@pytest.mark.parametrize("path", PHONE_PAGES, ids=lambda p: p.split("?")[0] or "map")
+def test_every_page_fits_a_phone(server, chromium_browser, path):
+    """At 390x844 nothing scrolls sideways or reaches past the screen (controls stack, the
+    map fits) and no chart label or axis title is cut off."""
+    context = chromium_browser.new_context(viewport=PHONE, device_scale_factor=2,
+                                           is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{server}/{path}", wait_until="domcontentloaded")
+        wait_for_app(page)
+        page.wait_for_function(CHARTS_DRAWN_JS, timeout=90_000)
+        name = path.split("?")[0] or "map"
+        OUTPUT.mkdir(exist_ok=True)
+        page.screenshot(path=str(OUTPUT / f"phone_{name}{'_trends' if 'trends' in path else ''}"
+                                 ".png"))
+        assert not layout_problems(page)
+        if not path:  # the map: drawn, and as wide as the screen at most
+            wait_for_map(page, 30)
+            box = page.locator('[data-testid="stPlotlyChart"]').first.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+            inputs = page.locator('[data-testid="stSelectbox"]').all()
+            rows = {round(i.bounding_box()["y"]) for i in inputs}
+            assert len(rows) == len(inputs)  # the controls stack, one per row
     finally:
         context.close()
