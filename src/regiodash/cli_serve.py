@@ -39,7 +39,7 @@ from pathlib import Path
 import duckdb
 from rich.console import Console
 
-from regiodash.config import REPO_ROOT, Settings
+from regiodash.config import REPO_ROOT, Settings, check_sign_in
 from regiodash.errors import RegiodashError
 from regiodash.storage.connection import open_warehouse
 from regiodash.storage.layout import WarehousePaths
@@ -320,6 +320,7 @@ def serve_direct(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    check_sign_in(settings)  # a roles file needs sign-in configured ([auth] secrets)
     if not settings.is_remote and not WarehousePaths(settings.data_dir).has_data():
         console.print("[dim]-[/dim] no warehouse yet: building the demo panel")
         args.build_demo(settings)

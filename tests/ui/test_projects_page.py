@@ -128,13 +128,18 @@ def test_without_groups_and_indicators_the_page_says_so(empty_app):
     assert not any("Synthetic demo data" in w.value for w in empty_app.warning)
 
 
-def test_kpi_upload_appears_when_enabled(demo_app, monkeypatch):
-    monkeypatch.setenv("REGIODASH_ALLOW_KPI_UPLOAD", "1")
+def test_kpi_upload_appears_for_a_signed_in_editor(demo_app, monkeypatch, tmp_path):
+    """(ui.auth; tests/ui/test_auth.py has the refusals and private projects.)"""
+    roles = tmp_path / "roles.toml"
+    roles.write_text('[roles]\neditors = ["eda@region.example.eu"]\n', encoding="utf-8")
+    monkeypatch.setenv("REGIODASH_ROLES_FILE", str(roles))
     demo_app.query_params["project"] = "spectra"
+    demo_app.run()
+    assert not demo_app.get("file_uploader")  # anonymous: no upload
+    demo_app.user = {"is_logged_in": True, "email": "eda@region.example.eu"}
     demo_app.run()
     assert not demo_app.exception
     assert len(demo_app.get("file_uploader")) == 1
-    assert demo_app.text_input(key="pj_upload_user").value
 
 
 def test_the_regions_table_and_import_panels_are_built_only_when_opened(demo_app):

@@ -1,11 +1,13 @@
 """The "Update from Eurostat" action of the Data & methodology page: off unless switched on,
-and when on, the whole catalog from a local replay of Eurostat's API into the warehouse."""
+and when on (for a signed-in editor), the whole catalog from a local replay of Eurostat's API
+into the warehouse, recorded in the manifest as that editor's import."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -16,11 +18,20 @@ from tests.ingest.test_catalog_fetch import DATASETS, REAL_TSV, CatalogReplay, R
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
 
-def methodology(monkeypatch, data_dir: Path, **env: str) -> AppTest:
+EDITOR = "eda@region.example.eu"
+
+
+def methodology(monkeypatch, data_dir: Path, editor: bool = False, **env: str) -> AppTest:
+    """The page; `editor`: signed in as an editor of the roles file (ui.auth)."""
     monkeypatch.setenv("REGIODASH_DATA_DIR", str(data_dir))
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     at = AppTest.from_file(str(APP), default_timeout=180)
+    if editor:
+        roles = data_dir.parent / "roles.toml"
+        roles.write_text(f'[roles]\neditors = ["{EDITOR}"]\n', encoding="utf-8")
+        monkeypatch.setenv("REGIODASH_ROLES_FILE", str(roles))
+        at.user = {"is_logged_in": True, "email": EDITOR}
     at.switch_page("app_pages/methodology.py")
     return at.run()
 
@@ -37,7 +48,7 @@ def test_the_update_is_off_unless_switched_on(monkeypatch, demo_settings):
 def test_the_update_fetches_the_catalog_and_builds(monkeypatch, tmp_path, real_data_dir):
     with running_eurostat(monkeypatch) as fake:
         CatalogReplay(fake, RealTsv(real_data_dir / REAL_TSV), "sdmx-csv")  # the default
-        at = methodology(monkeypatch, tmp_path / "data", REGIODASH_ALLOW_UPDATE="1",
+        at = methodology(monkeypatch, tmp_path / "data", True, REGIODASH_ALLOW_UPDATE="1",
                          REGIODASH_EUROSTAT_API=fake.api, REGIODASH_FETCH_TIMEOUT="5")
         assert not at.exception
         at.button(key="w_update_start").click().run()
@@ -49,3 +60,5 @@ def test_the_update_fetches_the_catalog_and_builds(monkeypatch, tmp_path, real_d
     assert sorted(table["dataset"]) == sorted(DATASETS)
     assert set(table["download"]) == {"fetched"}
     assert (tmp_path / "data" / "indicator_values.parquet").exists()
+    manifest = pq.read_table(tmp_path / "data" / "manifest.parquet").to_pylist()
+    assert {r["imported_by"] for r in manifest} == {EDITOR}  # the signed-in editor

@@ -24,7 +24,9 @@ import getpass
 import json
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -147,11 +149,28 @@ def append_manifest(paths: WarehousePaths, records: Sequence[dict]) -> None:
     write_parquet_atomic(table, paths.manifest)
 
 
+_ACTING_USER: ContextVar[str | None] = ContextVar("regiodash_acting_user", default=None)
+
+
+@contextmanager
+def recorded_as(user: str) -> Iterator[None]:
+    """Within the block (this thread), imports are recorded as `user`: the signed-in editor
+    a page writes for (ui.auth), instead of the server's login name."""
+    token = _ACTING_USER.set(user)
+    try:
+        yield
+    finally:
+        _ACTING_USER.reset(token)
+
+
 def current_user(name: str | None = None) -> str:
     """Who an import is recorded as: the name given (trimmed, at most 80 characters), else
-    the login name, else 'unknown'."""
+    the signed-in user a page writes for (`recorded_as`), else the login name, else
+    'unknown'."""
     if name and name.strip():
         return name.strip()[:80]
+    if _ACTING_USER.get():
+        return str(_ACTING_USER.get())[:80]
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no login name in some containers
@@ -159,8 +178,9 @@ def current_user(name: str | None = None) -> str:
 
 
 def new_manifest_record(**fields: object) -> dict:
-    """One manifest row: a fresh id, the time now (UTC), the login name unless `imported_by`
-    is given, and `fields`; columns not given stay null."""
+    """One manifest row: a fresh id, the time now (UTC), `current_user()` (the signed-in
+    editor or the login name) unless `imported_by` is given, and `fields`; columns not given
+    stay null."""
     record: dict[str, object] = {name: None for name in MANIFEST_SCHEMA.names}
     record["import_id"] = uuid.uuid4().hex[:12]
     record["imported_at"] = datetime.now(UTC).isoformat(timespec="seconds")

@@ -30,7 +30,7 @@ from regiodash.ingest.wdi_countries import world_countries_outside_nuts, world_c
 from regiodash.projects import queries, region_data
 from regiodash.projects.model import Portfolio, ProjectPaths
 from regiodash.storage.layout import WarehousePaths
-from regiodash.ui import data
+from regiodash.ui import auth, data  # auth: sign-in, private projects
 from regiodash.ui.data import VERSIONS_KEPT, current_settings
 from regiodash.ui.missing import innovation_index_gap
 
@@ -50,6 +50,7 @@ def projects_version() -> str:
         if path.exists():
             stat = path.stat()
             parts.append(f"{path.name}:{stat.st_mtime_ns}-{stat.st_size}")
+    parts.append(auth.access_key())  # sign-in: the private projects this visitor may not see
     return "|".join(parts)
 
 
@@ -61,7 +62,7 @@ def clear_caches() -> None:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def portfolio(version: str) -> Portfolio:
-    return queries.load_portfolio(load_settings())
+    return auth.visible_portfolio(queries.load_portfolio(load_settings()))  # sign-in
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -1,28 +1,33 @@
 """The Projects page's import pieces: the CSV templates panel and the KPI values upload.
 
-The templates panel is built only while open; the upload (REGIODASH_ALLOW_KPI_UPLOAD=1 only)
-checks a file with the project importer's rules, shows what it would change and writes it
-only once confirmed.
+The templates panel is built only while open. The KPI upload is drawn only for a signed-in
+editor (ui.auth): it checks a file with the project importer's rules, shows what it would
+change and writes it only once confirmed, recording the editor in the import manifest
+(imported_by). Both steps check the editor again on the server (`check_kpi_upload`,
+`import_kpi_upload`: every project the file touches must be one the editor may edit), so a
+request for controls the page did not draw is refused and writes nothing.
 """
 
 from __future__ import annotations
 
-import os
-
 import pandas as pd
 import streamlit as st
 
-from regiodash.config import load_settings
+from regiodash.config import Settings
 from regiodash.errors import RegiodashError
-from regiodash.projects.importers import commit_import, prepare_kpi_values_upload
+from regiodash.projects.importers import (
+    FileResult,
+    PreparedImport,
+    commit_import,
+    prepare_kpi_values_upload,
+)
 from regiodash.projects.model import TABLE_ORDER
 from regiodash.projects.templates import template_text
-from regiodash.storage.layout import current_user
-from regiodash.ui import data
+from regiodash.ui import auth, data
 from regiodash.ui import projects_data as pdata
 from regiodash.ui.text import escape_markdown
 
-UPLOAD_ENV = "REGIODASH_ALLOW_KPI_UPLOAD"
+UPLOAD_ACTION = "upload KPI values"
 
 
 @data.rerun_cache(16)
@@ -48,19 +53,48 @@ def render_import_panel() -> None:
                                 icon=":material/download:")
 
 
-def render_upload() -> None:
-    """KPI values upload (only with REGIODASH_ALLOW_KPI_UPLOAD=1): checked, then confirmed."""
-    if os.environ.get(UPLOAD_ENV) != "1":
+def _project_ids(prepared: PreparedImport) -> set[str]:
+    return {str(p) for t in prepared.tables for p in t.frame["project_id"].dropna()}
+
+
+def check_kpi_upload(data_bytes: bytes, name: str, settings: Settings) -> PreparedImport:
+    """Validate an uploaded kpi_values file for the signed-in editor; nothing is written.
+
+    EditRefused (before the file is even read) without a signed-in editor, and when the
+    file has rows for a project the editor may not edit; InputFileError naming the line and
+    column for a bad file."""
+    who = auth.require_editor(UPLOAD_ACTION, settings=settings)
+    prepared = prepare_kpi_values_upload(data_bytes, name, settings, who.label)
+    auth.require_editor(UPLOAD_ACTION, _project_ids(prepared), settings)
+    return prepared
+
+
+def import_kpi_upload(prepared: PreparedImport, settings: Settings) -> FileResult:
+    """Write a checked upload (atomically, all or nothing), after checking on the server
+    again that the same signed-in editor may edit every project it touches."""
+    who = auth.require_editor(UPLOAD_ACTION, _project_ids(prepared), settings)
+    if prepared.user != who.label:
+        raise auth.EditRefused(f"Cannot {UPLOAD_ACTION}: the file was checked for "
+                               f"{prepared.user}, not for {who.label}. Nothing was written.")
+    commit_import(prepared, settings)
+    return prepared.results[0]
+
+
+def render_upload(project_id: str | None = None) -> None:
+    """KPI values upload, drawn only for an editor (of `project_id` when given, else of
+    the dashboard or of any project): checked, then confirmed."""
+    who = auth.signed_in()
+    if not auth.may_edit(who, project_id=project_id):
         return
+    assert who is not None
     st.markdown("#### Upload KPI values")
-    who = st.text_input("Your name (recorded in the import log)", value=current_user(),
-                        key="pj_upload_user")
+    st.caption(f"Recorded in the import log as {escape_markdown(who.label)}.")
     upload = st.file_uploader("kpi_values CSV or XLSX", type=["csv", "xlsx"], key="pj_upload")
     if upload is None:
         return
-    settings = load_settings()
+    settings = data.current_settings()
     try:
-        prepared = prepare_kpi_values_upload(upload.getvalue(), upload.name, settings, who)
+        prepared = check_kpi_upload(upload.getvalue(), upload.name, settings)
     except RegiodashError as exc:
         st.error(escape_markdown(exc), icon=":material/error:")
         return
@@ -70,8 +104,13 @@ def render_upload() -> None:
                "rows (upsert by project, KPI and date).")
     if prepared.will_write and st.button("Confirm import", type="primary",
                                          key="pj_upload_confirm"):
-        commit_import(prepared, settings)
+        try:
+            import_kpi_upload(prepared, settings)
+        except RegiodashError as exc:
+            st.error(escape_markdown(exc), icon=":material/error:")
+            return
         pdata.clear_caches()
-        st.success(f"Imported {result.rows} KPI value(s); recorded in the manifest.")
+        st.success(f"Imported {result.rows} KPI value(s); recorded in the manifest as "
+                   f"{escape_markdown(who.label)}.")
     elif not prepared.will_write:
         st.info("These values are already in the warehouse: nothing to do.")
