@@ -128,3 +128,45 @@ def test_a_crafted_link_puts_no_link_or_markup_in_the_page(server, chromium_brow
         assert any(":red[x]" in n for n in notes), notes
     finally:
         context.close()
+
+
+def test_file_text_in_overview_links_and_the_methodology_note_is_shown_as_text(
+        demo_settings, monkeypatch):
+    """Region names (reference file) label the overview's profile links; the NUTS version
+    (warehouse) is in the methodology page's note: both escaped."""
+    from dataclasses import replace
+    from types import MappingProxyType
+
+    from regiodash.ui import data
+
+    evil = "[Data moved](https://evil.example/x) **b**"
+    real_choices, real_nuts = data.region_choices, data.nuts_version
+
+    def hostile_choices(version):
+        choices = real_choices(version)
+        return replace(choices, names=MappingProxyType(
+            {c: (evil if c.startswith("PL") and len(c) == 4 else n)
+             for c, n in choices.names.items()}))
+
+    from regiodash.ui import overview_view
+
+    overview_view.country_table.cache_clear()  # built once per version: build it again
+    monkeypatch.setattr(data, "region_choices", hostile_choices)
+    monkeypatch.setattr(data, "nuts_version", lambda version: f"{real_nuts(version)} {evil}")
+    monkeypatch.setenv("REGIODASH_DATA_DIR", str(demo_settings.data_dir))
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.query_params["country"] = "PL"
+    at.switch_page(next(s["page"] for s in read_pages() if s["url_path"] == "overview"))
+    at.run()
+    assert not at.exception, at.exception
+    labels = [link.proto.label for link in at.get("page_link")]
+    assert labels and all(evil in rendered_text(label)[1] for label in labels), labels
+    assert not [p for label in labels for p in markup_from_url(label)]
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.switch_page(next(s["page"] for s in read_pages() if s["url_path"] == "methodology"))
+    at.run()
+    assert not at.exception, at.exception
+    notes = [c.value for c in at.caption if "Regions are in NUTS" in c.value]
+    assert notes and evil in rendered_text(notes[0])[1]
+    assert not markup_from_url(notes[0])
+    overview_view.country_table.cache_clear()  # not the hostile names for later tests

@@ -14,6 +14,7 @@ from regiodash.storage.conversion import ConversionRule
 from regiodash.ui import data
 from regiodash.ui.composite_view import render_registered_composites
 from regiodash.ui.data import VERSIONS_KEPT
+from regiodash.ui.text import escape_markdown
 from regiodash.ui.update_view import render_update_panel
 from regiodash.ui.widgets import DEMO_BANNER, DOMAIN_LABELS, arrow_table
 
@@ -28,11 +29,11 @@ def conversion_text(spec: object) -> str:
 def render_nuts_note(version: str) -> None:
     """Which NUTS version the regions are in and how many values were converted to it."""
     counts = data.conversion_counts(version)
-    nuts = data.nuts_version(version)
+    nuts = escape_markdown(data.nuts_version(version))  # warehouse text: shown as text
     if counts.empty:
         st.caption(f"Regions are in NUTS {nuts}; every value was published in that version.")
         return
-    parts = ", ".join(f"{int(n):,} from NUTS {v}" for v, n in
+    parts = ", ".join(f"{int(n):,} from NUTS {escape_markdown(v)}" for v, n in
                       zip(counts["converted_from"], counts["values_converted"], strict=True))
     st.caption(f"Regions are in NUTS {nuts}. Values published in another version were "
                f"converted with the JRC NUTS converter ({parts}); they say so in tooltips and "

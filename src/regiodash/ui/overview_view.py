@@ -19,7 +19,8 @@ from regiodash.ui.data import VERSIONS_KEPT
 from regiodash.ui.figures import FrozenFigure
 from regiodash.ui.missing import empty_domains, indicator_without_values, innovation_index_gap
 from regiodash.ui.state import ViewState
-from regiodash.ui.url import read_view, render_copy_link, write_view
+from regiodash.ui.text import escape_markdown
+from regiodash.ui.url import link_query, read_view, render_copy_link, write_view
 from regiodash.ui.widgets import arrow_table, render_demo_banner, render_notes
 from regiodash.ui.years import choose_default_year
 
@@ -187,8 +188,9 @@ def render_overview() -> None:
             "relative_index": st.column_config.NumberColumn("innovation index", format="%.1f"),
             "gender_inclusion_index": st.column_config.NumberColumn(format="%.1f"),
             "sustainability_index": st.column_config.NumberColumn(format="%.1f")})
-        for code, label in table.links:
-            st.page_link("app_pages/profile.py", label=label, query_params={"region": code},
+        for code, label in table.links:  # names from the reference file: shown as text
+            st.page_link("app_pages/profile.py", label=escape_markdown(label),
+                         query_params=link_query(ViewState(regions=(code,))),
                          icon=":material/place:")
 
     st.subheader("Headline gender gaps and sustainability (NUTS 2, latest year, median region)")

@@ -18,6 +18,7 @@ DOMAIN_LABELS = {
     "social": "Social",
     "digital": "Digital",
     "context": "Context",
+    "creative": "Creative economy",
 }
 SEX_LABELS = {"T": "Total", "F": "Women", "M": "Men", "gap": "Gap (men - women)"}
 
@@ -39,5 +40,7 @@ def arrow_table(frame: pd.DataFrame) -> pa.Table | pd.DataFrame:
 
 
 def render_notes(notes: tuple[str, ...] | list[str]) -> None:
+    """Notes as info boxes. A note is Markdown: whoever builds it escapes the URL, file or
+    catalog text in it with ui.text.escape_markdown (ui.state does for the URL's values)."""
     for note in notes:
         st.info(note, icon=":material/link_off:")
