@@ -81,3 +81,26 @@ def test_any_parameters_give_a_valid_state(params):
     assert view.tab in ("", *PROFILE_TABS)
     # and the state writes back to a URL that parses to itself
     assert parse_view_state(view.to_query(DEFAULTS), DEFAULTS, CTX) == view
+
+
+def test_a_reversed_year_range_is_read_in_order_with_a_note():
+    view = parse_view_state({"year": "2023..2012"}, DEFAULTS, CTX)
+    assert (view.year, view.year_to) == (2012, 2023)
+    assert view.notes == ("Year range 2023..2012 read as 2012..2023 (earlier year first).",)
+    assert view.to_query(DEFAULTS)["year"] == "2012..2023"
+
+
+def test_year_messages_say_what_is_wrong():
+    assert "years go from 2000 to 2030" in parse_view_state({"year": "1999"}, DEFAULTS,
+                                                             CTX).notes[0]
+    assert "a range like 2000..2030" in parse_view_state({"year": "20155"}, DEFAULTS,
+                                                         CTX).notes[0]
+
+
+def test_a_note_quotes_the_url_value_escaped():
+    """The value reaches Markdown as text: every markup character backslash-escaped."""
+    view = parse_view_state({"country": "[Data moved](https://evil.example/x)"}, DEFAULTS, CTX)
+    note = view.notes[0]
+    assert note.startswith("Ignored URL parameter country=")
+    assert r"\[Data moved\]\(https\:\/\/evil\.example\/x\)" in note
+    assert "](" not in note.replace("\\]\\(", "")
