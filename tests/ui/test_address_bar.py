@@ -228,3 +228,37 @@ def test_the_compare_bar_year_stays_in_the_address_bar_and_the_copy_link(server,
     page.wait_for_url("**year=2014**", timeout=60_000)
     wait_for_app(page)
     assert_address_bar_is_the_copy_link(page)
+
+
+@pytest.mark.browser
+def test_back_after_a_map_click_restores_the_filtered_map(server, browser):
+    """Filtered map -> click a region (st.switch_page) -> profile -> Back: the filtered map.
+    st.switch_page leaves an entry with the profile's parameters under the map's path; before
+    ui.url.switch_to, Back landed there and showed the map without its level, country and
+    year."""
+    page = browser.new_page()
+    filtered = {"indicator": "employment_rate_pct", "level": "1", "year": "2015",
+                "country": "FR"}
+    page.goto(f"{server}/?indicator=employment_rate_pct&level=1&year=2015&country=FR",
+              wait_until="domcontentloaded")
+    wait_for_app(page)
+    page.wait_for_function(
+        "document.querySelectorAll('path.choroplethlocation').length > 5", timeout=90_000)
+    shape = page.locator("path.choroplethlocation").first
+    shape.scroll_into_view_if_needed()
+    box = shape.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_url("**/profile?region=FR*", timeout=60_000)
+    region = query_of(page.url)["region"]
+    wait_for_select(page, region)
+    wait_for_app(page)
+    assert_address_bar_is_the_copy_link(page)
+    page.go_back()
+    page.wait_for_url("**/?*country=FR*", timeout=60_000)
+    wait_for_select(page, "FR")
+    wait_for_app(page)
+    page.wait_for_function("(q) => location.search.includes(q)", arg="level=1",
+                           timeout=60_000)
+    assert query_of(page.url) == filtered
+    assert_address_bar_is_the_copy_link(page)

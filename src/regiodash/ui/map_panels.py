@@ -26,7 +26,7 @@ from regiodash.ui.map_table import (
 from regiodash.ui.map_view import MapFigure, MapView, map_figure
 from regiodash.ui.maps import MAP_CONFIG
 from regiodash.ui.text import escape_markdown
-from regiodash.ui.url import canonical_url
+from regiodash.ui.url import canonical_url, switch_to
 from regiodash.ui.widgets import SEX_LABELS, arrow_table
 
 PROFILE_PAGE = "app_pages/profile.py"
@@ -87,7 +87,7 @@ def render_map(view: MapView, shown: MapFigure) -> None:
                             on_select="rerun", selection_mode="points", alt=shown.caption)
     points = list(event.get("selection", {}).get("points", [])) if isinstance(event, dict) else []
     if points and points[0].get("location"):
-        st.switch_page(PROFILE_PAGE, query_params=profile_params(
+        switch_to(PROFILE_PAGE, profile_params(
             str(points[0]["location"]), view.indicator))
     with st.expander("About this map", icon=":material/info:"):
         st.caption(escape_markdown(shown.about))
@@ -120,7 +120,7 @@ def render_region_picker(view: MapView, shown: MapFigure) -> None:
         go = cols[1].form_submit_button("Open profile", icon=":material/open_in_new:",
                                         width="stretch")
     if go and code:
-        st.switch_page(PROFILE_PAGE, query_params=profile_params(code, view.indicator))
+        switch_to(PROFILE_PAGE, profile_params(code, view.indicator))
     elif go:
         st.warning("Choose a region first.")
 
