@@ -262,3 +262,29 @@ def test_back_after_a_map_click_restores_the_filtered_map(server, browser):
                            timeout=60_000)
     assert query_of(page.url) == filtered
     assert_address_bar_is_the_copy_link(page)
+
+
+def table_rows(text: str, header: str) -> list[str]:
+    """First cells of the Markdown table under `header` in `text`."""
+    from itertools import takewhile
+
+    lines = text[text.index(header):].splitlines()[2:]  # below the header and --- rows
+    return [line.split("|")[1].strip()
+            for line in takewhile(lambda line: line.startswith("|"), lines)]
+
+
+def test_readme_url_keys_and_pages_match_the_code():
+    """README's URL-key table names exactly the keys ui.state reads, and its page table
+    exactly app.py's pages."""
+    import re
+
+    from regiodash.config import REPO_ROOT
+    from regiodash.ui.state import KEYS
+
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    keys = {k for cell in table_rows(readme, "| key | example | meaning |")
+            for k in re.findall(r"`([a-z_]+)`", cell)}
+    assert keys == set(KEYS)
+    pages = [cell.removesuffix(" (default)")
+             for cell in table_rows(readme, "| page | what it answers |")]
+    assert pages == [spec["title"] for spec in read_pages()]
