@@ -77,8 +77,8 @@ def signed_in(rules: Roles | None = None) -> Identity | None:
     if not email:
         return None
     claim = (rules or roles()).groups_claim
-    groups = user.get(claim) or ()
-    groups = (groups,) if isinstance(groups, str) else groups
+    raw = user.get(claim)
+    groups = [raw] if isinstance(raw, str) else raw if isinstance(raw, list | tuple) else []
     name = user.get("name")
     return Identity(email, str(name) if name else None, frozenset(str(g) for g in groups))
 
