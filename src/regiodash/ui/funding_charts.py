@@ -64,11 +64,12 @@ def build_per_head_chart(by_class: pd.DataFrame, class_column: str,
     fig = FrozenFigure(go.Bar(
         x=frame["eur_per_inhabitant"].tolist(), y=[html.escape(str(x)) for x in frame["label"]],
         orientation="h", marker_color=frame["colour"].tolist(), text=text,
-        textposition="auto", hovertext=hover, hoverinfo="text"))
+        textposition="outside", cliponaxis=False, hovertext=hover, hoverinfo="text"))
     fig.update_layout(
         height=max(200, 44 * len(frame) + 90), margin={"l": 0, "r": 10, "t": 30, "b": 30},
         title={"text": html.escape(title), "font": {"size": 14}},
         xaxis_title="bar length: EU contribution per inhabitant (EUR)", yaxis_title=None)
+    fig.update_xaxes(range=[0, float(frame["eur_per_inhabitant"].max() or 1) * 1.9])
     return fig.freeze()
 
 

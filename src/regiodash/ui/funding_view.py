@@ -183,7 +183,7 @@ def share_caption(share: Mapping[str, float | int], what: str, n_regions: int) -
 
 def render_headline(view: FundingView) -> None:
     """The share reaching Moderate and Emerging Innovator regions and its companions."""
-    cols = st.columns(4)
+    cols = [*st.columns(2), *st.columns(2)]
     cols[0].metric("EU contribution reaching Moderate and Emerging Innovator regions",
                    format_share(view.group_share["share"]),
                    help=share_caption(view.group_share, "an innovation group", view.n_regions))
@@ -197,7 +197,7 @@ def render_headline(view: FundingView) -> None:
                    help="0 = every inhabitant gets the same; 1 = one region gets everything")
     # the notes are this module's sentences (dataset codes as inline code), not data text
     st.caption(share_caption(view.group_share, "an innovation group", view.n_regions)
-               + "  \n" + view.notes["groups"])
+               + ("" if view.group_chart is not None else "  \n" + view.notes["groups"]))
 
 
 def render_funding_figures(view: FundingView) -> None:

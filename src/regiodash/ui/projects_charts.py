@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import math
 import re
+import textwrap
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
@@ -94,11 +96,26 @@ PROFILE_LINK_PATTERN = r"/profile\?region=(.*)"
 
 # ------------------------------------------------------------------------------- bars ---
 
+def label_room(lengths: pd.Series) -> list[float]:
+    """An x range that leaves room right of the longest bar for its label (labels sit
+    outside the bars, so every bar reads the same way and none is cut off)."""
+    longest = float(lengths.max()) if len(lengths) else 1.0
+    return [0, max(longest, 1.0) * 2.4]
+
+
+def count_ticks(lengths: pd.Series) -> list[int]:
+    """Whole-number ticks from 0 to the longest bar (about six of them), none beyond it."""
+    longest = int(lengths.max()) if len(lengths) else 1
+    return list(range(0, longest + 1, max(1, math.ceil(longest / 6))))
+
+
 def build_programme_chart(by_programme: pd.DataFrame) -> FrozenFigure:
     """Horizontal bars: the bar length is the number of projects of a programme; the bar
     label says so and adds the known total budget (format_eur; "unknown" when none is)."""
     frame = by_programme.sort_values("projects")
-    labels = [html.escape(str(p)) + (" (illustrative)" if ill else "")
+    # long programme names wrap, so the bars and their labels keep room beside them
+    labels = ["<br>".join(textwrap.wrap(html.escape(str(p) + (" (illustrative)" if ill else "")),
+                                        24))
               for p, ill in zip(frame["programme"], frame["illustrative"], strict=True)]
     hover = [
         f"{html.escape(str(p))}<br>{n} project(s), {k} with a known budget<br>"
@@ -112,14 +129,14 @@ def build_programme_chart(by_programme: pd.DataFrame) -> FrozenFigure:
         marker_color=OKABE_ITO["blue"], hovertext=hover, hoverinfo="text",
         text=[f"{plural(int(n), 'project')}, budget {format_eur(b)}"
               for n, b in zip(frame["projects"], frame["total_budget_eur"], strict=True)],
-        textposition="auto",
+        textposition="outside", cliponaxis=False,
     ))
     fig.update_layout(
         height=max(220, 48 * len(frame) + 80), margin={"l": 0, "r": 10, "t": 30, "b": 30},
         xaxis_title="bar length: number of projects", yaxis_title=None,
         title={"text": "Projects by programme", "font": {"size": 14}},
     )
-    fig.update_xaxes(dtick=1)
+    fig.update_xaxes(range=label_room(frame["projects"]), tickvals=count_ticks(frame["projects"]))
     return fig.freeze()
 
 
@@ -141,7 +158,7 @@ def build_region_chart(by_region: pd.DataFrame, level: int, top: int = 15) -> Fr
         marker_color=OKABE_ITO["green"], hovertext=hover, hoverinfo="text",
         text=[f"{plural(int(p), 'partner')}, budget {format_eur(b)}"
               for p, b in zip(frame["partners"], frame["budget_eur"], strict=True)],
-        textposition="auto",
+        textposition="outside", cliponaxis=False,
     ))
     what = "NUTS 2 regions" if level == 2 else "countries"
     fig.update_layout(
@@ -150,7 +167,7 @@ def build_region_chart(by_region: pd.DataFrame, level: int, top: int = 15) -> Fr
         title={"text": f"Partners by {what} (top {min(top, len(by_region))})",
                "font": {"size": 14}},
     )
-    fig.update_xaxes(dtick=1)
+    fig.update_xaxes(range=label_room(frame["partners"]), tickvals=count_ticks(frame["partners"]))
     return fig.freeze()
 
 
