@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from indicators import cohesion as co
+from indicators import creative as cr
 from indicators import funding as fu
 from indicators import gender_specs as gs
 from indicators import sustainability as su
@@ -63,6 +64,7 @@ _GI, _GI_TEST = "indicators.gender_inclusion", "tests/indicators/test_gender_inc
 _SU, _SU_TEST = "indicators.sustainability", "tests/indicators/test_sustainability.py"
 _CO, _CO_TEST = "indicators.cohesion", "tests/indicators/test_cohesion.py"
 _FU, _FU_TEST = "indicators.funding", "tests/indicators/test_funding.py"
+_CR, _CR_TEST = "indicators.creative", "tests/indicators/test_creative.py"
 
 
 def _gender_prefix(prefix: str, name: str) -> CodeRef:
@@ -109,6 +111,8 @@ CODE_REFS: tuple[CodeRef, ...] = (
             (_FU_TEST,), ids=frozenset(fu.TOTAL_IDS)),
     CodeRef(f"{_FU}.DERIVED_SPECS", (f"{_FU}.compute_per_inhabitant",), (_FU_TEST,),
             ids=frozenset(fu.PER_HEAD_OF)),
+    CodeRef(f"{_CR}.DERIVED_SPECS", (f"{_CR}.compute", f"{_CR}.eu_reference"), (_CR_TEST,),
+            ids=frozenset({cr.LQ_ID})),
 )
 
 

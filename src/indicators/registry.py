@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from indicators import cohesion, funding, gender_specs, sustainability
+from indicators import cohesion, creative, funding, gender_specs, sustainability
 from indicators.catalog import CATALOG
 from indicators.innovation import specs as innovation_specs
 from indicators.spec import IndicatorSpec
@@ -16,6 +16,7 @@ DERIVED_FAMILIES: tuple[tuple[str, ModuleType], ...] = (
     ("sustainability", sustainability),
     ("cohesion policy", cohesion),
     ("cohesion funding (Kohesio)", funding),
+    ("creative economy", creative),
 )
 DERIVED_MODULES: tuple[ModuleType, ...] = tuple(module for _, module in DERIVED_FAMILIES)
 DERIVED_SPECS: tuple[IndicatorSpec, ...] = tuple(

@@ -30,6 +30,7 @@ class Domain(StrEnum):
     SOCIAL = "social"
     DIGITAL = "digital"
     CONTEXT = "context"
+    CREATIVE = "creative"  # cultural and creative industries
     DERIVED = "derived"
 
 

@@ -280,7 +280,7 @@ def test_precedence_matches_the_sql_window_it_replaces():
 def test_modules_given_only_the_rows_they_read_give_the_same_result(demo_settings):
     """The build passes each module only its MODULE_INPUTS rows; passing every catalog row
     to every module (as before) must give exactly the same derived rows."""
-    from indicators import cohesion, gender_inclusion, sustainability
+    from indicators import cohesion, creative, funding, gender_inclusion, sustainability
     from indicators.innovation import gaps as innovation_gaps
     from indicators.innovation import index as innovation_index
     from indicators.innovation import specs as innovation_specs
@@ -292,7 +292,7 @@ def test_modules_given_only_the_rows_they_read_give_the_same_result(demo_setting
     derived, groups = derive_indicators(values)  # selects each module's rows
     innovation = innovation_index.compute(values)
     index_rows = innovation[innovation["indicator_id"] == innovation_specs.INDEX_ID]
-    expected = pd.concat([p[DERIVED_COLUMNS] for p in (
+    parts = (
         innovation,
         innovation_gaps.compute_gap_to_eu(index_rows),
         innovation_gaps.compute_gap_to_next_group(index_rows),
@@ -300,7 +300,10 @@ def test_modules_given_only_the_rows_they_read_give_the_same_result(demo_setting
         gender_inclusion.compute(values),
         sustainability.compute(values),
         cohesion.compute(values),
-    )], ignore_index=True)
+        funding.compute(values),
+        creative.compute(values),
+    )
+    expected = pd.concat([p[DERIVED_COLUMNS] for p in parts if len(p)], ignore_index=True)
     pd.testing.assert_frame_equal(derived, expected)
     pd.testing.assert_frame_equal(groups, innovation_gaps.classify_groups(index_rows)[
         list(groups.columns)])

@@ -16,7 +16,14 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from indicators import cohesion, funding, gender_inclusion, gender_specs, sustainability
+from indicators import (
+    cohesion,
+    creative,
+    funding,
+    gender_inclusion,
+    gender_specs,
+    sustainability,
+)
 from indicators.innovation import gaps as innovation_gaps
 from indicators.innovation import index as innovation_index
 from indicators.innovation import specs as innovation_specs
@@ -34,6 +41,7 @@ MODULE_INPUTS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingProx
     "sustainability": (frozenset(sustainability.DIMENSION_OF), frozenset({"T"})),
     "cohesion": (cohesion.INPUT_IDS, frozenset({"T"})),
     "funding": (funding.INPUT_IDS, frozenset({"T"})),
+    "creative": (creative.INPUT_IDS, frozenset({"T"})),
 })
 
 
@@ -67,6 +75,7 @@ def derive_parts(
         sustainability.compute(inputs["sustainability"]),
         cohesion.compute(inputs["cohesion"]),
         funding.compute(inputs["funding"]),
+        creative.compute(inputs["creative"]),
     ]
     groups = innovation_gaps.classify_groups(index_rows) if len(index_rows) else pd.DataFrame(
         columns=GROUP_COLUMNS)
