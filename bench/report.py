@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bench.common import CONTINUOUS_ID, INDEX_ID, PROFILE_REGION, PROFILE_REGION_NUTS3
@@ -50,6 +51,18 @@ def update_readme(text: str, results: dict) -> str:
     ])
     head, rest = text.split(README_START, 1)
     return head + block + rest.split(README_END, 1)[1]
+
+
+MARKED_BLOCK = re.compile(r"<!-- bench:([\w-]+):start -->.*?<!-- bench:\1:end -->", re.S)
+
+
+def keep_marked_blocks(old: str, new: str) -> str:
+    """`new` plus the blocks of `old` written by other harnesses (`make bench-replicas`,
+    `make bench-1000x`) between their `<!-- bench:NAME:start/end -->` markers, so a full
+    `make bench` does not delete their figures. A block `new` already has stays new."""
+    have = {m.group(1) for m in MARKED_BLOCK.finditer(new)}
+    kept = [m.group(0) for m in MARKED_BLOCK.finditer(old) if m.group(1) not in have]
+    return new if not kept else new.rstrip("\n") + "\n\n" + "\n\n".join(kept) + "\n"
 
 
 def render_report(results: dict) -> str:

@@ -48,7 +48,7 @@ from bench.machine import cpu_noise, cpu_sample, machine_info
 from bench.page_bench import bench_pages, bench_pages_here
 from bench.paint_bench import bench_browser
 from bench.query_bench import bench_queries
-from bench.report import render_report, update_readme
+from bench.report import keep_marked_blocks, render_report, update_readme
 from bench.report_bench import bench_reports
 from bench.targets import evaluate_targets
 
@@ -169,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         json_path = OUT / mode.name / "results.json"
     md_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.parent.mkdir(parents=True, exist_ok=True)
-    md_path.write_text(report, encoding="utf-8")
+    old = md_path.read_text(encoding="utf-8") if md_path.exists() else ""
+    md_path.write_text(keep_marked_blocks(old, report), encoding="utf-8")
     json_path.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
     print(f"wrote {md_path} and {json_path}", file=sys.stderr)
     if full and not args.out:

@@ -34,3 +34,17 @@ def test_readme_shows_the_committed_results():
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     results = json.loads((REPO_ROOT / "bench" / "results.json").read_text(encoding="utf-8"))
     assert update_readme(readme, results) == readme, "rerun `make bench` (or update_readme)"
+
+
+def test_a_full_run_keeps_the_blocks_other_harnesses_wrote():
+    from bench.report import keep_marked_blocks
+
+    old = ("# Benchmarks\nold figures\n\n<!-- bench:replicas:start -->\n## Replicas\n1.9x\n"
+           "<!-- bench:replicas:end -->\n")
+    new = "# Benchmarks\nnew figures\n"
+    out = keep_marked_blocks(old, new)
+    assert out.startswith(new.rstrip("\n")) and "old figures" not in out
+    assert "<!-- bench:replicas:start -->\n## Replicas\n1.9x\n<!-- bench:replicas:end -->" in out
+    fresh = new + "<!-- bench:replicas:start -->\n2.0x\n<!-- bench:replicas:end -->\n"
+    assert keep_marked_blocks(old, fresh) == fresh  # a block the run wrote itself stays
+    assert keep_marked_blocks("", new) == new
