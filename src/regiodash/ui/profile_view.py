@@ -246,12 +246,16 @@ def trend_chart(version: str, region: str, indicator_id: str) -> FrozenFigure:
     return charts.build_trend_chart(series, str(row["unit"]), str(row["title"]))
 
 
+GENDER_NUMBER_COLUMNS = ("Women", "Men", "Men minus women", f"{REFERENCE}: women",
+                         f"{REFERENCE}: men")
+
+
 @dataclass(frozen=True)
 class GenderView:
     """Women and men per indicator with the reference for each (read-only)."""
 
     figure: FrozenFigure
-    table: pd.DataFrame  # the numbers behind the figure, with human column names
+    table: pa.Table | pd.DataFrame  # the numbers behind the figure (human column names)
     reference: str  # reference_definition(level)
 
 
@@ -268,10 +272,11 @@ def gender_view(version: str, region: str) -> GenderView | None:
              for i in rows["indicator_id"] for sex in ("F", "M")}
     rows = add_gender_reference(rows, means)
     table = pd.DataFrame({
-        "Indicator": rows["title"], "Unit": rows["unit"], "Year": rows["year"],
-        "Women": rows["F"], "Men": rows["M"], "Men minus women": rows["M"] - rows["F"],
-        f"{REFERENCE}: women": rows["ref_F"], f"{REFERENCE}: men": rows["ref_M"]})
-    return GenderView(figure=charts.build_gender_dumbbells(rows, REFERENCE), table=table,
+        "Indicator": rows["title"], "Unit": rows["unit"], "Year": rows["year"].astype(int),
+        **dict(zip(GENDER_NUMBER_COLUMNS, (rows["F"], rows["M"], rows["M"] - rows["F"],
+                                           rows["ref_F"], rows["ref_M"]), strict=True))})
+    return GenderView(figure=charts.build_gender_dumbbells(rows, REFERENCE),
+                      table=arrow_table(table),
                       reference=reference_definition(profile.level))
 
 @dataclass(frozen=True)
@@ -279,13 +284,30 @@ class SustainabilityView:
     """The sustainability index, its dimensions and the components behind each (read-only).
 
     `table`: ui.profile.build_sustainability_table's rows; `figure`: the dimension scores
-    next to the reference, None when no dimension has a score."""
+    next to the reference, None when no dimension has a score; `sections`: per dimension,
+    its heading ("Environmental: 45.2 (2022)") and its components' table (Arrow, built once)."""
 
     index: float | None
     index_year: int | None
     table: pd.DataFrame
     figure: FrozenFigure | None
     reference: str
+    sections: tuple[tuple[str, str, pa.Table | pd.DataFrame], ...]
+
+
+def _sustainability_sections(table: pd.DataFrame
+                             ) -> tuple[tuple[str, str, pa.Table | pd.DataFrame], ...]:
+    out = []
+    for dim, rows in table.groupby("dimension", sort=False):
+        score, parts = rows.iloc[0], rows.iloc[1:]
+        head = (f"{score['value']:.1f} ({int(score['year'])})" if pd.notna(score["value"])
+                else score["status"])
+        out.append((str(dim), f"{str(dim).capitalize()}: {head}", arrow_table(pd.DataFrame({
+            "Component": parts["title"], "Value": parts["value"].astype(float),
+            "Unit": parts["unit"], "Year": parts["year"].astype("Int64"),
+            "Better when": parts["better"], REFERENCE: parts["reference"].astype(float),
+            "Note": parts["status"]}).reset_index(drop=True))))
+    return tuple(out)
 
 
 @data.rerun_cache(MAX_CACHED_PROFILES)
@@ -304,7 +326,8 @@ def sustainability_view(version: str, region: str) -> SustainabilityView:
     return SustainabilityView(
         index=float(index["value"].iloc[-1]) if len(index) else None,
         index_year=int(index["year"].iloc[-1]) if len(index) else None,
-        table=table, figure=figure, reference=reference_definition(profile.level))
+        table=table, figure=figure, reference=reference_definition(profile.level),
+        sections=_sustainability_sections(table))
 
 
 def render_profile(choice: ProfileChoice, profile: RegionProfile) -> None:
@@ -386,7 +409,7 @@ def _render_gender(choice: ProfileChoice, profile: RegionProfile) -> None:
                "and for men in the same year.")
     st.plotly_chart(view.figure, key="dumbbell")
     st.dataframe(view.table, hide_index=True, column_config={
-        c: st.column_config.NumberColumn(format="%.1f") for c in view.table.columns[3:]})
+        c: st.column_config.NumberColumn(format="%.1f") for c in GENDER_NUMBER_COLUMNS})
 
 
 def _render_sustainability(choice: ProfileChoice, profile: RegionProfile) -> None:
@@ -402,19 +425,11 @@ def _render_sustainability(choice: ProfileChoice, profile: RegionProfile) -> Non
         st.caption(f"Bars: the region's dimension scores; black ticks: the {view.reference}, "
                    "same year.")
         st.plotly_chart(view.figure, key="sustainability")
-    for dim, rows in view.table.groupby("dimension", sort=False):
-        score, parts = rows.iloc[0], rows.iloc[1:]
-        head = (f"{score['value']:.1f} ({int(score['year'])})" if pd.notna(score["value"])
-                else score["status"])
-        st.markdown(f"**{str(dim).capitalize()}: {head}**")  # our own words and numbers
-        st.dataframe(pd.DataFrame({
-            "Component": parts["title"], "Value": parts["value"], "Unit": parts["unit"],
-            "Year": parts["year"].astype("Int64"),
-            "Better when": parts["better"],
-            REFERENCE: parts["reference"], "Note": parts["status"]}),
-            hide_index=True, key=f"sustainability_{dim}", column_config={
-                "Value": st.column_config.NumberColumn(format="%.1f"),
-                REFERENCE: st.column_config.NumberColumn(format="%.1f")})
+    for dim, head, components in view.sections:
+        st.markdown(f"**{head}**")  # our own words and numbers
+        st.dataframe(components, hide_index=True, key=f"sustainability_{dim}", column_config={
+            "Value": st.column_config.NumberColumn(format="%.1f"),
+            REFERENCE: st.column_config.NumberColumn(format="%.1f")})
 
 
 def _render_peers(choice: ProfileChoice, profile: RegionProfile) -> None:
