@@ -227,9 +227,10 @@ def group_shares(partners_with_groups: pd.DataFrame, groups_available: bool) -> 
     partners with a group; the partners outside the coverage are counted (GroupShares)."""
     frame = partners_with_groups
     outside_nuts = frame["nuts_code"].isna()
-    counts = {"partners_total": len(frame), "partners_outside_nuts": int(outside_nuts.sum()),
-              "outside_countries": tuple(sorted(set(frame.loc[outside_nuts, "country_code"]
-                                                    .dropna().astype(str))))}
+    counts: dict[str, Any] = {
+        "partners_total": len(frame), "partners_outside_nuts": int(outside_nuts.sum()),
+        "outside_countries": tuple(sorted(set(frame.loc[outside_nuts, "country_code"]
+                                              .dropna().astype(str))))}
     if not groups_available:
         return GroupShares(False, GROUPS_MISSING, **counts)
     located = frame[~outside_nuts]

@@ -40,7 +40,8 @@ def class_rows(by_class: pd.DataFrame, class_column: str, labels: dict[object, s
     keys = [None if pd.isna(k) else k for k in frame[class_column].astype(object)]
     frame["rank"] = [order.get(k, len(order)) for k in keys]
     frame["label"] = [labels.get(k, "no class") for k in keys]
-    colours = {**GROUP_COLOURS, **CATEGORY_COLOURS}
+    colours: dict[object, str] = dict(GROUP_COLOURS.items())
+    colours.update(CATEGORY_COLOURS.items())
     frame["colour"] = [colours.get(k, MISSING_COLOUR) for k in keys]
     return frame.sort_values("rank", kind="stable").reset_index(drop=True)
 

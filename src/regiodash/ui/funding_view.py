@@ -44,7 +44,8 @@ IMPORT_HINT = ("No Kohesio data in this warehouse. Import the Kohesio beneficiar
                "(kohesio.ec.europa.eu, \"Beneficiaries\" search, export as TSV) with "
                "`regiodash kohesio FILE --drop-duplicates`; the funding view appears once it "
                "is built.")
-CATEGORY_LABELS: dict[object, str] = {**cf.CATEGORY_LABELS, None: "no category"}
+CATEGORY_LABELS: dict[object, str] = {code: label for code, label in cf.CATEGORY_LABELS.items()}
+CATEGORY_LABELS[None] = "no category"
 BENEFICIARY_LIMIT = 100
 
 

@@ -159,9 +159,9 @@ def _groups_missing(ids: tuple[str, ...]) -> str:
 
 
 @data.rerun_cache(VERSIONS_KEPT)
-def geometry(data_version: str) -> tuple[str, frozenset[str]]:
-    """URL of the NUTS 2 geometry file (served statically, fetched once by the browser) and
-    its region codes (ui.data.data_version)."""
+def geometry(data_version: str) -> tuple[str | dict, frozenset[str]]:
+    """URL of the NUTS 2 geometry file (served statically, fetched once by the browser; the
+    shapes themselves without the static file) and its region codes (ui.data.data_version)."""
     geo = data.geojson_dict(data_version, 2, data.nuts_version(data_version))
     return (data.geojson(data_version, 2, data.nuts_version(data_version)),
             frozenset(f["id"] for f in geo["features"]))

@@ -240,7 +240,7 @@ def open_tab_with_kept_values() -> tuple[str, dict[str, Any]]:
     which the widgets update when drawn and which seeds them again when their tab opens."""
     state = st.session_state
     kept = state["pj_kept"]
-    tab = state.get("pj_tab") if state.get("pj_tab") in TABS else TABS[0]
+    tab = str(state.get("pj_tab")) if state.get("pj_tab") in TABS else TABS[0]
     state["pj_tab"] = tab
     if state.get("pj_last_tab") != tab:  # the tab was closed last run (or a link came in)
         for key in TAB_KEYS[tab]:
