@@ -50,3 +50,61 @@ def test_missing_budget_and_name_are_shown_as_unknown_not_zero():
     by_code = dict(zip(trace.locations, trace.customdata, strict=True))
     assert by_code["PL91"][0] == "PL91"
     assert by_code["PL91"][2] == "unknown"
+
+
+def test_countries_outside_nuts_are_drawn_with_their_own_shapes():
+    from regiodash.ui.projects_charts import OUTSIDE_RIS, OUTSIDE_RIS_COLOUR, CountryLayer
+
+    world = {"type": "FeatureCollection", "features": [square("EG", 10), square("MA", 12)]}
+    countries = pd.DataFrame({
+        "geo_code": ["EG", "ZZ"], "geo_name": ["Egypt", "Nowhere"], "partners": [3, 1],
+        "projects": [1, 1], "budget_eur": [None, 1.0], "grp": [None, None],
+        "acronyms": ["SouthMed CCI", "X"], "cities": ["Cairo", ""]})
+    layer = CountryLayer(countries, world, frozenset(["EG", "MA"]))
+    fig = build_partner_map(GEO, REGIONS, "group", outside=layer)
+    (trace,) = [t for t in fig.data if t.name == OUTSIDE_RIS]
+    assert list(trace.locations) == ["EG"]  # ZZ has no shape: not drawn
+    assert [f["id"] for f in trace.geojson["features"]] == ["EG"]
+    assert trace.colorscale[0][1] == OUTSIDE_RIS_COLOUR
+    assert trace.customdata[0][2] == "unknown"  # budget not known: never zero
+    assert "outside the NUTS area" in trace.customdata[0][3] and "Cairo" in trace.customdata[0][3]
+    by_count = build_partner_map(GEO, REGIONS, "partners", outside=layer)
+    zmax = {t.zmax for t in by_count.data}
+    assert zmax == {3}  # one scale for regions and countries
+    assert [t.showscale for t in by_count.data] == [True, False]
+
+
+def test_bars_say_what_their_length_is_and_read_budgets_like_the_metrics():
+    from regiodash.ui.projects_charts import build_region_chart, format_eur
+
+    by_region = pd.DataFrame({
+        "geo_code": ["PL42", "EG"], "geo_name": ["Zachodniopomorskie", "Egypt"],
+        "partners": [2, 1], "projects": [1, 1], "budget_eur": [1_915_000.0, None],
+        "illustrative_partners": [0, 1]})
+    fig = build_region_chart(by_region, 0)
+    assert list(fig.data[0].text) == ["1 partner, budget unknown", "2 partners, budget €1.92 m"]
+    assert fig.layout.xaxis.title.text == "bar length: number of partners"
+    assert fig.layout.xaxis.range[1] > 2  # room for the labels right of the longest bar
+    assert [format_eur(v) for v in (2.2e11, 1.915e6, 264e3, 12.0, None)] == [
+        "€220.00 bn", "€1.92 m", "€264 k", "€12", "unknown"]
+
+
+def test_funding_charts_order_classes_and_name_partial_regions():
+    import numpy as np
+
+    from regiodash.ui.funding_charts import GROUP_LABELS, build_lorenz_chart, build_per_head_chart
+
+    by_group = pd.DataFrame({
+        "innovation_group": ["Emerging", None, "Leader"], "regions": [3, 1, 2],
+        "eu_contribution_eur": [300.0, 5.0, 100.0], "population": [100.0, 5.0, 100.0],
+        "partial_regions": [3, 0, 0], "eur_per_inhabitant": [3.0, 1.0, 1.0]})
+    fig = build_per_head_chart(by_group, "innovation_group", GROUP_LABELS, "by group")
+    (bars,) = fig.data
+    # bottom to top: Leader first in reading order, the regions without a group last
+    assert list(bars.y) == ["no innovation group", "Emerging Innovators", "Leader Innovators"]
+    assert list(bars.text)[1] == "€3 · 3 regions, 3 partial"
+    points = pd.DataFrame({"geo_code": [np.nan, "A1", "B1"], "population_share": [0, .5, 1],
+                           "funding_share": [0, .25, 1]})
+    lorenz = build_lorenz_chart(points, 0.25, {"A1": "Alpha"})
+    assert lorenz.layout.title.text == "Concentration of the EU contribution (Gini 0.25)"
+    assert "Alpha" in lorenz.data[1].hovertext[1]
