@@ -97,7 +97,7 @@ def load_project_data(settings: Settings, wh: Warehouse, project_id: str) -> Pro
                                      project["start_date"], show_title=False)) for k in rows)
     groups = region_data.load_innovation_groups(wh)
     located = queries.load_partner_budgets(portfolio,
-                                           queries.load_region_names(settings.reference_dir))
+                                           queries.load_place_names(settings.reference_dir))
     partners = queries.attach_groups(located[located["project_id"] == project_id], groups)
     by_region = queries.budget_by_region(partners, 2)
     return ProjectData(
@@ -183,7 +183,8 @@ def _budget(d: ProjectData) -> str:
                          f"equal split of what known shares leave; unknown when the project "
                          f"budget is unknown. {note}", numeric=frozenset({2, 3}))
             + (figure_html(d.region_chart, "Bar chart of partners by NUTS 2 region",
-                           "Partners per NUTS 2 region; bar labels: budget (EUR).")
+                           "Partners per NUTS 2 region; bar length: number of partners, "
+                           "labels: partners and budget.")
                if d.region_chart is not None else ""))
 
 
