@@ -106,10 +106,12 @@ def test_profile_charts_keep_their_labels_on_a_phone(server, phone, tab, expecte
     page, errors = open_profile(phone, server, f"region=PL82&tab={tab}")
     shown = flat(charts_text(page))
     clipped = page.evaluate(CLIPPED_TEXT_JS)
-    OUTPUT.mkdir(exist_ok=True)
-    page.locator('[data-testid="stPlotlyChart"]').first.screenshot(
-        path=str(OUTPUT / f"profile_phone_{tab}.png"))
     assert not clipped, clipped
+    # the whole tab: the app scrolls inside its main block, so a taller window shows it
+    OUTPUT.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": PHONE["width"], "height": 2600})
+    page.wait_for_function(CHARTS_DRAWN_JS, arg=4, timeout=60_000)
+    page.screenshot(path=str(OUTPUT / f"profile_phone_{tab}.png"))
     for words in expected:
         assert words in shown, (words, shown[:2000])
     assert not errors, errors
@@ -131,7 +133,11 @@ def test_profile_at_desktop_size_names_the_region_and_shows_changes_only(server,
     charts_text(page)
     assert not page.evaluate(CLIPPED_TEXT_JS)
     OUTPUT.mkdir(exist_ok=True)
-    page.screenshot(path=str(OUTPUT / "profile_desktop.png"), full_page=True)
+    page.screenshot(path=str(OUTPUT / "profile_desktop.png"))
+    # the whole profile: the app scrolls inside its main block, so a taller window shows it
+    page.set_viewport_size({"width": DESKTOP["width"], "height": 2100})
+    page.wait_for_function(CHARTS_DRAWN_JS, arg=4, timeout=60_000)
+    page.screenshot(path=str(OUTPUT / "profile_desktop_full.png"))
     assert not errors, errors
 
 

@@ -161,9 +161,11 @@ def build_component_bars(components: pd.DataFrame, reference_label: str) -> Froz
     averages)."""
     names = [str(t) for t in components["title"]]
     fig = FrozenFigure()
-    for col, label, colour in (("region", "This region", OKABE_ITO[0]),
+    # Added last to first: plotly stacks a group's bars upwards, so the region's bar sits
+    # right under the name; the legend lists them in reading order again.
+    for col, label, colour in (("eu", reference_label, GREY),
                                ("country", "Country mean", OKABE_ITO[1]),
-                               ("eu", reference_label, GREY)):
+                               ("region", "This region", OKABE_ITO[0])):
         if col in components and components[col].notna().any():
             fig.add_trace(go.Bar(
                 y=names, x=components[col], name=html.escape(label), orientation="h",
@@ -171,6 +173,7 @@ def build_component_bars(components: pd.DataFrame, reference_label: str) -> Froz
                 hovertemplate="%{customdata}: %{x:.2f}<extra>" + html.escape(label)
                 + "</extra>"))
     fig.update_xaxes(range=[0, 1])
+    fig.update_layout(legend={"traceorder": "reversed"})
     return _row_layout(fig, names, [wrap_label(n) for n in names], "normalised score, 0-1",
                        barmode="group", bargap=0.45, bargroupgap=0.05)
 

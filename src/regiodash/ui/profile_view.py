@@ -271,10 +271,12 @@ def gender_view(version: str, region: str) -> GenderView | None:
                                                                   sex))
              for i in rows["indicator_id"] for sex in ("F", "M")}
     rows = add_gender_reference(rows, means)
+    numbers = (rows["F"], rows["M"], rows["M"] - rows["F"], rows["ref_F"], rows["ref_M"])
     table = pd.DataFrame({
         "Indicator": rows["title"], "Unit": rows["unit"], "Year": rows["year"].astype(int),
-        **dict(zip(GENDER_NUMBER_COLUMNS, (rows["F"], rows["M"], rows["M"] - rows["F"],
-                                           rows["ref_F"], rows["ref_M"]), strict=True))})
+        # text cells: a missing reference reads "no value", not "None"
+        **{name: [f"{v:,.1f}" if pd.notna(v) else "no value" for v in column]
+           for name, column in zip(GENDER_NUMBER_COLUMNS, numbers, strict=True)}})
     return GenderView(figure=charts.build_gender_dumbbells(rows, REFERENCE),
                       table=arrow_table(table),
                       reference=reference_definition(profile.level))
@@ -302,11 +304,15 @@ def _sustainability_sections(table: pd.DataFrame
         score, parts = rows.iloc[0], rows.iloc[1:]
         head = (f"{score['value']:.1f} ({int(score['year'])})" if pd.notna(score["value"])
                 else score["status"])
+        # Text cells: a missing value says why ("not published at NUTS 3"), never "None".
         out.append((str(dim), f"{str(dim).capitalize()}: {head}", arrow_table(pd.DataFrame({
-            "Component": parts["title"], "Value": parts["value"].astype(float),
-            "Unit": parts["unit"], "Year": parts["year"].astype("Int64"),
-            "Better when": parts["better"], REFERENCE: parts["reference"].astype(float),
-            "Note": parts["status"]}).reset_index(drop=True))))
+            "Component": parts["title"],
+            "Value": [f"{v:,.1f} {u}" if pd.notna(v) else why for v, u, why in
+                      zip(parts["value"], parts["unit"], parts["status"], strict=True)],
+            "Year": [str(int(y)) if pd.notna(y) else "" for y in parts["year"]],
+            "Better when": parts["better"] + " is better",
+            REFERENCE: [f"{r:,.1f}" if pd.notna(r) else "" for r in parts["reference"]],
+        }).reset_index(drop=True))))
     return tuple(out)
 
 
@@ -408,8 +414,7 @@ def _render_gender(choice: ProfileChoice, profile: RegionProfile) -> None:
                f"(up to {profile.latest}). Hollow markers: the {view.reference}, for women "
                "and for men in the same year.")
     st.plotly_chart(view.figure, key="dumbbell")
-    st.dataframe(view.table, hide_index=True, column_config={
-        c: st.column_config.NumberColumn(format="%.1f") for c in GENDER_NUMBER_COLUMNS})
+    st.dataframe(view.table, hide_index=True)
 
 
 def _render_sustainability(choice: ProfileChoice, profile: RegionProfile) -> None:
@@ -427,9 +432,7 @@ def _render_sustainability(choice: ProfileChoice, profile: RegionProfile) -> Non
         st.plotly_chart(view.figure, key="sustainability")
     for dim, head, components in view.sections:
         st.markdown(f"**{head}**")  # our own words and numbers
-        st.dataframe(components, hide_index=True, key=f"sustainability_{dim}", column_config={
-            "Value": st.column_config.NumberColumn(format="%.1f"),
-            REFERENCE: st.column_config.NumberColumn(format="%.1f")})
+        st.dataframe(components, hide_index=True, key=f"sustainability_{dim}")
 
 
 def _render_peers(choice: ProfileChoice, profile: RegionProfile) -> None:
