@@ -178,3 +178,13 @@ def load_area_series(wh: Warehouse, indicator_id: str, geo_codes: list[str], nam
     out = area.values
     out = out[out["indicator_id"] == indicator_id].assign(geo_name=name)
     return out[empty.columns.tolist()].reset_index(drop=True), str(area.weighting)
+
+
+def load_outside_nuts_values(wh: Warehouse, indicator_id: str, nuts_version: str | None = None
+                             ) -> pd.DataFrame:
+    """One row per country, year and sex of the indicator at level 0 for countries that are
+    no region of the NUTS version (e.g. the World Bank's values for MA, TN, EG): geo_code,
+    year, sex, value (null = missing), flag, source, nuts_version, converted_from. No names:
+    the regions table has none for them (ingest.wdi_countries does)."""
+    return run_named(wh, "outside_nuts_values", indicator_id=indicator_id,
+                     nuts_version=nuts_version or wh.nuts_version)

@@ -23,6 +23,7 @@ from indicators.innovation.specs import EU_CODE, INDEX_ID
 from regiodash.errors import RegiodashError
 from regiodash.ui import charts, data
 from regiodash.ui.figures import FrozenFigure
+from regiodash.ui.neighbourhood import context_with_outside, name_outside, region_options
 from regiodash.ui.state import MAX_COMPARE, ViewState, is_valid_area_name
 from regiodash.ui.text import escape_markdown
 from regiodash.ui.url import read_view, render_copy_link, write_view
@@ -48,7 +49,9 @@ def select_comparison() -> CompareView:
     write the view back."""
     try:
         version = data.data_version()
-        ctx = data.view_context(version)
+        # Countries outside NUTS (World Bank values) can be compared with NUTS regions.
+        ctx = context_with_outside(version)
+        codes, labels = region_options(version)
         regions = data.region_choices(version)
         indicators = data.indicator_choices(version)
     except RegiodashError as exc:
@@ -72,9 +75,8 @@ def select_comparison() -> CompareView:
     cols = st.columns([3, 4])
     indicator = cols[0].selectbox("Indicator", indicators.ids, key="w_cmp_indicator",
                                   format_func=indicators.labels.__getitem__)
-    picked = cols[1].multiselect("Regions (up to 8)", regions.codes, key="w_compare",
-                                 max_selections=MAX_COMPARE,
-                                 format_func=regions.labels.__getitem__)
+    picked = cols[1].multiselect("Regions (up to 8)", codes, key="w_compare",
+                                 max_selections=MAX_COMPARE, format_func=labels.__getitem__)
     # Built only while open (a rerun opens or closes it); closed, the area stays that of the
     # view, which the URL keeps.
     panel = st.expander("Add a user-defined area (a group of regions of one level)",
@@ -205,7 +207,7 @@ def comparison(version: str, indicator: str, regions: tuple[str, ...], area: tup
                area_name: str) -> Comparison:
     row = data.indicator_choices(version).rows[indicator]
     unit, title = str(row["unit"]), str(row["title"])
-    series = data.indicator_series(version, indicator, regions)
+    series = name_outside(data.indicator_series(version, indicator, regions), version)
     area_caption = None
     if area:
         area_rows, weighting = data.area_series(version, indicator, area, area_name)

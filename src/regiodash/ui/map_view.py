@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
+from indicators.creative import LQ_ID
 from indicators.innovation.specs import INDEX_ID
 from regiodash.errors import RegiodashError
 from regiodash.flags import describe_flag
@@ -37,6 +38,7 @@ from regiodash.ui.maps import (
     gap_values,
 )
 from regiodash.ui.missing import SPECS, indicator_without_values
+from regiodash.ui.neighbourhood import ATTRIBUTION, outside_layer, outside_year_values
 from regiodash.ui.state import ViewContext, ViewState
 from regiodash.ui.url import read_view, render_copy_link, write_view
 from regiodash.ui.widgets import SEX_LABELS, arrow_table, render_notes
@@ -298,7 +300,10 @@ def map_figure(version: str, indicator: str, level: int, year: int, sex: str, co
         title=str(row["title"]),
         unit=f"points ({unit}), men - women" if sex == "gap" else unit,
         decimals=int(row["decimals"]), direction=str(row["direction"]),
-        diverging=sex == "gap")
+        # A location quotient diverges around 1 (the EU share): below 1 the sector is
+        # smaller than in the EU, above 1 larger.
+        diverging=sex == "gap" or indicator == LQ_ID,
+        midpoint=1.0 if indicator == LQ_ID and sex != "gap" else 0.0)
     geometry = data.geojson(version, level, data.nuts_version(version))
     grouped = indicator == INDEX_ID and sex == "T"
     categories = category_labels(indicator) if sex == "T" else ()
@@ -311,7 +316,11 @@ def map_figure(version: str, indicator: str, level: int, year: int, sex: str, co
                                           describe_flag=describe_flag)
         legend = category_legend(categories)
     else:
-        fig, missing = build_choropleth(geometry, values, spec, describe_flag=describe_flag)
+        layer = outside_layer(version) if level == 0 else None
+        fig, missing = build_choropleth(
+            geometry, values, spec, describe_flag=describe_flag,
+            outside=(layer.geojson, layer.ids) if layer is not None else None)
+    abroad = int((values["source"] == "worldbank").sum()) if level == 0 else 0
     on_frame = ~values["is_overseas"].fillna(False).astype(bool)
     class_name = class_title(categories, grouped)
     rows = region_rows(values, spec, indicator, categories, grouped, describe_flag)
@@ -321,7 +330,8 @@ def map_figure(version: str, indicator: str, level: int, year: int, sex: str, co
     description = describe_map(rows[rows["geo_code"].isin(set(values.loc[on_frame,
                                                                         "geo_code"]))],
                                spec, class_name, f"Map of {what}")
-    about = (f"Source: Eurostat {row['source_dataset']} ({row['licence']}). " + legend
+    about = (f"Source: {source_text(row)}. " + legend
+             + (f"{ATTRIBUTION} " if abroad and not (grouped or categories) else "")
              + ("Grey: no data. " if len(missing) else "Every region on the map has a value. ")
              + "Click a region, or choose it below, to open its profile.")
     codes, labels = picker_options(rows)
@@ -338,14 +348,16 @@ def view_values(version: str, indicator: str, level: int, year: int, sex: str,
     """One row per region of the view (data.map_values; the gap from both sexes; the
     innovation groups merged for the index), only `country`'s when one is chosen.
 
-    Hook for countries outside NUTS: the World Bank importer adds country values and shapes
-    (data/reference/world_countries.parquet, static/geo/). When they are in the warehouse,
-    their level-0 rows join here, with their own geometry passed to the builders."""
+    At level 0 (all of Europe) the drawn countries outside NUTS with a row of the indicator
+    (World Bank values for MA, TN, EG...; ui.neighbourhood) join the NUTS countries; the map
+    draws them with their own shapes."""
     if sex == "gap":
         values = gap_values(data.map_values(version, indicator, level, year, "F"),
                             data.map_values(version, indicator, level, year, "M"))
     else:
         values = data.map_values(version, indicator, level, year, sex)
+    if level == 0 and not country:
+        values = with_outside(values, version, indicator, year, sex)
     if country:
         values = values[values["country_code"] == country]
     if indicator == INDEX_ID and sex == "T":
@@ -360,3 +372,26 @@ def category_labels(indicator: str) -> tuple[tuple[int, str], ...]:
     e.g. cohesion_category), else ()."""
     spec = SPECS.get(indicator)
     return tuple(getattr(spec, "categories", ()) or ()) if spec is not None else ()
+
+
+def with_outside(values: pd.DataFrame, version: str, indicator: str, year: int, sex: str
+                 ) -> pd.DataFrame:
+    """`values` (level 0) plus the countries outside NUTS with a value that year (the gap:
+    men minus women where both exist). Countries without a value are left off: they would
+    stretch the map to North Africa for nothing."""
+    if sex == "gap":
+        women = outside_year_values(version, indicator, year, "F")
+        extra = gap_values(women, outside_year_values(version, indicator, year, "M"))
+    else:
+        extra = outside_year_values(version, indicator, year, sex)
+    extra = extra[extra["value"].notna()]
+    if extra.empty:
+        return values
+    return pd.concat([values, extra.astype({"is_overseas": bool})], ignore_index=True)
+
+
+def source_text(row: Mapping) -> str:
+    """The publisher, dataset code and licence of a catalog row (World Bank for WDI codes)."""
+    dataset = str(row["source_dataset"])
+    publisher = "World Bank" if dataset.startswith("WDI ") else "Eurostat"
+    return f"{publisher} {dataset} ({row['licence']})"

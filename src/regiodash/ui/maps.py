@@ -44,6 +44,7 @@ class MapSpec:
     decimals: int
     direction: str
     diverging: bool = False  # e.g. gender gaps: centred on zero
+    midpoint: float = 0.0  # the centre of a diverging map (1 for a location quotient)
 
 
 def subset_geojson(geojson: dict | str, codes: list[str]) -> dict | str:
@@ -112,6 +113,24 @@ def _provenance(rows: pd.DataFrame, describe_flag: Callable[[str], str]
 
 NO_DATA_HOVER = "<b>{{name}}</b> (%{location})<br>no data<extra></extra>"
 """Tooltip of a region without a value: no value, so no flag and no source to name."""
+OUTSIDE_HOVER = ("<b>{{name}}</b> (%{location})<br>{{value}}<br>Flag: {{flag}}<br>"
+                 "Source: {{source}} · country outside the NUTS area<extra></extra>")
+"""Tooltip of a country outside NUTS (no NUTS version to name: a country-level value)."""
+
+
+def z_range(values: pd.Series, spec: MapSpec) -> dict[str, Any]:
+    """The colour range of a choropleth: diverging maps centred on `spec.midpoint` (0 for a
+    gap, 1 for a location quotient), with symmetric explicit bounds so that several traces
+    (NUTS regions, countries outside NUTS) share one scale; sequential maps span the values."""
+    present = values.dropna()
+    if present.empty:
+        return {"zmid": spec.midpoint} if spec.diverging else {}
+    low, high = float(present.min()), float(present.max())
+    if not spec.diverging:
+        return {"zmin": low, "zmax": high} if low < high else {}
+    half = max(abs(high - spec.midpoint), abs(spec.midpoint - low)) or 1.0
+    return {"zmin": spec.midpoint - half, "zmax": spec.midpoint + half,
+            "zmid": spec.midpoint}
 
 
 def build_choropleth(
@@ -119,11 +138,23 @@ def build_choropleth(
     values: pd.DataFrame,
     spec: MapSpec,
     describe_flag=lambda flag: flag or "none",
+    outside: tuple[dict | str, frozenset[str]] | None = None,
 ) -> tuple[FrozenFigure, pd.DataFrame]:
     """Choropleth of `values` (one row per region: geo_code, geo_name, value, flag, source,
     nuts_version, is_overseas). Returns the figure and the frame of regions with no value
-    (on the European frame)."""
+    (on the European frame).
+
+    `outside`: the shapes and codes of countries outside the NUTS area (ui.neighbourhood).
+    Rows of those codes with a value are drawn as a second trace with those shapes on the
+    same colour scale (tooltip: source, "outside the NUTS area"); fitbounds then frames them
+    too ("Europe and neighbourhood"). Without a value they are not drawn (and not listed as
+    missing), so a map without such values keeps the European extent."""
     frame = values[~values["is_overseas"].fillna(False).astype(bool)].copy()
+    abroad = frame.iloc[0:0]
+    if outside is not None:
+        is_abroad = frame["geo_code"].isin(outside[1])
+        abroad = frame[is_abroad & frame["value"].notna()]
+        frame = frame[~is_abroad]
     have = frame[frame["value"].notna()]
     missing = frame[frame["value"].isna()]
 
@@ -146,17 +177,29 @@ def build_choropleth(
             showscale=False, **compact_hover(NO_DATA_HOVER, {"name": _names(missing)}),
             marker_line_color="white", marker_line_width=0.4, name="no data",
         ))
+    scale = {"colorscale": DIVERGING_SCALE if spec.diverging else SEQUENTIAL_SCALE,
+             "reversescale": spec.direction == "lower" and not spec.diverging,
+             **z_range(pd.concat([have["value"], abroad["value"]]), spec)}
     fig.add_trace(go.Choropleth(
         geojson=subset_geojson(geojson, have["geo_code"].tolist()),
         featureidkey="id", locations=have["geo_code"].tolist(),
-        z=have["value"].round(spec.decimals + 2).tolist(),
-        colorscale=DIVERGING_SCALE if spec.diverging else SEQUENTIAL_SCALE,
-        zmid=0 if spec.diverging else None,
-        reversescale=spec.direction == "lower" and not spec.diverging,
+        z=have["value"].round(spec.decimals + 2).tolist(), **scale,
         colorbar={"title": {"text": html.escape(spec.unit)}, "thickness": 14, "len": 0.75},
         **tooltip(have),
         marker_line_color="white", marker_line_width=0.4, name=html.escape(spec.title),
     ))
+    if len(abroad) and outside is not None:
+        fig.add_trace(go.Choropleth(
+            geojson=subset_geojson(outside[0], abroad["geo_code"].tolist()),
+            featureidkey="id", locations=abroad["geo_code"].tolist(),
+            z=abroad["value"].round(spec.decimals + 2).tolist(), **scale, showscale=False,
+            **compact_hover(OUTSIDE_HOVER, {
+                "name": _names(abroad),
+                "value": [html.escape(format_value(v, spec.decimals, spec.unit))
+                          for v in abroad["value"]],
+                **_provenance(abroad, describe_flag)}),
+            marker_line_color="white", marker_line_width=0.4,
+            name=html.escape(spec.title) + " (outside NUTS)"))
     fig.update_geos(
         # Equal-area conic fitted to Europe. (A rotated projection would break plotly's
         # fitbounds, which frames the drawn regions, e.g. one country when filtered.)

@@ -24,6 +24,7 @@ from regiodash.ui import charts, data
 from regiodash.ui.composite_view import SPEC_MESSAGE_KEY, render_spec_tools
 from regiodash.ui.figures import FrozenFigure
 from regiodash.ui.missing import indicator_without_values
+from regiodash.ui.neighbourhood import outside_values
 from regiodash.ui.ranking_table import (
     MISSING,
     RankingMeta,
@@ -61,8 +62,15 @@ class RankingView:
 def ranking_frame(version: str, indicator: str, level: int, weights: Weights) -> pd.DataFrame:
     """One row per region and year (sex T) of the indicator at the level: geo_code, geo_name,
     country_code, year, value, flag, source. With weights, the index recomputed with them.
-    (Not cached itself: its queries are, and the years and rankings built from it are.)"""
+    (Not cached itself: its queries are, and the years and rankings built from it are.)
+    At level 0 the drawn countries outside NUTS with values (World Bank: MA, TN, EG...;
+    ui.neighbourhood) are ranked beside the NUTS countries, named from Natural Earth."""
     frame = data.level_year_values(version, indicator, level, "T")
+    if level == 0:
+        extra = outside_values(version, indicator)
+        extra = extra[(extra["sex"] == "T") & extra["value"].notna()]
+        if len(extra):
+            frame = pd.concat([frame, extra[frame.columns.tolist()]], ignore_index=True)
     if weights:
         frame = data.reweighted_index(version, level, weights).merge(
             frame[["geo_code", "geo_name", "country_code"]].drop_duplicates(), on="geo_code")
