@@ -89,6 +89,8 @@ def render_map(view: MapView, shown: MapFigure) -> None:
     if points and points[0].get("location"):
         switch_to(PROFILE_PAGE, profile_params(
             str(points[0]["location"]), view.indicator))
+    if shown.attribution:  # Natural Earth shapes and World Bank values beside NUTS
+        st.caption(escape_markdown(shown.attribution))
     with st.expander("About this map", icon=":material/info:"):
         st.caption(escape_markdown(shown.about))
     render_region_picker(view, shown)

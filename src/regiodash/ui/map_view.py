@@ -88,6 +88,7 @@ class MapFigure:
     class_name: str  # "Innovation group", "Category" or ""
     picker_codes: tuple[str, ...]
     picker_labels: Mapping[str, str]
+    attribution: str = ""  # under the map: the country shapes and values outside NUTS
 
 
 @dataclass(frozen=True)
@@ -306,6 +307,7 @@ def map_figure(version: str, indicator: str, level: int, year: int, sex: str, co
         midpoint=1.0 if indicator == LQ_ID and sex != "gap" else 0.0)
     geometry = data.geojson(version, level, data.nuts_version(version))
     grouped = indicator == INDEX_ID and sex == "T"
+    layer = outside_layer(version) if level == 0 else None
     categories = category_labels(indicator) if sex == "T" else ()
     legend = ""
     if grouped:
@@ -316,11 +318,12 @@ def map_figure(version: str, indicator: str, level: int, year: int, sex: str, co
                                           describe_flag=describe_flag)
         legend = category_legend(categories)
     else:
-        layer = outside_layer(version) if level == 0 else None
         fig, missing = build_choropleth(
             geometry, values, spec, describe_flag=describe_flag,
             outside=(layer.geojson, layer.ids) if layer is not None else None)
-    abroad = int((values["source"] == "worldbank").sum()) if level == 0 else 0
+    # Countries outside NUTS drawn with their own shapes (the builder draws those with values).
+    abroad = layer is not None and not (grouped or categories) and bool(
+        (values["geo_code"].isin(layer.ids) & values["value"].notna()).any())
     on_frame = ~values["is_overseas"].fillna(False).astype(bool)
     class_name = class_title(categories, grouped)
     rows = region_rows(values, spec, indicator, categories, grouped, describe_flag)
@@ -331,7 +334,6 @@ def map_figure(version: str, indicator: str, level: int, year: int, sex: str, co
                                                                         "geo_code"]))],
                                spec, class_name, f"Map of {what}")
     about = (f"Source: {source_text(row)}. " + legend
-             + (f"{ATTRIBUTION} " if abroad and not (grouped or categories) else "")
              + ("Grey: no data. " if len(missing) else "Every region on the map has a value. ")
              + "Click a region, or choose it below, to open its profile.")
     codes, labels = picker_options(rows)
@@ -340,7 +342,8 @@ def map_figure(version: str, indicator: str, level: int, year: int, sex: str, co
                      is_demo=bool((values["source"] == "demo").any()),
                      overseas=tuple(values.loc[~on_frame, "geo_code"]), rows=rows,
                      class_name=class_name, picker_codes=codes,
-                     picker_labels=MappingProxyType(labels))
+                     picker_labels=MappingProxyType(labels),
+                     attribution=ATTRIBUTION if abroad else "")
 
 
 def view_values(version: str, indicator: str, level: int, year: int, sex: str,
