@@ -28,6 +28,7 @@ from regiodash.ui import charts, data
 from regiodash.ui.data import VERSIONS_KEPT
 from regiodash.ui.figures import FrozenFigure
 from regiodash.ui.missing import datasets_for, fetch_or_import
+from regiodash.ui.neighbourhood import context_with_outside, outside_labels
 from regiodash.ui.profile import (
     Tile,
     add_gender_reference,
@@ -39,6 +40,11 @@ from regiodash.ui.profile import (
     mean_of_eu_regions,
     short_component_title,
     strongest_and_weakest,
+)
+from regiodash.ui.profile_creative import (
+    is_outside,
+    render_creative_economy,
+    render_outside_profile,
 )
 from regiodash.ui.state import MAX_COMPARE, PROFILE_TABS, ViewState
 from regiodash.ui.text import escape_markdown
@@ -95,8 +101,9 @@ def region_options(version: str) -> RegionOptions:
     regs = data.region_choices(version)
     codes = sorted((c for c in regs.codes if regs.levels[c] <= 3),
                    key=lambda c: (regs.levels[c], c))
-    return RegionOptions(codes=tuple(codes), labels=MappingProxyType({
-        c: f"{c} · {regs.names[c]} (NUTS {regs.levels[c]})" for c in codes}))
+    extra = outside_labels(version)  # countries outside NUTS (ui.profile_creative)
+    return RegionOptions(codes=(*codes, *extra), labels=MappingProxyType({
+        c: f"{c} · {regs.names[c]} (NUTS {regs.levels[c]})" for c in codes} | extra))
 
 
 def select_region() -> ProfileChoice:
@@ -104,7 +111,7 @@ def select_region() -> ProfileChoice:
     (ui.url.write_view also names the region in the browser tab's title)."""
     try:
         version = data.data_version()
-        ctx = data.view_context(version)
+        ctx = context_with_outside(version)  # a link may open MA (ui.neighbourhood)
         options = region_options(version)
     except RegiodashError as exc:
         st.error(f"The warehouse could not be opened: {exc}")
@@ -127,6 +134,9 @@ def select_region() -> ProfileChoice:
                           help="Type a code or a name to search")
     query = write_view(PAGE, ViewState(indicator=view.indicator, regions=(region,), tab=tab),
                        defaults)
+    if is_outside(version, region):  # no NUTS region: its own profile (ui.profile_creative)
+        render_outside_profile(version, region, query)
+        st.stop()
     return ProfileChoice(version=version, region=region, tab=tab,
                          query=MappingProxyType(query))
 
@@ -354,6 +364,7 @@ def render_profile(choice: ProfileChoice, profile: RegionProfile) -> None:
             if tile.note:
                 st.caption(escape_markdown(tile.note))
 
+    render_creative_economy(choice.version, profile.region, profile.level)  # issue 15
     tabs = dict(zip(TAB_LABELS, st.tabs(list(TAB_LABELS.values()), key="w_tab",
                                         on_change="rerun"), strict=True))
     with tabs[choice.tab]:  # the other tabs stay empty until opened (a rerun)
