@@ -202,7 +202,8 @@ def test_a_link_to_another_page_needs_one_back_press(server, browser):
     link = page.locator('[data-testid="stMain"] a[href*="profile?region="]').first
     link.wait_for(timeout=60_000)
     region = query_of(link.get_attribute("href"))["region"]
-    link.click()
+    # by its address: the list may be drawn again between reading and clicking (busy machine)
+    page.locator(f'[data-testid="stMain"] a[href$="profile?region={region}"]').first.click()
     page.wait_for_url(f"**/profile?region={region}", timeout=60_000)
     wait_for_select(page, region)
     wait_for_app(page)

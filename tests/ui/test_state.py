@@ -102,5 +102,5 @@ def test_a_note_quotes_the_url_value_escaped():
     view = parse_view_state({"country": "[Data moved](https://evil.example/x)"}, DEFAULTS, CTX)
     note = view.notes[0]
     assert note.startswith("Ignored URL parameter country=")
-    assert r"\[Data moved\]\(https\:\/\/evil\.example\/x\)" in note
+    assert r"\[Data moved\]\(https" + "\u2060" + r"\:\/\/evil\.example\/x\)" in note
     assert "](" not in note.replace("\\]\\(", "")

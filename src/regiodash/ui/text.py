@@ -18,14 +18,21 @@ import pandas as pd
 
 # Every ASCII punctuation character CommonMark or Streamlit's Markdown gives a meaning to.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&\"'%@/])")
+# Streamlit's Markdown (GFM) links bare URLs, www. names and e-mail addresses in the text
+# after escapes are resolved, so a backslash does not stop them: an invisible word joiner
+# (U+2060) splits each pattern.
+WORD_JOINER = "\u2060"
+_AUTOLINK_STARTS = re.compile(r"(?i)(?<=[a-z])(?=://)|(?<=www)(?=\.)|(?=@)")
 
 
 def escape_markdown(text: object) -> str:
-    """`text` made inert for Streamlit Markdown: every markup character backslash-escaped and
-    line breaks folded into spaces (a note stays one paragraph). None and NaN give ""."""
+    """`text` made inert for Streamlit Markdown: every markup character backslash-escaped, a
+    word joiner (invisible) where a bare URL, www. name or e-mail address would become a
+    link, line breaks folded into spaces (a note stays one paragraph). None and NaN give ""."""
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return ""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text).replace("\r", " ").replace("\n", " "))
+    flat = str(text).replace("\r", " ").replace("\n", " ")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _AUTOLINK_STARTS.sub(WORD_JOINER, flat))
 
 
 def text_or(value: object, fallback: str) -> str:
