@@ -91,3 +91,27 @@ def test_profile_of_a_country_outside_nuts_without_values(demo_settings, monkeyp
     at = run_page(demo_settings, monkeypatch, "profile", region="MA")
     assert "country outside the NUTS area" in at.subheader[0].value
     assert any("No values for Morocco" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("level", [2, 0])
+def test_projects_regions_table_shows_the_partners_cci_profile(demo_settings, monkeypatch,
+                                                              level):
+    at = run_page(demo_settings, monkeypatch, "projects")
+    at.radio(key="pj_region_level").set_value(level).run()
+    at.session_state["pj_regions_open"] = True  # what opening the panel does
+    at.run()
+    assert not at.exception
+    table = at.dataframe[-1].value
+    codes = table["region"].str.removeprefix("/profile?region=")
+    shares = queries.load_level_year_values(open_warehouse(demo_settings), INPUT_ID, level,
+                                            "T").sort_values("year")
+    latest = shares.groupby("geo_code").tail(1).set_index("geo_code")
+    expected = [f"{latest.loc[c, 'value']:.2f} % ({int(latest.loc[c, 'year'])})"
+                if c in latest.index else None for c in codes]
+    for code, shown, want in zip(codes, table["CCI share"], expected, strict=True):
+        if want is not None:
+            assert shown == want, code
+        elif level == 0 and code in {"EG", "JO", "LB", "MA", "PS", "TN"}:
+            assert shown == "outside NUTS"
+    if level == 2:  # NUTS 2 partner regions carry their innovation group
+        assert set(table["innovation group"]) & {"Leader", "Strong", "Moderate", "Emerging"}

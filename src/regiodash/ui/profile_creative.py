@@ -186,3 +186,28 @@ def render_outside_profile(version: str, region: str, query: Mapping[str, str]) 
     st.dataframe(table, hide_index=True, column_config={
         "title": "Indicator", "sex": "Sex", "year": "Latest year", "value": "Value",
         "unit": "Unit", "flag": "Flag", "source": "Source", "since": "First year"})
+
+
+# ------------------------------------------------------------------ partner regions (Projects) ---
+
+@data.rerun_cache(MAX_CACHED)
+def cci_columns(version: str, codes: tuple[str, ...], level: int) -> dict[str, list[str]]:
+    """The CCI profile of partner regions for the Projects regions table, one entry per code
+    in order: "CCI share" (the latest cultural employment share at the level, "4.20 % (2023)";
+    "no data" when none, "outside NUTS" for a country outside the NUTS area) and "innovation
+    group" (latest year with one; "-" at country level or without an index)."""
+    shares = data.level_year_values(version, INPUT_ID, level, "T").sort_values("year")
+    latest = shares.groupby("geo_code").tail(1).set_index("geo_code")
+    groups = data.innovation_groups(version, level)
+    groups = groups[groups["grp"].notna()].sort_values("year").groupby("geo_code").tail(1)
+    group_of = dict(zip(groups["geo_code"], groups["grp"], strict=True))
+    outside = outside_names(version)
+
+    def share(code: str) -> str:
+        if code in latest.index:
+            row = latest.loc[code]
+            return f"{float(row['value']):.2f} % ({int(row['year'])})"
+        return "outside NUTS" if code in outside else "no data"
+
+    return {"CCI share": [share(c) for c in codes],
+            "innovation group": [str(group_of.get(c, "-")) for c in codes]}

@@ -26,6 +26,7 @@ from regiodash.ui import projects_data as pdata
 from regiodash.ui.figures import FrozenFigure
 from regiodash.ui.funding_view import render_funding_tab
 from regiodash.ui.maps import MAP_CONFIG
+from regiodash.ui.profile_creative import cci_columns
 from regiodash.ui.projects_charts import (
     PROFILE_LINK_PATTERN,
     CountryLayer,
@@ -133,6 +134,8 @@ def region_budgets(version: str, programme: str | None, level: int
         "partners": by_region["partners"], "projects": by_region["projects"],
         "budget": by_region["budget_eur"].map(format_eur),
         "illustrative partners": by_region["illustrative_partners"]})
+    for name, column in cci_columns(version, tuple(by_region["geo_code"]), level).items():
+        table[name] = column  # the partner regions' CCI profile (ui.profile_creative)
     if level == 0:
         table["outside NUTS"] = by_region["partners_outside_nuts"].map(
             lambda n: f"{n} partner(s)" if n else "")
