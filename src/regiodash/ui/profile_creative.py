@@ -83,7 +83,9 @@ def creative_profile(version: str, region: str, level: int) -> CreativeProfile |
     by_sex = data.indicator_series(version, BY_SEX_ID, (country,))
     by_sex = by_sex[by_sex["value"].notna()]
     sex_year = int(by_sex["year"].max()) if len(by_sex) else None
-    at = by_sex[by_sex["year"] == sex_year].set_index("sex")["value"] if sex_year else {}
+    at: dict[str, float] = (dict(zip(by_sex.loc[by_sex["year"] == sex_year, "sex"],
+                                     by_sex.loc[by_sex["year"] == sex_year, "value"],
+                                     strict=True)) if sex_year else {})
     groups = data.innovation_groups(version, level)
     groups = groups[(groups["geo_code"] == region) & groups["grp"].notna()].sort_values("year")
     shown = pd.concat([share.tail(1), lq])
@@ -197,16 +199,18 @@ def cci_columns(version: str, codes: tuple[str, ...], level: int) -> dict[str, l
     "no data" when none, "outside NUTS" for a country outside the NUTS area) and "innovation
     group" (latest year with one; "-" at country level or without an index)."""
     shares = data.level_year_values(version, INPUT_ID, level, "T").sort_values("year")
-    latest = shares.groupby("geo_code").tail(1).set_index("geo_code")
+    tail = shares.groupby("geo_code").tail(1)
+    latest = dict(zip(tail["geo_code"], zip(tail["value"], tail["year"], strict=True),
+                      strict=True))
     groups = data.innovation_groups(version, level)
     groups = groups[groups["grp"].notna()].sort_values("year").groupby("geo_code").tail(1)
     group_of = dict(zip(groups["geo_code"], groups["grp"], strict=True))
     outside = outside_names(version)
 
     def share(code: str) -> str:
-        if code in latest.index:
-            row = latest.loc[code]
-            return f"{float(row['value']):.2f} % ({int(row['year'])})"
+        if code in latest:
+            value, year = latest[code]
+            return f"{float(value):.2f} % ({int(year)})"
         return "outside NUTS" if code in outside else "no data"
 
     return {"CCI share": [share(c) for c in codes],
