@@ -260,3 +260,16 @@ def test_catalog_and_file_text_is_shown_as_text(make_app, which, hostile_text, t
     # in charts the same text is HTML-escaped (plotly renders a subset of HTML)
     for chart in at.get("plotly_chart"):
         assert "<b>x</b>" not in chart.proto.spec
+
+
+def test_the_profile_pdf_is_built_only_when_asked(make_app, which):
+    region = "PL82" if which == "demo" else "DE21"
+    at = run(make_app, region)
+    assert not at.get("download_button")  # a plain rerun builds no PDF
+    at.button(key="pf_pdf_prepare").click().run()
+    assert not at.exception, at.exception
+    (download,) = at.get("download_button")
+    assert download.proto.label == "Download profile (PDF)"
+    assert download.proto.url  # the PDF bytes, served by the media file manager
+    at.run()
+    assert len(at.get("download_button")) == 1  # stays ready on the next rerun

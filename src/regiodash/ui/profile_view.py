@@ -46,6 +46,7 @@ from regiodash.ui.profile_creative import (
     render_creative_economy,
     render_outside_profile,
 )
+from regiodash.ui.profile_pdf import render_profile_pdf
 from regiodash.ui.state import MAX_COMPARE, PROFILE_TABS, ViewState
 from regiodash.ui.text import escape_markdown
 from regiodash.ui.url import link_query, read_view, render_copy_link, write_view
@@ -354,6 +355,7 @@ def render_profile(choice: ProfileChoice, profile: RegionProfile) -> None:
                       f"NUTS {profile.level}")
     with head[1]:
         render_copy_link(dict(choice.query))
+        render_profile_pdf(choice.version, profile.region)
 
     for col, tile in zip(st.columns(len(profile.tiles)), profile.tiles, strict=True):
         with col:

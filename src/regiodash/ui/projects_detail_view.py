@@ -14,21 +14,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, cast
-from urllib.parse import urlsplit
 
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from regiodash.errors import RegiodashError
 from regiodash.projects import queries, region_data
 from regiodash.projects.model import SOURCES, split_list
-from regiodash.report.common import public_url
 from regiodash.report.project import project_report_pdf
 from regiodash.ui import data
 from regiodash.ui import projects_data as pdata
 from regiodash.ui.figures import FrozenFigure
 from regiodash.ui.maps import MAP_CONFIG
+from regiodash.ui.pdf_download import render_pdf_download
 from regiodash.ui.projects_charts import (
     OUTSIDE_RIS,
     PROFILE_LINK_PATTERN,
@@ -267,40 +265,20 @@ def render_partners(detail: ProjectDetail, project_id: str) -> None:
                    "its profile.")
 
 
-def _base_url() -> str:
-    """The dashboard's address as this browser reached it (for the PDF's links)."""
-    try:
-        parts = urlsplit(st.context.url or "")
-    except Exception:  # noqa: BLE001 - no request context (AppTest)
-        return public_url()
-    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else public_url()
-
-
 @data.rerun_cache(8)
 def project_pdf(version: str, project_id: str, base_url: str) -> bytes:
     """The project report's PDF (report.project), once per projects version and project."""
     return project_report_pdf(data.current_settings(), data.warehouse(), project_id, base_url)
 
 
-def render_pdf_download(version: str, project_id: str) -> None:
-    """"Prepare PDF" builds the report (seconds) only when asked; then "Download report
-    (PDF)" hands over the cached bytes, for this project and projects version."""
-    ready = st.session_state.get("pj_pdf_ready") == (version, project_id)
-    if not ready and not st.button("Prepare PDF report", key="pj_pdf_prepare",
-                                   icon=":material/picture_as_pdf:",
-                                   help="Builds the printable report: facts, KPIs against "
-                                        "their trajectory, partners on a map, budget by region"):
-        return
-    try:
-        with st.spinner("Building the PDF report..."):
-            pdf = project_pdf(version, project_id, _base_url())
-    except RegiodashError as exc:
-        st.error(f"The report could not be built: {escape_markdown(exc)}")
-        return
-    st.session_state["pj_pdf_ready"] = (version, project_id)
-    st.download_button("Download report (PDF)", pdf, file_name=f"{project_id}_report.pdf",
-                       mime="application/pdf", key="pj_pdf_download",
-                       icon=":material/download:", on_click="ignore")
+def render_project_pdf(version: str, project_id: str) -> None:
+    """The project report as a PDF, built only when asked for (ui.pdf_download)."""
+    render_pdf_download(
+        "pj_pdf", (version, project_id),
+        lambda base_url: project_pdf(version, project_id, base_url),
+        f"{project_id}_report.pdf", "Prepare PDF report", "Download report (PDF)",
+        "Builds the printable report: facts, KPIs against their trajectory, partners on a "
+        "map, budget by region")
 
 
 def render_partner_indicators(version: str, model: ProjectsModel, project_id: str
@@ -349,7 +327,7 @@ def render_project(version: str, model: ProjectsModel) -> dict[str, str | None]:
     picked: dict[str, str | None] = {"pj_project": project_id}
     detail = project_detail(version, project_id)
     render_project_facts(detail)
-    render_pdf_download(version, project_id)
+    render_project_pdf(version, project_id)
     render_kpi_cards(detail, project_id)
     render_partners(detail, project_id)
     picked.update(render_partner_indicators(version, model, project_id))
