@@ -53,7 +53,8 @@ def test_a_hostile_query_string_finishes_with_a_note(port):
     assert result.status == "FINISHED_SUCCESSFULLY"
     assert result.ok, result.errors
     assert result.map_drawn
-    assert any("indicator" in note and "<script>" in note for note in result.notes)
+    # The note quotes the URL value as text: escaped for Markdown (ui.text.escape_markdown).
+    assert any("indicator" in note and "\\<script\\>" in note for note in result.notes)
 
 
 def test_exceptions_and_error_alerts_in_deltas_count_as_errors():
