@@ -188,6 +188,7 @@ def test_polands_moderate_and_emerging_regions_are_answered_on_the_page(app, dem
     from regiodash.storage.connection import open_warehouse
 
     app.query_params["country"] = "PL"
+    app.query_params["indicator"] = "regional_innovation_index"
     app.run()
     assert not app.exception
     assert not app.dataframe  # the table is built only while its panel is open

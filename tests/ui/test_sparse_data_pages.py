@@ -31,14 +31,13 @@ def notes(at: AppTest) -> list[str]:
 
 
 @pytest.mark.real_data
-def test_root_url_falls_back_to_an_indicator_with_data_and_keeps_every_control(make_real_app):
+def test_root_url_opens_on_real_gdp_and_keeps_every_control(make_real_app):
+    """The first map is real: GDP per head in PPS (% of EU27) at NUTS 2, no fallback note."""
     at = make_real_app(PAGE["map"])
     at.run()
     assert not at.exception, at.exception
     assert at.selectbox(key="w_indicator").value == GDP
-    said = " ".join(notes(at))
-    assert "Regional Innovation Index (EU = 100) has no values in this warehouse" in said
-    assert "`rd_e_gerdreg`" in said and "Showing GDP per inhabitant" in said
+    assert not any("has no values" in n for n in notes(at))
     assert not any("has no values yet" in w.value for w in at.warning)
     for key in ("w_indicator", "w_level", "w_country"):
         assert at.selectbox(key=key) is not None
@@ -52,10 +51,32 @@ def test_root_url_falls_back_to_an_indicator_with_data_and_keeps_every_control(m
     assert not at.exception
 
 
-def test_the_demo_root_url_opens_on_the_index_without_a_note(make_app):
+def test_root_url_falls_back_to_an_indicator_with_data_and_says_so(make_app, monkeypatch):
+    """Without GDP values the root URL opens on the first fallback with data (the index),
+    names what is missing and keeps every control."""
+    from regiodash.ui import data, map_view
+
+    real = data.indicators_with_data
+    monkeypatch.setattr(data, "indicators_with_data",
+                        lambda version: frozenset(real(version)) - {GDP})
+    map_view.map_default_indicator.cache_clear()
+    try:
+        at = make_app(PAGE["map"])
+        at.run()
+        assert not at.exception, at.exception
+        assert at.selectbox(key="w_indicator").value == "regional_innovation_index"
+        said = " ".join(notes(at))
+        assert "Showing Regional Innovation Index" in said and "has no values" in said
+        for key in ("w_indicator", "w_level", "w_country"):
+            assert at.selectbox(key=key) is not None
+    finally:
+        map_view.map_default_indicator.cache_clear()
+
+
+def test_the_demo_root_url_opens_on_gdp_without_a_note(make_app):
     at = make_app(PAGE["map"])
     at.run()
-    assert at.selectbox(key="w_indicator").value == "regional_innovation_index"
+    assert at.selectbox(key="w_indicator").value == GDP
     assert not any("has no values" in n for n in notes(at))
 
 

@@ -50,7 +50,8 @@ MAX_CACHED_VIEWS = 32
 # Where the usual default indicator has no values, the root URL opens on the first of these
 # with values (real GDP per head as % of the EU average, the first real map of the bundled
 # default), else on the first indicator with values in menu order.
-FALLBACKS = ("gdp_per_capita_pps_pct_eu27", "gdp_per_capita_pps", "gdp_per_capita_eur")
+DEFAULT_ID = "gdp_per_capita_pps_pct_eu27"
+FALLBACKS = (INDEX_ID, "gdp_per_capita_pps_pct_eu27", "gdp_per_capita_pps", "gdp_per_capita_eur")
 # Indicator, level, (sex), country, year, copy link.
 CONTROL_WIDTHS = [2.6, 0.9, 1.0, 1.3, 1.9, 1.1]
 GROUP_LEGEND = ("Colours (Okabe-Ito, colour-blind safe): Leader dark blue, Strong light blue, "
@@ -124,11 +125,13 @@ def map_years(version: str, indicator: str) -> Mapping[int, Mapping[str, YearCov
 def map_default_indicator(version: str) -> tuple[str, str | None]:
     """The indicator the root URL opens on, and a note when it is not the usual default.
 
-    The usual default is the Regional Innovation Index (else GDP per head); when it has no
-    values in this warehouse the map opens on the first of FALLBACKS with values, else the
-    first indicator with values in menu order, and the note says which and why."""
+    The usual default is real data: GDP per head in PPS as % of the EU27 average (the
+    bundled Eurostat table of the embedded default; a newcomer's first map is real), else the
+    Regional Innovation Index; when it has no values in this warehouse the map opens on the
+    first of FALLBACKS with values, else the first indicator with values in menu order, and
+    the note says which and why."""
     choices = data.indicator_choices(version)
-    usual = choices.default(INDEX_ID, "gdp_per_capita_pps", order=choices.by_domain)
+    usual = choices.default(DEFAULT_ID, INDEX_ID, order=choices.by_domain)
     with_values = data.indicators_with_data(version)
     if usual in with_values or not with_values:
         return usual, None
