@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlparse
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 from bench.devserver import CHROMIUM, CHROMIUM_ARGS, free_port
 from regiodash.config import REPO_ROOT
 
@@ -88,9 +90,16 @@ def query_of(url: str) -> dict[str, str]:
 
 def copy_link(page) -> str:
     """The URL the page's 'Copy link' control offers (opens and closes its popover)."""
-    page.get_by_role("button", name="Copy link").click()
     code = page.locator('[data-testid="stPopoverBody"] [data-testid="stCode"]').first
-    code.wait_for(timeout=30_000)
+    for attempt in range(3):  # a click during a rerun may land on a button being redrawn
+        wait_for_app(page)
+        page.get_by_role("button", name="Copy link").click()
+        try:
+            code.wait_for(timeout=30_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
     text = code.inner_text().strip()
     page.keyboard.press("Escape")
     return text
