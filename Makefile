@@ -56,7 +56,7 @@ demo: install
 fetch-catalog: install
 	$(BIN)/regiodash fetch --catalog
 
-run: install
+run: install pdf-tools
 	@[ -f "$(DATA)/indicator_values.parquet" ] || { \
 	  echo "no warehouse in $(DATA): real Eurostat GDP (data/bundled/) + synthetic demo panel"; \
 	  $(BIN)/regiodash demo; }

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from regiodash.report.common import esc
+from regiodash.report.common import ReportError, esc
 
 PDF_VARIANT = "pdf/ua-1"
 STYLE = """
@@ -72,17 +72,24 @@ def html_document(title: str, body: str, footer: str, lang: str = "en",
 
 
 @functools.cache
-def _stylesheet():  # noqa: ANN202 - weasyprint.CSS
-    # WeasyPrint is imported on first use: `regiodash` commands that make no PDF do not pay
-    # for loading it (and Pango) at start-up.
-    from weasyprint import CSS
+def _weasyprint():  # noqa: ANN202 - the weasyprint module
+    """WeasyPrint, imported on first use: `regiodash` commands that make no PDF do not pay
+    for loading it (and Pango) at start-up. Without Debian's Pango it cannot load: say so."""
+    try:
+        import weasyprint
+    except OSError as exc:  # the shared library is missing, not the Python package
+        raise ReportError(
+            "printing PDFs needs the Pango library (Debian: `make pdf-tools`, or apt-get "
+            f"install libpango-1.0-0 libpangoft2-1.0-0): {str(exc).splitlines()[0]}") from exc
+    return weasyprint
 
-    return CSS(string=STYLE)
+
+@functools.cache
+def _stylesheet():  # noqa: ANN202 - weasyprint.CSS
+    return _weasyprint().CSS(string=STYLE)
 
 
 def render_pdf(document: str) -> bytes:
     """The PDF bytes of an HTML document (html_document): tagged PDF/UA-1, A4."""
-    from weasyprint import HTML
-
-    return HTML(string=document).write_pdf(stylesheets=[_stylesheet()],
-                                           pdf_variant=PDF_VARIANT)
+    return _weasyprint().HTML(string=document).write_pdf(stylesheets=[_stylesheet()],
+                                                         pdf_variant=PDF_VARIANT)
