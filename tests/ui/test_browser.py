@@ -205,7 +205,7 @@ def test_a_shared_link_opened_first_after_a_server_start_goes_through_app_py(
 # What each page shows on the real warehouse once it has rendered (app.py's url_path -> text).
 REAL_PAGE_TEXT = {
     "overview": "No Regional Innovation Index",
-    "map": "Showing GDP per inhabitant in PPS, EU27 = 100: the default indicator",
+    "map": "GDP per inhabitant in PPS",  # the default indicator on real data (its caption)
     "profile": "Oberbayern",
     "compare": "Compare regions",
     "rankings": "Rankings & trends",
