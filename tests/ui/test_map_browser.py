@@ -60,7 +60,7 @@ def phone(chromium_browser):
 
 
 def test_the_map_is_above_the_fold_at_1440x900(server, desktop):
-    page = open_map(desktop, server, "?level=2", 300)
+    page = open_map(desktop, server, "?indicator=regional_innovation_index&level=2", 300)
     chart = page.locator('[data-testid="stPlotlyChart"]').first.bounding_box()
     legend = page.locator("g.legend").first.bounding_box()
     OUTPUT.mkdir(exist_ok=True)
@@ -76,7 +76,7 @@ def test_the_map_is_above_the_fold_at_1440x900(server, desktop):
 
 
 def test_the_map_fits_a_phone_and_labels_are_not_clipped(server, phone):
-    page = open_map(phone, server, "?level=2", 300)
+    page = open_map(phone, server, "?indicator=regional_innovation_index&level=2", 300)
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT / "map_390x844_top.png"))
     chart = page.locator('[data-testid="stPlotlyChart"]').first
@@ -100,7 +100,7 @@ def test_the_map_fits_a_phone_and_labels_are_not_clipped(server, phone):
 def test_a_profile_opens_from_the_keyboard_with_a_visible_focus_on_every_stop(server, desktop):
     """Tab from the top of the page (sidebar links, controls, map tools) to the region picker,
     type a name, Enter, Tab to "Open profile", Enter: the profile of that region opens."""
-    page = open_map(desktop, server, "?country=PL")
+    page = open_map(desktop, server, "?indicator=regional_innovation_index&country=PL")
     stops = []
     for _ in range(60):
         page.keyboard.press("Tab")
@@ -130,7 +130,8 @@ def test_a_profile_opens_from_the_keyboard_with_a_visible_focus_on_every_stop(se
 
 
 @pytest.mark.parametrize(("query", "classes"), [
-    ("?level=2", ["Leader", "Strong", "Moderate", "Emerging"]),
+    ("?indicator=regional_innovation_index&level=2",
+     ["Leader", "Strong", "Moderate", "Emerging"]),
     ("?indicator=cohesion_category", ["less developed (< 75 %)", "transition (75-100 %)",
                                       "more developed (>= 100 %)"]),
 ])

@@ -164,12 +164,11 @@ def test_compare_accepts_a_country_outside_nuts(wdi_settings, monkeypatch):
 # --------------------------------------------------------------------------- browser
 
 @pytest.mark.browser
-def test_browser_level0_map_draws_the_neighbours(wdi_settings, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_browser_level0_map_draws_the_neighbours(wdi_settings, tmp_path, chromium_browser):
+    """Uses the session's browser (tests/ui/conftest.py): a second sync_playwright() would
+    fail inside the asyncio loop other tests leave in this thread."""
     from bench.devserver import (
         CHROMIUM,
-        CHROMIUM_ARGS,
         ServerError,
         start_streamlit,
         stop_streamlit,
@@ -184,10 +183,9 @@ def test_browser_level0_map_draws_the_neighbours(wdi_settings, tmp_path):
     except ServerError as exc:
         pytest.fail(str(exc))
     try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                         args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
+        context = chromium_browser.new_context(viewport={"width": 1440, "height": 900})
+        try:
+            page = context.new_page()
             requests: list[str] = []
             page.on("request", lambda req: requests.append(req.url))
             page.goto(f"{url}/?indicator={LFP}&level=0&sex=F&year=2022",
@@ -207,6 +205,7 @@ def test_browser_level0_map_draws_the_neighbours(wdi_settings, tmp_path):
             assert attribution.count() == 1 and attribution.is_visible()
             assert page.get_by_text("Page not found").count() == 0
             assert not outside_localhost(requests), requests
-            browser.close()
+        finally:
+            context.close()
     finally:
         stop_streamlit(proc)

@@ -156,8 +156,10 @@ def test_clicking_a_region_on_the_project_map_opens_its_profile(server, browser)
               wait_until="domcontentloaded")
     page.get_by_role("heading", name="SB Creative Clusters").wait_for(timeout=90_000)
     wait_for_plots(page)
-    index = page.evaluate("() => [...document.querySelectorAll('path.choroplethlocation')]"
-                          ".findIndex(p => p.__data__ && p.__data__.loc === 'PL42')")
+    find = ("[...document.querySelectorAll('path.choroplethlocation')]"
+            ".findIndex(p => p.__data__ && p.__data__.loc === 'PL42')")
+    page.wait_for_function(f"{find} >= 0", timeout=90_000)  # the project map is drawn
+    index = page.evaluate(f"() => {find}")
     assert index >= 0, "PL42 (Zachodniopomorskie) is not on the project map"
     region = page.locator("path.choroplethlocation").nth(index)
     region.scroll_into_view_if_needed()

@@ -83,7 +83,7 @@ def test_bars_say_what_their_length_is_and_read_budgets_like_the_metrics():
         "illustrative_partners": [0, 1]})
     fig = build_region_chart(by_region, 0)
     assert list(fig.data[0].text) == ["1 partner, budget unknown", "2 partners, budget €1.92 m"]
-    assert fig.layout.xaxis.title.text == "bar length: number of partners"
+    assert fig.layout.xaxis.title.text == "number of partners"
     assert fig.layout.xaxis.range[1] > 2  # room for the labels right of the longest bar
     assert [format_eur(v) for v in (2.2e11, 1.915e6, 264e3, 12.0, None)] == [
         "€220.00 bn", "€1.92 m", "€264 k", "€12", "unknown"]

@@ -209,10 +209,10 @@ def test_budgets_read_like_the_metrics_and_bars_say_what_their_length_is(demo_ap
     assert budgets["UCP"] == "€1.92 m" and budgets["SPECTRA"] == "unknown"
     assert not overview.astype(str).isin(["None", "nan"]).any().any()
     programmes = chart_spec(demo_app, 1)
-    assert programmes["layout"]["xaxis"]["title"]["text"] == "bar length: number of projects"
+    assert programmes["layout"]["xaxis"]["title"]["text"] == "number of projects"
     assert all(" project" in t and "budget " in t for t in programmes["data"][0]["text"])
     regions = chart_spec(demo_app, 2)
-    assert regions["layout"]["xaxis"]["title"]["text"] == "bar length: number of partners"
+    assert regions["layout"]["xaxis"]["title"]["text"] == "number of partners"
     assert "4 partners, budget €567 k" in regions["data"][0]["text"]
 
 

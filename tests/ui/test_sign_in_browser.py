@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -113,8 +114,8 @@ def test_sign_in_upload_sign_out_and_a_forged_upload(signin_server, chromium_bro
         open_project(page, url)
         sidebar = page.locator('[data-testid="stSidebar"]')
         sign_in = sidebar.get_by_role("button", name="Sign in to edit")
-        sign_in.wait_for(timeout=30_000)
-        page.get_by_text("CLUSTERS3: CLUSTERS3").wait_for(timeout=30_000)  # public data
+        sign_in.wait_for(timeout=90_000)
+        page.get_by_text("CLUSTERS3: CLUSTERS3").wait_for(timeout=90_000)  # public data
         assert page.locator('[data-testid="stFileUploader"]').count() == 0
 
         # a forged upload, straight to Streamlit's upload endpoint, is refused
@@ -127,16 +128,18 @@ def test_sign_in_upload_sign_out_and_a_forged_upload(signin_server, chromium_bro
 
         # sign in through the provider's login form
         sign_in.click()
-        page.wait_for_url("**/oauth2/authorize**", timeout=30_000)
+        page.wait_for_url("**/oauth2/authorize**", timeout=90_000)
         page.locator('input[name="sub"]').fill(EDITOR)
         page.get_by_role("button", name="Authorize").click()
-        page.wait_for_url(f"{url}/**", timeout=30_000)
+        page.wait_for_url(f"{url}/**", timeout=90_000)
         open_project(page, url)
-        sidebar.get_by_text(f"Signed in as {EDITOR} (editor)").wait_for(timeout=30_000)
+        # the e-mail address carries an invisible word joiner (ui.text: no autolink)
+        sidebar.get_by_text(re.compile(r"Signed in as .*\(editor\)")).wait_for(
+            timeout=90_000)
 
         # the upload: checked, shown, confirmed, written, recorded as the editor
         uploader = page.locator('[data-testid="stFileUploader"]')
-        uploader.wait_for(timeout=30_000)
+        uploader.wait_for(timeout=90_000)
         csv = tmp_path / "kpi_values.csv"
         csv.write_text("project_id,kpi_id,date,value\n" + KPI_ROW.format(
             kpi=first_kpi("clusters3")), encoding="utf-8")
@@ -155,11 +158,11 @@ def test_sign_in_upload_sign_out_and_a_forged_upload(signin_server, chromium_bro
         # sign out (through the provider's end-session page): the controls are gone
         sidebar.get_by_role("button", name="Sign out").click()
         end = page.get_by_role("button", name="End session")
-        end.wait_for(timeout=30_000)
+        end.wait_for(timeout=90_000)
         end.click()
-        page.wait_for_url(f"{url}/**", timeout=30_000)
+        page.wait_for_url(f"{url}/**", timeout=90_000)
         open_project(page, url)
-        sidebar.get_by_role("button", name="Sign in to edit").wait_for(timeout=30_000)
+        sidebar.get_by_role("button", name="Sign in to edit").wait_for(timeout=90_000)
         assert page.locator('[data-testid="stFileUploader"]').count() == 0
         assert not page.locator('[data-testid="stException"]').count()
     finally:

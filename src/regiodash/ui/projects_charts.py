@@ -133,7 +133,7 @@ def build_programme_chart(by_programme: pd.DataFrame) -> FrozenFigure:
     ))
     fig.update_layout(
         height=max(220, 48 * len(frame) + 80), margin={"l": 0, "r": 10, "t": 30, "b": 30},
-        xaxis_title="bar length: number of projects", yaxis_title=None,
+        xaxis_title="number of projects", yaxis_title=None,
         title={"text": "Projects by programme", "font": {"size": 14}},
     )
     fig.update_xaxes(range=label_room(frame["projects"]), tickvals=count_ticks(frame["projects"]))
@@ -163,7 +163,7 @@ def build_region_chart(by_region: pd.DataFrame, level: int, top: int = 15) -> Fr
     what = "NUTS 2 regions" if level == 2 else "countries"
     fig.update_layout(
         height=max(220, 28 * len(frame) + 80), margin={"l": 0, "r": 10, "t": 30, "b": 30},
-        xaxis_title="bar length: number of partners",
+        xaxis_title="number of partners",
         title={"text": f"Partners by {what} (top {min(top, len(by_region))})",
                "font": {"size": 14}},
     )
