@@ -88,8 +88,8 @@ def latest_year(wh, indicator_id: str) -> int:
 
 
 def geojson_for(wh, level: int) -> dict:
-    from regiodash.storage import queries
     from regiodash.geometry import build_geojson
+    from regiodash.storage import queries
 
     frame = queries.load_boundaries(wh, level, "2021")
     return build_geojson(frame[~frame["is_overseas"].astype(bool)])

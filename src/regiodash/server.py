@@ -6,8 +6,9 @@ sockets whose protocol is IPPROTO_TCP, so the app's connections keep it on. A re
 small message (new_session) and then the page's deltas; with Nagle on, the deltas wait until
 the browser acknowledges the first message, which Linux delays (delayed ACK) on a busy
 connection, so a rerun waits for a timer instead of for work (the figures are in
-BENCHMARKS.md and README's Speed section). `make run`, `regiodash serve` and the test and benchmark servers start through
-this module; plain `streamlit run app.py` works too, without this fix.
+BENCHMARKS.md and README's Speed section). `make run`, `regiodash serve` and the test and
+benchmark servers start through this module; plain `streamlit run app.py` works too, without
+this fix.
 
 The fix sets TCP_NODELAY on the listening socket: accepted connections inherit it (Linux,
 tested in tests/test_server.py). If Streamlit stops binding the socket this way, the patch
