@@ -17,38 +17,31 @@ from bench.devserver import (
 )
 
 
-@pytest.fixture(scope="session")
-def server(demo_settings, tmp_path_factory):
+def _serve(data_dir: Path, log_dir: Path):
+    """`streamlit run app.py` on `data_dir` for the session; skipped (failed in CI) when Debian
+    chromium is missing, since only browser tests need a server."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail("Debian chromium is not installed (make test installs it)")
         pytest.skip("chromium not installed")
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
     try:
-        proc, url = start_streamlit(demo_settings.data_dir, log,
-                                    env={"REGIODASH_ALLOW_KPI_UPLOAD": None})
+        proc, url = start_streamlit(data_dir, log_dir / "server.log")
     except ServerError as exc:
         pytest.fail(str(exc))
     yield url
     stop_streamlit(proc)
+
+
+@pytest.fixture(scope="session")
+def server(demo_settings, tmp_path_factory):
+    yield from _serve(demo_settings.data_dir, tmp_path_factory.mktemp("streamlit"))
 
 
 @pytest.fixture(scope="session")
 def real_server(real_settings, tmp_path_factory):
     """`streamlit run app.py` on the warehouse imported from the real files (tests/conftest.py
     real_settings); skipped with the reason when chromium or the real files are absent."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("Debian chromium is not installed (make test installs it)")
-        pytest.skip("chromium not installed")
-    log = tmp_path_factory.mktemp("streamlit_real") / "server.log"
-    try:
-        proc, url = start_streamlit(real_settings.data_dir, log,
-                                    env={"REGIODASH_ALLOW_KPI_UPLOAD": None})
-    except ServerError as exc:
-        pytest.fail(str(exc))
-    yield url
-    stop_streamlit(proc)
+    yield from _serve(real_settings.data_dir, tmp_path_factory.mktemp("streamlit_real"))
 
 
 @pytest.fixture(scope="session")

@@ -9,29 +9,21 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bench.devserver import APP, read_pages
+from bench.devserver import read_pages
 from tests.ui.browser_support import (
     copy_link,
     query_of,
     select_values,
     wait_for_app,
 )
+from tests.ui.test_pages import app_factory
 
 PAGE = {spec["url_path"]: spec["page"] for spec in read_pages()}
 
 
 @pytest.fixture()
 def make_app(demo_settings, monkeypatch):
-    monkeypatch.setenv("REGIODASH_DATA_DIR", str(demo_settings.data_dir))
-
-    def make(page: str, **params: str) -> AppTest:
-        at = AppTest.from_file(str(APP), default_timeout=90)
-        for key, value in params.items():
-            at.query_params[key] = value
-        at.switch_page(page)
-        return at
-
-    return make
+    return app_factory(demo_settings, monkeypatch)
 
 
 def go(at: AppTest, page: str, **params: str) -> None:

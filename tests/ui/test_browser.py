@@ -179,8 +179,7 @@ def test_a_shared_link_opened_first_after_a_server_start_goes_through_app_py(
     from bench.devserver import start_streamlit, stop_streamlit
 
     query = DEEP_LINK_QUERY.get(spec["url_path"], "")
-    proc, url = start_streamlit(demo_settings.data_dir, tmp_path / "server.log",
-                                env={"REGIODASH_ALLOW_KPI_UPLOAD": None})
+    proc, url = start_streamlit(demo_settings.data_dir, tmp_path / "server.log")
     context = chromium_browser.new_context()
     try:
         page = context.new_page()

@@ -178,8 +178,7 @@ def test_browser_level0_map_draws_the_neighbours(wdi_settings, tmp_path, chromiu
     if not Path(CHROMIUM).exists():
         pytest.skip("chromium not installed")
     try:
-        proc, url = start_streamlit(wdi_settings.data_dir, tmp_path / "server.log",
-                                    env={"REGIODASH_ALLOW_KPI_UPLOAD": None})
+        proc, url = start_streamlit(wdi_settings.data_dir, tmp_path / "server.log")
     except ServerError as exc:
         pytest.fail(str(exc))
     try:

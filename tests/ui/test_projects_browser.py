@@ -48,8 +48,7 @@ def kohesio_server(real_data_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp("kohesio_browser")
     settings = demo_with_kohesio(root / "data", real_data_dir)
     try:
-        proc, url = start_streamlit(settings.data_dir, root / "server.log",
-                                    env={"REGIODASH_ALLOW_KPI_UPLOAD": None})
+        proc, url = start_streamlit(settings.data_dir, root / "server.log")
     except ServerError as exc:
         pytest.fail(str(exc))
     yield url

@@ -31,7 +31,6 @@ def kohesio_real_settings(real_settings, real_data_dir, tmp_path_factory):
 
 def app_on(settings, monkeypatch, **params: str) -> AppTest:
     monkeypatch.setenv("REGIODASH_DATA_DIR", str(settings.data_dir))
-    monkeypatch.delenv("REGIODASH_ALLOW_KPI_UPLOAD", raising=False)
     app = AppTest.from_file(PAGE, default_timeout=120)
     for key, value in params.items():
         app.query_params[key] = value

@@ -19,7 +19,6 @@ def value_of(params, key):
 @pytest.fixture()
 def demo_app(demo_settings, monkeypatch):
     monkeypatch.setenv("REGIODASH_DATA_DIR", str(demo_settings.data_dir))
-    monkeypatch.delenv("REGIODASH_ALLOW_KPI_UPLOAD", raising=False)
     return AppTest.from_file(PAGE, default_timeout=60)
 
 
@@ -27,7 +26,6 @@ def demo_app(demo_settings, monkeypatch):
 def empty_app(settings, monkeypatch):
     """No indicator values, no innovation groups, no projects: the sample portfolio only."""
     monkeypatch.setenv("REGIODASH_DATA_DIR", str(settings.data_dir))
-    monkeypatch.delenv("REGIODASH_ALLOW_KPI_UPLOAD", raising=False)
     return AppTest.from_file(PAGE, default_timeout=60)
 
 
