@@ -40,6 +40,7 @@ from regiodash.ui.maps import (
 from regiodash.ui.missing import SPECS, indicator_without_values
 from regiodash.ui.neighbourhood import ATTRIBUTION, outside_layer, outside_year_values
 from regiodash.ui.state import ViewContext, ViewState
+from regiodash.ui.text import escape_markdown
 from regiodash.ui.url import read_view, render_copy_link, write_view
 from regiodash.ui.widgets import SEX_LABELS, arrow_table, render_notes
 from regiodash.ui.years import DefaultYear, choose_default_year
@@ -140,7 +141,7 @@ def map_default_indicator(version: str) -> tuple[str, str | None]:
     if fallback == usual:
         return usual, None
     return fallback, (
-        f"Showing {choices.rows[fallback]['title']}: the default indicator, "
+        f"Showing {escape_markdown(choices.rows[fallback]['title'])}: the default indicator, "
         f"{indicator_without_values(usual, str(choices.rows[usual]['title']))}")
 
 

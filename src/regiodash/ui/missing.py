@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from indicators.catalog import CATALOG
 from indicators.innovation.specs import COMPONENT_IDS, INDEX_ID
 from indicators.registry import ALL_SPECS
+from regiodash.ui.text import escape_markdown
 from regiodash.ui.widgets import DOMAIN_LABELS
 
 SPECS = {s.indicator_id: s for s in ALL_SPECS}
@@ -40,7 +41,8 @@ def indicator_without_values(indicator_id: str, title: str) -> str:
     """Why an indicator shows nothing: it has no values, and what would give it some."""
     datasets = datasets_for([indicator_id])
     hint = f": {fetch_or_import(datasets)} ({FETCH_ALL})." if datasets else "."
-    return f"{title} has no values in this warehouse{hint}"
+    # the title may be a user's (a tidy file's, a registered composite's): text, not Markdown
+    return f"{escape_markdown(title)} has no values in this warehouse{hint}"
 
 
 def empty_domains(with_values: frozenset[str]) -> tuple[str, ...]:
@@ -68,7 +70,7 @@ def innovation_index_gap(with_values: frozenset[str], titles: dict[str, str]) ->
     if not present:
         return (f"No Regional Innovation Index: no innovation components imported: {fetch} "
                 f"({FETCH_ALL}).")
-    named = ", ".join(titles.get(c, c) for c in present)
+    named = ", ".join(escape_markdown(titles.get(c, c)) for c in present)
     return (f"No Regional Innovation Index: {len(present)} of its {len(COMPONENT_IDS)} "
             f"components have values ({named}) and a region needs two thirds of them. "
             f"Missing components: {fetch} ({FETCH_ALL}).")
