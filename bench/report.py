@@ -89,8 +89,8 @@ def render_report(results: dict) -> str:
               [[t["target"], t["value"], t["limit"], t["status"], t["note"]]
                for t in results["targets"]]),
     ]
-    for part in (_build_part, _queries_part, _baseline_part, _figures_part, _pages_part,
-                 _browser_part):
+    for part in (_build_part, _queries_part, _composite_part, _baseline_part, _figures_part,
+                 _pages_part, _browser_part):
         parts += part(results)
     return "\n".join(parts) + "\n"
 
@@ -182,6 +182,30 @@ def _queries_part(results: dict) -> list[str]:
     if notes or errs:
         parts += ["", *[f"- {n}" for n in notes + errs]]
     return parts
+
+
+def _composite_part(results: dict) -> list[str]:
+    """Section 2b: the reweighted index and a custom composite (bench.composite_bench)."""
+    sizes = results["sizes"]
+    names = [s for s in sizes if sizes[s].get("composite", {}).get("warm")]
+    if not names:
+        return []
+    ops: list[str] = []
+    for s in names:
+        ops += [op for op in sizes[s]["composite"]["warm"] if op not in ops]
+    rows = [[op, *[x for s in names for x in (
+        (sizes[s]["composite"]["warm"].get(op) or {}).get("p50_ms"),
+        (sizes[s]["composite"]["warm"].get(op) or {}).get("p95_ms"))]] for op in ops]
+    header = ["operation", *[f"{s} {q}" for s in names for q in ("p50 ms", "p95 ms")]]
+    errs = [f"- {s} {k}: {v}" for s in names
+            for k, v in sizes[s]["composite"].get("errors", {}).items()]
+    return ["", "## 2b. Reweighted index and custom composite (NUTS 2)", "",
+            "Warm p50/p95 on one open Warehouse. The Rankings page prepares the index's "
+            "inputs once per data version and level (read, select, normalise, sort) and "
+            "scores each new set of weights from that base; the first row is that step with "
+            "new weights on every call, the second the one-off preparation. The other rows "
+            "time the whole path from the warehouse and the method alone.",
+            "", table(header, rows), *([""] + errs if errs else [])]
 
 
 def _baseline_part(results: dict) -> list[str]:

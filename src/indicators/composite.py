@@ -31,6 +31,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from indicators.composite_reference import (
+    REFERENCE_COLUMNS,
+    Groups,
+    index_values,
+    reference_scores,
+)
 from indicators.composite_rows import (
     Population,
     Rows,
@@ -38,14 +44,13 @@ from indicators.composite_rows import (
     concat_rows,
     select_rows,
 )
-from indicators.composite_spec import CARRY_FORWARD, EU_REFERENCE, CompositeSpec
+from indicators.composite_spec import CARRY_FORWARD, CompositeSpec
 from indicators.frames import OUTPUT_COLUMNS
 from indicators.innovation.rows import EU_KIND, REGION, empty_output
 from indicators.normalise import apply_params, fit_groups
 from indicators.ordering import stable_order
 from indicators.provenance import DEMO_BIT, E_BIT, P_BIT, decode_flags
 
-REFERENCE_COLUMNS = ["nuts_level", "year", "eu_score", "method", "n_regions", "relative_index"]
 COVERAGE_COLUMNS = ["geo_code", "nuts_level", "year", "n_components", "n_present", "missing",
                     "meets_coverage", "has_index"]
 
@@ -142,21 +147,6 @@ def _normalise(rows: Rows, method: Method) -> tuple[Rows, np.ndarray]:
 # --- scores ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Groups:
-    """One entry per unit-year (level, geo, year, kind) of the normalised rows, in sorted
-    order (level, geo code, year; the reference copy after a unit with the same code)."""
-
-    level: np.ndarray
-    geo: np.ndarray
-    year: np.ndarray
-    kind: np.ndarray
-    n_present: np.ndarray
-    mask: np.ndarray
-    score: np.ndarray
-    version: np.ndarray
-
-
 def _or_bits(gid: np.ndarray, n: int, mask: np.ndarray) -> np.ndarray:
     out = np.zeros(n, dtype="int64")
     for bit in (E_BIT, P_BIT, DEMO_BIT):
@@ -165,25 +155,37 @@ def _or_bits(gid: np.ndarray, n: int, mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def _scores(rows: Rows, norm: np.ndarray, weights: np.ndarray) -> _Groups:
-    """Score per unit-year: sum(w x norm) / sum(w) over the indicators present, summed in
-    indicator order (so identical inputs give bit-identical scores)."""
+def _score_order(rows: Rows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row order, unit-year group number of each ordered row, first ordered row of each
+    group): rows sorted by level, geo code, year, reference last, indicator."""
     is_eu = (rows.kind == EU_KIND).astype("int64")
     order = stable_order([rows.level, rows.geo, rows.year, is_eu, rows.comp])
     lv, geo, yr, eu = rows.level[order], rows.geo[order], rows.year[order], is_eu[order]
     new = np.ones(len(order), dtype=bool)
     new[1:] = (lv[1:] != lv[:-1]) | (geo[1:] != geo[:-1]) | (yr[1:] != yr[:-1]) | (
         eu[1:] != eu[:-1])
-    gid = np.cumsum(new) - 1
-    first = np.flatnonzero(new)
-    n = len(first)
-    w = weights[rows.comp[order]]
-    wn = w * norm[order]
-    score = np.bincount(gid, weights=wn, minlength=n) / np.bincount(gid, weights=w, minlength=n)
-    mask = _or_bits(gid, n, rows.mask[order])
-    version = _mode_version(gid, n, rows.version[order], eu.astype(bool), len(rows.version_labels))
-    return _Groups(lv[first], geo[first], yr[first], rows.kind[order][first],
-                   np.bincount(gid, minlength=n), mask, score, version)
+    return order, np.cumsum(new) - 1, np.flatnonzero(new)
+
+
+def _scores(p: Prepared, weights: np.ndarray) -> tuple[Groups, np.ndarray]:
+    """(score per unit-year, rows used): sum(w x norm) / sum(w) over the indicators present
+    with a weight > 0, summed in indicator order (so identical inputs give bit-identical
+    scores; a zero-weight row adds an exact 0.0). Unit-years with none are dropped."""
+    rows, gid, n = p.normed, p.gid, len(p.first)
+    w = weights[rows.comp]
+    use = w > 0
+    n_present = np.bincount(gid[use], minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = np.bincount(gid, weights=w * p.norm, minlength=n) / np.bincount(
+            gid, weights=w, minlength=n)
+    gu = gid[use]
+    mask = _or_bits(gu, n, rows.mask[use])
+    version = _mode_version(gu, n, rows.version[use], rows.kind[use] == EU_KIND,
+                            len(rows.version_labels))
+    alive = np.flatnonzero(n_present > 0)
+    f = p.first[alive]
+    return Groups(rows.level[f], rows.geo[f], rows.year[f], rows.kind[f], n_present[alive],
+                  mask[alive], score[alive], version[alive]), use
 
 
 def _mode_version(gid: np.ndarray, n: int, version: np.ndarray, is_eu: np.ndarray,
@@ -205,118 +207,7 @@ def _meets(n_present: np.ndarray, n_total: int, min_coverage: float) -> np.ndarr
     return np.asarray(n_present, dtype="float64") >= min_coverage * n_total - 1e-9
 
 
-# --- the reference ---------------------------------------------------------------------------
-
-
-def _reference(g: _Groups, covered: np.ndarray, population: Population, rows: Rows,
-               method: Method) -> pd.DataFrame:
-    """One row per level-year with a reference score (REFERENCE_COLUMNS + ref_mask)."""
-    n_total = len(method.ids)
-    is_eu = method.spec.reference == EU_REFERENCE
-    ref = (g.kind == EU_KIND) & ((g.n_present == n_total) if is_eu else covered)
-    out = pd.DataFrame({
-        "nuts_level": g.level[ref], "year": g.year[ref], "eu_score": g.score[ref],
-        "method": "eu27_2020" if is_eu else "reference_unit",
-        "n_regions": pd.array([pd.NA] * int(ref.sum()), dtype="Int64"), "ref_mask": g.mask[ref],
-    })
-    if is_eu:
-        done = out["nuts_level"].to_numpy() * 100_000 + out["year"].to_numpy()
-        fallback = _fallback(g, covered, population, rows, method, done)
-        out = pd.concat([f for f in (out, fallback) if not f.empty] or [out], ignore_index=True)
-    out = out.sort_values(["nuts_level", "year"], kind="stable").reset_index(drop=True)
-    out = out.astype({"nuts_level": "int64", "year": "int64", "eu_score": "float64",
-                      "method": "str", "n_regions": "Int64", "ref_mask": "int64"})
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["relative_index"] = out["eu_score"] / out["eu_score"] * 100.0
-    return out
-
-
-def _fallback(g: _Groups, covered: np.ndarray, population: Population, rows: Rows,
-              method: Method, done: np.ndarray) -> pd.DataFrame:
-    """The mean of the regions' scores for level-years without an EU27_2020 score."""
-    use = (g.kind == REGION) & covered
-    if len(done):
-        use &= ~np.isin(g.level * 100_000 + g.year, done)
-    if method.eu_members is not None:
-        countries = np.array([str(c)[:2] in method.eu_members for c in rows.geo_labels] + [False])
-        use &= countries[g.geo]
-    lv, geo, yr, score = g.level[use], g.geo[use], g.year[use], g.score[use]
-    if not len(lv):
-        return pd.DataFrame()
-    pop = _lookup_population(population, lv, geo, yr)
-    # groups numbered in (level, year) order; bincount sums each group in row order, i.e. over
-    # its regions in code order, as the scores are sorted
-    _, heads, gid = np.unique(lv * 100_000 + yr, return_index=True, return_inverse=True)
-    gid = gid.reshape(-1)
-    n = len(heads)
-    has_pop = ~np.isnan(pop)
-    n_regions = np.bincount(gid, minlength=n)
-    weighted = np.bincount(gid, weights=has_pop, minlength=n) == n_regions
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pop_weighted = np.bincount(gid, weights=np.where(has_pop, score * pop, 0.0), minlength=n
-                                   ) / np.bincount(gid, weights=np.where(has_pop, pop, 0.0),
-                                                   minlength=n)
-        mean = np.bincount(gid, weights=score, minlength=n) / n_regions
-    return pd.DataFrame({
-        "nuts_level": lv[heads], "year": yr[heads],
-        "eu_score": np.where(weighted, pop_weighted, mean),
-        "method": np.where(weighted, "population_weighted_mean", "unweighted_mean"),
-        "n_regions": pd.array(n_regions, dtype="Int64"), "ref_mask": 0,
-    })
-
-
-def _lookup_population(population: Population, lv: np.ndarray, geo: np.ndarray,
-                       yr: np.ndarray) -> np.ndarray:
-    """Population of each (level, geo, year), NaN where none."""
-    if not len(population.value):
-        return np.full(len(lv), np.nan)
-    y0 = int(min(yr.min(), population.year.min()))
-    span = int(max(yr.max(), population.year.max())) - y0 + 1
-    n_geo = int(max(geo.max(), population.geo.max())) + 1
-
-    def pack(level: np.ndarray, g: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return ((level.astype("int64") + 1) * n_geo + g) * span + (y - y0)
-
-    keys = pack(population.level, population.geo, population.year)
-    order = np.argsort(keys, kind="stable")
-    wanted = pack(lv, geo, yr)
-    pos = np.clip(np.searchsorted(keys, wanted, sorter=order), 0, len(keys) - 1)
-    hit = keys[order[pos]] == wanted
-    return np.where(hit, population.value[order[pos]], np.nan)
-
-
 # --- outputs ---------------------------------------------------------------------------------
-
-
-def _index(g: _Groups, scored: np.ndarray, reference: pd.DataFrame, base_year: int | None
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(positions of scored groups with an index, index value, mask, same-year relative index
-    of every scored group (NaN without a reference that year))."""
-    ref_key = reference["nuts_level"].to_numpy() * 100_000 + reference["year"].to_numpy()
-    ref_score = reference["eu_score"].to_numpy(dtype="float64")
-    propagate = (reference["method"] != "population_weighted_mean").to_numpy(bool) & (
-        reference["method"] != "unweighted_mean").to_numpy(bool)
-    ref_mask = np.where(propagate, reference["ref_mask"].to_numpy(dtype="int64"), 0)
-    # a sentinel past every key, so that a look-up always lands on an entry
-    ref_key = np.append(ref_key, np.iinfo(np.int64).max)
-    ref_score, ref_mask = np.append(ref_score, np.nan), np.append(ref_mask, 0)
-    pos = np.flatnonzero(scored)
-
-    def find(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        at = np.searchsorted(ref_key, key)
-        return at, ref_key[at] == key
-
-    same_at, same_hit = find(g.level[pos] * 100_000 + g.year[pos])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        same = np.where(same_hit, g.score[pos] / ref_score[same_at] * 100.0, np.nan)
-    if base_year is None:
-        at, hit = same_at, same_hit
-    else:
-        at, hit = find(g.level[pos] * 100_000 + base_year)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        value = g.score[pos[hit]] / ref_score[at[hit]] * 100.0
-    mask = g.mask[pos[hit]] | ref_mask[at[hit]]
-    return pos[hit], value, mask, same
 
 
 def _tidy(parts: list[tuple[str | np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
@@ -388,6 +279,34 @@ def _coverage(rows: Rows, method: Method, scored_keys: np.ndarray) -> pd.DataFra
     })[COVERAGE_COLUMNS]
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """The weight-independent part of a composite (`prepare`): the selected rows and the
+    population, and the normalised rows sorted in score order with their unit-year group
+    number. `reweight` scores it with any weights of the same indicators, so a ranking that
+    is reweighted again and again normalises and sorts once."""
+
+    method: Method
+    rows: Rows
+    population: Population
+    normed: Rows
+    norm: np.ndarray
+    gid: np.ndarray
+    first: np.ndarray
+
+
+def prepare(values: pd.DataFrame, method: Method, *, population_id: str) -> Prepared:
+    """Select, carry forward (when asked), normalise and sort the inputs of `method`."""
+    spec = method.spec
+    rows, population = select_rows(values, method.ids, population_id, spec.levels, spec.years,
+                                   spec.reference, method.eu_code)
+    if spec.missing == CARRY_FORWARD:
+        rows = carry_forward(rows, spec.years[1] if spec.years else None)
+    normed, norm = _normalise(rows, method)
+    order, gid, first = _score_order(normed)
+    return Prepared(method, rows, population, normed.take(order), norm[order], gid, first)
+
+
 def compute_composite(values: pd.DataFrame, method: Method, ids: OutputIds, *,
                       population_id: str, with_coverage: bool = True,
                       index_only: bool = False) -> CompositeResult:
@@ -395,40 +314,57 @@ def compute_composite(values: pd.DataFrame, method: Method, ids: OutputIds, *,
     in the result: one row per indicator_id (index, score, prefix + input id), geo_code,
     nuts_level, year; sex 'T'. Unit-years that cannot be scored are absent, never NaN.
     `index_only`: only the index rows (what a reweighted ranking needs), no coverage."""
-    with_coverage = with_coverage and not index_only
-    spec = method.spec
-    rows, population = select_rows(values, method.ids, population_id, spec.levels, spec.years,
-                                   spec.reference, method.eu_code)
-    if spec.missing == CARRY_FORWARD:
-        rows = carry_forward(rows, spec.years[1] if spec.years else None)
-    normed, norm = _normalise(rows, method)
-    if not len(normed):
-        coverage = _coverage(rows, method, np.zeros(0)) if with_coverage else pd.DataFrame(
+    p = prepare(values, method, population_id=population_id)
+    return _finish(p, method.weights, ids, with_coverage=with_coverage and not index_only,
+                   index_only=index_only)
+
+
+def reweight(p: Prepared, weights: Mapping[str, float], ids: OutputIds) -> CompositeResult:
+    """The index rows of `compute_composite` for the prepared indicators with these weights
+    (finite, >= 0; a zero or absent weight drops an indicator, which then does not count for
+    coverage): the same values, bit for bit, as computing from the inputs again."""
+    unknown = sorted(set(weights) - set(p.method.ids))
+    if unknown:
+        raise ValueError(f"weights name {unknown}, which the prepared composite does not have")
+    w = np.array([float(weights.get(i, 0.0)) for i in p.method.ids], dtype="float64")
+    if not np.isfinite(w).all() or (w < 0).any() or not (w > 0).any():
+        raise ValueError("weights must be finite and >= 0, at least one of them > 0")
+    return _finish(p, w, ids, with_coverage=False, index_only=True)
+
+
+def _finish(p: Prepared, weights: np.ndarray, ids: OutputIds, *, with_coverage: bool,
+            index_only: bool) -> CompositeResult:
+    method, spec = p.method, p.method.spec
+    n_total = int((weights > 0).sum())
+    g, use = _scores(p, weights) if len(p.normed) else (None, None)
+    if g is None or use is None or not len(g.level):
+        coverage = _coverage(p.rows, method, np.zeros(0)) if with_coverage else pd.DataFrame(
             columns=COVERAGE_COLUMNS)
         return CompositeResult(empty_output(), pd.DataFrame(columns=REFERENCE_COLUMNS),
                                coverage, _scored_frame(None, None, None))
-    g = _scores(normed, norm, method.weights)
-    covered = _meets(g.n_present, len(method.ids), spec.min_coverage)
-    reference = _reference(g, covered, population, rows, method)
+    covered = _meets(g.n_present, n_total, spec.min_coverage)
+    reference = reference_scores(g, covered, p.population, p.rows.geo_labels, n_total, spec,
+                                 method.eu_members)
     scored = (g.kind != EU_KIND) & covered
-    pos, value, mask, same = _index(g, scored, reference, spec.base_year)
-    unit = normed.kind != EU_KIND
+    pos, value, mask, same = index_values(g, scored, reference, spec.base_year)
     labels = [ids.index, ids.score, *(ids.component_prefix + i for i in method.ids)]
     sp = np.flatnonzero(scored)
     parts = [(np.zeros(len(pos), dtype="int64"), g.geo[pos], g.level[pos], g.year[pos],
               g.version[pos], value, mask)]
     if not index_only:
+        normed = p.normed
+        unit = (normed.kind != EU_KIND) & use
         parts += [
             (np.ones(len(sp), dtype="int64"), g.geo[sp], g.level[sp], g.year[sp],
              g.version[sp], g.score[sp], g.mask[sp]),
             (normed.comp[unit] + 2, normed.geo[unit], normed.level[unit], normed.year[unit],
-             normed.version[unit], norm[unit], normed.mask[unit]),
+             normed.version[unit], p.norm[unit], normed.mask[unit]),
         ]
-    out = _tidy(parts, labels, normed)
+    out = _tidy(parts, labels, p.normed)
     scored_keys = (g.level[sp] * 1_000_000 + g.geo[sp]) * 10_000 + g.year[sp]
-    coverage = (_coverage(rows, method, scored_keys) if with_coverage
+    coverage = (_coverage(p.rows, method, scored_keys) if with_coverage
                 else pd.DataFrame(columns=COVERAGE_COLUMNS))
-    frame = _scored_frame(g, sp, same, rows)
+    frame = _scored_frame(g, sp, same, p.rows)
     return CompositeResult(out, reference[REFERENCE_COLUMNS], coverage, frame)
 
 
@@ -442,7 +378,7 @@ def coverage_of(values: pd.DataFrame, method: Method, *, population_id: str) -> 
     return _coverage(rows, method, np.zeros(0, dtype="int64"))
 
 
-def _scored_frame(g: _Groups | None, sp: np.ndarray | None, same: np.ndarray | None,
+def _scored_frame(g: Groups | None, sp: np.ndarray | None, same: np.ndarray | None,
                   rows: Rows | None = None) -> pd.DataFrame:
     columns = ["geo_code", "nuts_level", "year", "score", "n_present", "same_year_index"]
     if g is None or sp is None or rows is None:

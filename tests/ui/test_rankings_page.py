@@ -9,10 +9,12 @@ from __future__ import annotations
 import io
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from indicators.composite_spec import builtin_spec, parse_spec
+from indicators.innovation import index as innovation_index
 from indicators.innovation.specs import COMPONENT_IDS, INDEX_ID
 from regiodash.storage import queries
 from regiodash.storage.connection import open_warehouse
@@ -262,24 +264,31 @@ def test_methodology_page_renders_registered_specs(demo_settings, tmp_path, monk
     assert any(c.value.strip() == text.strip() for c in at.code)
 
 
-# --- speed: the component inputs are read once per data version and level ------------------
+# --- speed: the inputs are read and normalised once per data version and level ------------
 
 
-def test_reweighting_reuses_the_component_inputs_unchanged(demo_settings):
+def test_reweighting_from_the_prepared_base_equals_computing_again(demo_settings):
     wh = open_warehouse(demo_settings)
     try:
         inputs = queries.load_component_inputs(wh, 2)
         kept = inputs.copy(deep=True)
-        weights = {**dict.fromkeys(COMPONENT_IDS, 1.0), GERD: 4.0}
-        given = queries.load_reweighted_index(wh, 2, weights, inputs)
-        assert given.equals(queries.load_reweighted_index(wh, 2, weights))
+        prepared = queries.prepare_reweighted_index(wh, 2)
+        norm = prepared.norm.copy()
+        for weights in ({**dict.fromkeys(COMPONENT_IDS, 1.0), GERD: 4.0},
+                        {GERD: 1.0, COMPONENT_IDS[3]: 0.5},
+                        {**dict.fromkeys(COMPONENT_IDS, 2.0), COMPONENT_IDS[1]: 0.0}):
+            given = queries.load_reweighted_index(wh, 2, weights, prepared)
+            again = innovation_index.compute_index_rows(inputs, weights, 2)
+            again = again[["geo_code", "year", "value", "flag", "source"]].reset_index(drop=True)
+            pd.testing.assert_frame_equal(given, again, check_exact=True)
+            assert len(given) > 100
         assert inputs.equals(kept)  # shared between sessions: never modified
-        assert set(inputs["nuts_level"]) == {2} or set(inputs["nuts_level"]) == {-1, 2}
+        assert np.array_equal(prepared.norm, norm)
     finally:
         wh.close()
 
 
-def test_ui_cache_reads_component_inputs_once(demo_settings, monkeypatch):
+def test_ui_cache_prepares_the_inputs_once(demo_settings, monkeypatch):
     from regiodash.ui import data
 
     monkeypatch.setenv("REGIODASH_DATA_DIR", str(demo_settings.data_dir))
@@ -287,7 +296,7 @@ def test_ui_cache_reads_component_inputs_once(demo_settings, monkeypatch):
     real = queries.load_component_inputs
     monkeypatch.setattr(queries, "load_component_inputs",
                         lambda wh, level: calls.append(level) or real(wh, level))
-    data.component_inputs.cache_clear()
+    data.reweighting_base.cache_clear()
     version = data.data_version()
     for w in (2.0, 3.0):
         data.reweighted_index.clear()

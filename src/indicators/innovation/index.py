@@ -22,8 +22,11 @@ from indicators.composite import (
     REFERENCE_COLUMNS,
     Method,
     OutputIds,
+    Prepared,
     compute_composite,
     coverage_of,
+    prepare,
+    reweight,
 )
 from indicators.composite_spec import SpecIndicator
 from indicators.frames import INPUT_COLUMNS
@@ -227,6 +230,25 @@ def compute_index_rows(
         method = replace(method, spec=replace(method.spec, levels=(int(level),)))
     return compute_composite(values, method, OUTPUT_IDS, population_id=POPULATION_ID,
                              index_only=True).values
+
+
+def prepare_reweighting(values: pd.DataFrame, level: int,
+                        component_ids: tuple[str, ...] | None = None) -> Prepared:
+    """The weight-independent part of `compute_index_rows` at one level for these components
+    (default: the shipped spec's): selected, normalised and sorted once, so that
+    `reweighted_index_rows` costs only the weighted sums."""
+    ids = component_ids or tuple(DEFAULT_WEIGHTS)
+    method = _method(dict.fromkeys(ids, 1.0), None, 2 / 3, EU_CODE, EU27_COUNTRY_CODES)
+    method = replace(method, spec=replace(method.spec, levels=(int(level),)))
+    return prepare(values, method, population_id=POPULATION_ID)
+
+
+def reweighted_index_rows(prepared: Prepared, weights: Mapping[str, float]) -> pd.DataFrame:
+    """`compute_index_rows(values, weights, level)` from `prepare_reweighting(values, level)`:
+    the same rows, bit for bit. Weights are checked as there (catalog components, finite,
+    >= 0, not all zero) and must name only prepared components."""
+    _, clean, _ = _resolve_weights(weights)
+    return reweight(prepared, clean, OUTPUT_IDS).values
 
 
 def compute(

@@ -7,6 +7,7 @@ from importlib import resources
 
 import pandas as pd
 
+from indicators.composite import Prepared
 from indicators.innovation import areas as innovation_areas
 from indicators.innovation import index as innovation_index
 from indicators.innovation import specs as innovation_specs
@@ -132,27 +133,36 @@ def load_component_inputs(wh: Warehouse, level: int) -> pd.DataFrame:
     """The input of a reweighted Regional Innovation Index at one NUTS level: every row (sex
     T, all years) of its components and the population at the level and of the EU27
     aggregate (level -1). Columns INPUT_COLUMNS (indicators.frames); missing values stay
-    null. Pages keep it per data version and level (ui.data.component_inputs), so a new set
-    of weights costs only the method, not this read."""
+    null."""
     ids = [*innovation_specs.COMPONENT_IDS, innovation_specs.POPULATION_ID]
     inputs = run_named(wh, "component_inputs", level=level, indicator_ids=ids)
     return inputs.astype({"nuts_level": "int64", "year": "int64"})
 
 
+def prepare_reweighted_index(wh: Warehouse, level: int) -> Prepared | None:
+    """The reweighted index's weight-independent part at one level (`load_component_inputs`,
+    selected, normalised and sorted: innovation_index.prepare_reweighting); None when the
+    warehouse has no component there. Pages keep it per data version and level
+    (ui.data.reweighting_base), so a new set of weights costs only the weighted sums."""
+    inputs = load_component_inputs(wh, level)
+    if inputs.empty:
+        return None
+    return innovation_index.prepare_reweighting(inputs, level, innovation_specs.COMPONENT_IDS)
+
+
 def load_reweighted_index(wh: Warehouse, level: int, weights: dict[str, float],
-                          inputs: pd.DataFrame | None = None) -> pd.DataFrame:
+                          prepared: Prepared | None = None) -> pd.DataFrame:
     """Regional Innovation Index at one level recomputed with user weights.
 
-    One row per region and year: geo_code, year, value (EU = 100), flag, source. Components
-    are read from the warehouse (`load_component_inputs`) unless `inputs` (what it returned
-    for this level, not modified here) is given; the computation is the innovation-gap
-    module's.
+    One row per region and year: geo_code, year, value (EU = 100), flag, source. The inputs
+    are read and prepared (`prepare_reweighted_index`) unless `prepared` (what it returned
+    for this level; never modified) is given; the computation is the composite method's.
     """
-    if inputs is None:
-        inputs = load_component_inputs(wh, level)
-    if inputs.empty:
+    if prepared is None:
+        prepared = prepare_reweighted_index(wh, level)
+    if prepared is None:
         return pd.DataFrame(columns=["geo_code", "year", "value", "flag", "source"])
-    out = innovation_index.compute_index_rows(inputs, weights, level)  # index rows only
+    out = innovation_index.reweighted_index_rows(prepared, weights)  # index rows only
     return out[["geo_code", "year", "value", "flag", "source"]].reset_index(drop=True)
 
 

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
+from indicators.composite import Prepared
 from indicators.innovation.specs import COMPONENT_IDS
 from regiodash.config import REPO_ROOT, Settings, load_settings
 from regiodash.geometry import (
@@ -253,18 +254,20 @@ def level_values(version: str, level: int, year: int, indicator_ids: tuple[str, 
 
 
 @rerun_cache(VERSIONS_KEPT)
-def component_inputs(version: str, level: int) -> pd.DataFrame:
-    """The reweighted index's input at one level (queries.load_component_inputs), read once
-    per data version and level: a new set of weights then costs only the method. Shared by
-    every session: read-only."""
-    return queries.load_component_inputs(get_warehouse(version), level)
+def reweighting_base(version: str, level: int) -> Prepared | None:
+    """The reweighted index's inputs at one level, read, normalised and sorted once per data
+    version and level (queries.prepare_reweighted_index): a new set of weights then costs only
+    the weighted sums. Shared by every session: read-only."""
+    return queries.prepare_reweighted_index(get_warehouse(version), level)
 
 
 @st.cache_data(show_spinner="Recomputing the index with your weights...", max_entries=32)
 def reweighted_index(version: str, level: int, weights: tuple[tuple[str, float], ...]
                      ) -> pd.DataFrame:
-    return queries.load_reweighted_index(get_warehouse(version), level, dict(weights),
-                                         component_inputs(version, level))
+    base = reweighting_base(version, level)
+    if base is None:
+        return pd.DataFrame(columns=["geo_code", "year", "value", "flag", "source"])
+    return queries.load_reweighted_index(get_warehouse(version), level, dict(weights), base)
 
 
 @st.cache_data(show_spinner=False, max_entries=QUERY_ENTRIES)
