@@ -112,6 +112,8 @@ def test_register_puts_the_composite_on_every_page(data_env, tmp_path, capsys):
                             ["smart_specialisation_index"])
         n = wh.query_rows("SELECT count(*) FROM indicator_values WHERE indicator_id = ? AND "
                           "nuts_level = 2", ["smart_specialisation_index"])[0][0]
+        sources = wh.query_rows("SELECT DISTINCT source FROM indicator_values WHERE "
+                                "indicator_id = ?", ["smart_specialisation_index"])
     finally:
         wh.close()
     assert entry.iloc[0]["title"] == "Smart specialisation index"
@@ -119,6 +121,7 @@ def test_register_puts_the_composite_on_every_page(data_env, tmp_path, capsys):
     assert "gerd_business_pct_gdp x 2" in entry.iloc[0]["description"]
     csv_rows = (tmp_path / "x.csv").read_text().count("\n") - 1
     assert n == csv_rows > 0
+    assert sources == [("demo",)]  # derived from the synthetic panel: labelled so, not 'user'
     # registering again replaces it; its own id is not "taken"
     assert main(["composite", str(spec), "--register", "--out", str(tmp_path / "y.csv")]) == 0
 

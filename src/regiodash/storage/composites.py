@@ -26,6 +26,7 @@ from regiodash.config import Settings
 from regiodash.storage.connection import Warehouse
 from regiodash.storage.files import atomic_path, write_parquet_atomic
 from regiodash.storage.layout import (
+    FROM_DEMO_COLUMN,
     USER_LICENCE,
     WarehousePaths,
     append_manifest,
@@ -92,6 +93,8 @@ def describe_composites(paths: WarehousePaths, user_defs: list[dict]) -> list[di
 
 
 def _values_table(table: pd.DataFrame, versions: pd.Series) -> pa.Table:
+    """The raw file of a registered composite; `from_demo` keeps the demo bit of the derived
+    rows (source 'demo' when any input is synthetic), which the build carries over."""
     return pa.table({
         "geo": pa.array(table["geo_code"].astype(str).tolist(), pa.string()),
         "time_period": pa.array(table["year"].astype(int).astype(str).tolist(), pa.string()),
@@ -99,6 +102,7 @@ def _values_table(table: pd.DataFrame, versions: pd.Series) -> pa.Table:
         "value": pa.array(table["value"].astype(float).tolist(), pa.float64()),
         "flag": pa.array(table["flag"].tolist(), pa.string()),
         "nuts_version": pa.array(versions.tolist(), pa.string()),
+        FROM_DEMO_COLUMN: pa.array((table["source"] == "demo").tolist(), pa.bool_()),
     })
 
 

@@ -41,6 +41,9 @@ from regiodash.storage.schema import MANIFEST_SCHEMA
 
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,63}$")
 USER_LICENCE = "as provided by the user (see the file's own terms)"
+# Column of a registered composite's raw file: True where the value was derived from demo
+# (synthetic) inputs, so that the build gives it source 'demo' rather than 'user'.
+FROM_DEMO_COLUMN = "from_demo_inputs"
 
 FINGERPRINT_KEY = "regiodash_values_fingerprint"
 """Footer key naming the build's indicator values in both value files (connection.py checks

@@ -32,7 +32,7 @@ from regiodash.storage.arrow_codes import (
     normalise_table,
     sorted_by,
 )
-from regiodash.storage.layout import WarehousePaths, quote_ident
+from regiodash.storage.layout import FROM_DEMO_COLUMN, WarehousePaths, quote_ident
 from regiodash.storage.parquet_out import BUILD_WRITERS, OBSERVATION_ORDER
 from regiodash.storage.schema import OBSERVATION_COLUMNS, OBSERVATIONS_SCHEMA
 
@@ -75,11 +75,14 @@ def _select_indicator(
         scale = ind.scale
     elif "sex" in columns:
         sex_expr = '"sex"'
+    source_expr = "?::VARCHAR"
+    if source == "user" and FROM_DEMO_COLUMN in columns:  # a composite of synthetic inputs
+        source_expr = f"CASE WHEN {quote_ident(FROM_DEMO_COLUMN)} THEN 'demo' ELSE ? END"
     sql = (
         "SELECT ?::VARCHAR AS indicator_id, ?::VARCHAR AS dataset, geo AS geo_code, "  # noqa: S608
         "nuts_version, CAST(time_period AS SMALLINT) AS year, "
         f"{sex_expr}::VARCHAR AS sex, value * {float(scale)!r} AS value, flag, "
-        "?::VARCHAR AS unit, ?::VARCHAR AS source "
+        f"?::VARCHAR AS unit, {source_expr} AS source "
         f"FROM read_parquet(?) WHERE {' AND '.join(where)}"
     )
     return sql, params
