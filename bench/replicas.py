@@ -184,16 +184,18 @@ def phase_scale(data_dir: Path, run_dir: Path, sessions: int, seconds: float) ->
     for n in (1, 2):
         with served(data_dir, n, run_dir / f"scale-{n}") as dep:
             asyncio.run(warm_replicas(dep))
-            before = process_figures(dep)
+            before, client0 = process_figures(dep), process_cpu_s(os.getpid()) or 0.0
+            nginx0 = nginx_cpu_s(dep) or 0.0
             load, log = asyncio.run(run_load(dep.plan.listen_port, sessions, seconds))
-            after = process_figures(dep)
+            after, client1 = process_figures(dep), process_cpu_s(os.getpid()) or 0.0
             out[f"{n}_replica{'s' if n > 1 else ''}"] = {
                 **{k: load[k] for k in KEEP},
                 "sessions_per_replica": sessions_per_replica(dep, log),
                 "replica_rss_mb": {k: v["rss_mb"] for k, v in after.items()},
                 "replica_cpu_s": {k: round((v["cpu_s"] or 0) - (before[k]["cpu_s"] or 0), 1)
                                   for k, v in after.items()},
-                "nginx_cpu_s": nginx_cpu_s(dep),
+                "nginx_cpu_s": round((nginx_cpu_s(dep) or 0.0) - nginx0, 1),
+                "client_cpu_s": round(client1 - client0, 1),  # the load client (this process)
             }
     one, two = out["1_replica"], out["2_replicas"]
     if one["throughput_rps"] and two["throughput_rps"]:

@@ -43,19 +43,36 @@ def _cpu_note(scale: dict, result: dict) -> list[str]:
     if not all(per_cpu.values()):
         return []
     available = result["seconds"] * (result["cpus"] or 1)
+    others = ""
+    one, two = scale["1_replica"], scale["2_replicas"]
+    if "client_cpu_s" in one and "client_cpu_s" in two:
+        others = (f" The load client (one Python process, in the same run) used "
+                  f"{one['client_cpu_s']} and {two['client_cpu_s']} CPU s, nginx "
+                  f"{one['nginx_cpu_s']} and {two['nginx_cpu_s']}.")
     return [f"CPU the replicas got during the {result['seconds']:.0f} s load: "
             f"{used['1_replica']:.1f} s (1 replica) and {used['2_replicas']:.1f} s (2 replicas, "
             f"together) of {available:.0f} s the machine has; reruns per replica CPU second: "
-            f"{per_cpu['1_replica']} and {per_cpu['2_replicas']}. The throughput ratio follows "
-            "the CPU the replicas got; when other work leaves them less than a core each, it "
-            "measures that share, not the replicas."]
+            f"{per_cpu['1_replica']} and {per_cpu['2_replicas']}.{others} When a rerun costs a "
+            "replica less CPU with two replicas, the likely cause is that one process runs "
+            "every session's script thread under one interpreter lock, two processes half "
+            "each. The throughput ratio "
+            "follows the CPU the replicas got; when other work leaves them less than a core "
+            "each, it measures that share, not the replicas."]
+
+
+def _load_note(result: dict) -> str:
+    """Whether other work shared the machine, from the load average before the run."""
+    before = result["loadavg_before"][0]
+    if before < 0.5 * (result["cpus"] or 1):
+        return "; the machine was otherwise idle, the load after is the benchmark's own"
+    return "; other work shared the machine"
 
 
 def render_section(result: dict) -> str:
     lines = [START, "## Serving many users: replicas behind nginx (bench.replicas)", "",
              f"One run of `make bench-replicas` ({result['date']}, {result['cpus']} cores, "
              f"load average {result['loadavg_before'][0]} before, {result['loadavg_after'][0]}"
-             f" after; other work shared the machine). {result['sessions']} websocket "
+             f" after{_load_note(result)}). {result['sessions']} websocket "
              f"sessions through nginx for {result['seconds']:.0f} s per phase, each session "
              "with its own sticky cookie; the load client runs on the same machine.", ""]
     scale = result.get("scale")

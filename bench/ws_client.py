@@ -172,14 +172,34 @@ class StreamlitClient:
 
         assert self.ws is not None, "connect() first"
         started = time.perf_counter()
-        deadline = started + self.timeout
         result = RunResult(seconds=0.0, status="running")
         await self.ws.send(self._rerun_msg(query_string))
-        while True:
-            remaining = deadline - time.perf_counter()
-            if remaining <= 0:
-                raise TimeoutError(f"no script_finished within {self.timeout:.0f} s")
-            raw = await asyncio.wait_for(self.ws.recv(), remaining)
+        try:
+            # one deadline for the whole run (a wait_for per message costs a task each)
+            async with asyncio.timeout(self.timeout):
+                msg = await self._read_run(result)
+        except TimeoutError:
+            raise TimeoutError(f"no script_finished within {self.timeout:.0f} s") from None
+        result.seconds = time.perf_counter() - started
+        result.status = ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)
+        self.run_count += 1  # the frontend ages its message cache once per finished run
+        self._cache = {h: v for h, v in self._cache.items()
+                       if self.run_count - v[0] <= self.max_cached_message_age}
+        if result.status == "FINISHED_SUCCESSFULLY" and self.expect_map:
+            if not result.map_drawn:
+                result.errors.append(("no map", "the run drew no plotly chart"))
+            if not result.through_app:
+                result.errors.append(("no app.py", "the page ran without app.py's navigation"))
+            if self.map_page_hash and self.page_script_hash != self.map_page_hash:
+                result.errors.append(("wrong page", self.page_script_hash))
+        return result
+
+    async def _read_run(self, result: RunResult):
+        """ForwardMsgs until the run's script_finished (returned), accounted into `result`."""
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        assert self.ws is not None
+        async for raw in self.ws:
             if isinstance(raw, str):
                 result.errors.append(("protocol", "text frame from the server"))
                 continue
@@ -216,17 +236,5 @@ class StreamlitClient:
                 if msg.script_finished == ForwardMsg.ScriptFinishedStatus.Value(
                         "FINISHED_EARLY_FOR_RERUN"):
                     continue  # st.rerun(): the same request goes on with a new run
-                break
-        result.seconds = time.perf_counter() - started
-        result.status = ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)
-        self.run_count += 1  # the frontend ages its message cache once per finished run
-        self._cache = {h: v for h, v in self._cache.items()
-                       if self.run_count - v[0] <= self.max_cached_message_age}
-        if result.status == "FINISHED_SUCCESSFULLY" and self.expect_map:
-            if not result.map_drawn:
-                result.errors.append(("no map", "the run drew no plotly chart"))
-            if not result.through_app:
-                result.errors.append(("no app.py", "the page ran without app.py's navigation"))
-            if self.map_page_hash and self.page_script_hash != self.map_page_hash:
-                result.errors.append(("wrong page", self.page_script_hash))
-        return result
+                return msg
+        raise ConnectionError("the server closed the session during a run")
