@@ -182,3 +182,38 @@ def test_two_replicas_behind_nginx_under_a_short_load(demo_settings, tmp_path):
         after = asyncio.run(_load(plan.listen_port, 6, 1))
         assert [e for _, _, errors in after for e in errors] == []
         assert {replica for replica, _, _ in after} == {f"127.0.0.1:{max(dep.replicas)}"}
+
+
+@needs_nginx
+def test_a_hung_replica_is_killed_and_restarted_by_the_health_watch(demo_settings, tmp_path):
+    import threading
+
+    plan = plan_for(tmp_path, 1)
+    env = dict(os.environ, REGIODASH_DATA_DIR=str(demo_settings.data_dir))
+    said: list[str] = []
+    done = threading.Event()
+    with deployment(plan, demo_settings, env=env) as dep:
+        port = plan.replica_ports[0]
+        hung = dep.replicas[port]
+        watch = cli_serve.HealthWatch(every_s=0.3, timeout_s=0.5, fails_allowed=2)
+        supervisor = threading.Thread(target=cli_serve.supervise, daemon=True, kwargs={
+            "dep": dep, "say": said.append, "watch": watch, "stop": done.is_set,
+            "tick_s": 0.1})
+        supervisor.start()
+        try:
+            os.kill(hung.pid, signal.SIGSTOP)  # alive, accepting, never answering
+            deadline = time.monotonic() + 60
+            while dep.replicas[port] is hung and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert dep.replicas[port] is not hung, said
+            assert hung.returncode == -signal.SIGKILL
+            cli_serve.wait_healthy(f"http://127.0.0.1:{port}", dep.replicas[port],
+                                   dep.replica_log(port))
+            with _get(plan.url + "/") as page:  # served again through nginx
+                assert page.status == 200
+        finally:
+            done.set()
+            supervisor.join(timeout=10)
+    assert any(f"replica on port {port} did not answer /_stcore/health 2 times" in s
+               for s in said), said
+    assert any(f"replica on port {port} exited" in s and "restarting it" in s for s in said)

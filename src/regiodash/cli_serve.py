@@ -6,7 +6,8 @@ nginx, renders deploy/nginx.conf.template into a run directory, has `nginx -t` c
 starts N replicas on 127.0.0.1 (each `python -m regiodash.server run app.py`, all reading the
 same warehouse: a local directory or an http(s) URL), waits until every one answers
 /_stcore/health, then starts nginx in front of them and supervises all of it: a replica that
-exits is restarted, nginx exiting stops everything. Ctrl-C (or SIGTERM) stops everything.
+exits is restarted, one that stops answering its health check (HealthWatch) is killed and
+restarted, nginx exiting stops everything. Ctrl-C (or SIGTERM) stops everything.
 
 Sessions are sticky (a cookie nginx sets, hashed onto the replicas) because a Streamlit
 session lives in one process: its WebSocket, its widget state and its uploads. The replicas
@@ -292,19 +293,76 @@ def plan_from_args(args: argparse.Namespace, settings: Settings) -> ServePlan:
                      run_dir.resolve())
 
 
-def supervise(dep: Deployment, say: Callable[[str], None], restart: bool = True) -> int:
-    """Watch the processes until nginx exits or a signal arrives; restart dead replicas."""
+def answers_health(url: str, timeout: float) -> bool:
+    """True when `url`/_stcore/health answers 200 within `timeout` seconds."""
+    try:
+        with urllib.request.urlopen(url + HEALTH_PATH, timeout=timeout) as r:  # noqa: S310
+            return r.status == 200
+    except OSError:
+        return False
+
+
+@dataclass
+class HealthWatch:
+    """Active health checks while serving (nginx's own checks are passive: they only see
+    refused connections). Every `every_s` each live replica's /_stcore/health must answer
+    within `timeout_s`; after `fails_allowed` misses in a row (a replica that hangs: stopped,
+    deadlocked, swapping) it is killed, so that nginx routes around it at once and the
+    supervisor restarts it. A replica just (re)started gets `grace_s` to come up first."""
+
+    every_s: float = 5.0
+    timeout_s: float = 3.0
+    fails_allowed: int = 3
+    grace_s: float = 90.0
+    misses: dict[int, int] = field(default_factory=dict)  # by port
+    first_seen: dict[int, float] = field(default_factory=dict)  # by pid
+    up: set[int] = field(default_factory=set)  # pids that answered once
+    last_check: float = float("-inf")
+
+    def check(self, dep: Deployment, say: Callable[[str], None], now: float) -> None:
+        if now - self.last_check < self.every_s:
+            return
+        self.last_check = now
+        for port, proc in list(dep.replicas.items()):
+            if proc.poll() is not None:
+                continue  # exited: the supervisor restarts it
+            first_seen = self.first_seen.setdefault(proc.pid, now)
+            if answers_health(f"http://127.0.0.1:{port}", self.timeout_s):
+                self.misses[port] = 0
+                self.up.add(proc.pid)
+                continue
+            if proc.pid not in self.up and now - first_seen < self.grace_s:
+                continue  # still starting
+            self.misses[port] = self.misses.get(port, 0) + 1
+            if self.misses[port] >= self.fails_allowed:
+                say(f"replica on port {port} did not answer {HEALTH_PATH} "
+                    f"{self.misses[port]} times in a row (within {self.timeout_s:g} s each); "
+                    "killing it")
+                proc.kill()
+                proc.wait(timeout=10)
+                self.misses[port] = 0
+
+
+def supervise(dep: Deployment, say: Callable[[str], None], restart: bool = True,
+              watch: HealthWatch | None = None, stop: Callable[[], bool] = lambda: False,
+              tick_s: float = 1.0) -> int:
+    """Watch the processes until nginx exits, `stop()` is true or a signal arrives: restart
+    dead replicas, and kill (then restart) replicas that stop answering their health check."""
     assert dep.proxy is not None
-    while True:
+    watch = watch or HealthWatch()
+    watch.up.update(p.pid for p in dep.replicas.values())  # deployment() saw them healthy
+    while not stop():
         if dep.proxy.poll() is not None:
             say(f"nginx exited with status {dep.proxy.returncode}; error log:\n"
                 f"{_tail(dep.plan.run_dir / 'error.log')}")
             return 1
+        watch.check(dep, say, time.monotonic())
         for port, proc in list(dep.replicas.items()):
             if proc.poll() is not None and restart:
                 say(f"replica on port {port} exited ({proc.returncode}); restarting it")
                 dep.start_replica(port)
-        time.sleep(1)
+        time.sleep(tick_s)
+    return 0
 
 
 def serve_direct(args: argparse.Namespace, settings: Settings) -> int:
