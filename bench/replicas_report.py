@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bench.report import write_marked_block
+
 START = "<!-- bench:replicas:start -->"
 END = "<!-- bench:replicas:end -->"
 
@@ -115,11 +117,4 @@ def render_section(result: dict) -> str:
 
 
 def write_section(path: Path, result: dict) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    section = render_section(result)
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
+    write_marked_block(path, "replicas", render_section(result))

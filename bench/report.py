@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from bench.common import CONTINUOUS_ID, INDEX_ID, PROFILE_REGION, PROFILE_REGION_NUTS3
@@ -63,6 +64,19 @@ def keep_marked_blocks(old: str, new: str) -> str:
     have = {m.group(1) for m in MARKED_BLOCK.finditer(new)}
     kept = [m.group(0) for m in MARKED_BLOCK.finditer(old) if m.group(1) not in have]
     return new if not kept else new.rstrip("\n") + "\n\n" + "\n\n".join(kept) + "\n"
+
+
+def write_marked_block(path: Path, name: str, block: str) -> None:
+    """Put `block` (with its own `<!-- bench:NAME:start/end -->` markers) into `path` in place
+    of the block of that name, or at the end when there is none; the rest stays as it is."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    start, end = f"<!-- bench:{name}:start -->", f"<!-- bench:{name}:end -->"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        text = head + block.strip("\n") + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block.strip("\n") + "\n"
+    path.write_text(text, encoding="utf-8")
 
 
 def render_report(results: dict) -> str:
