@@ -366,6 +366,14 @@ def _browser_part(results: dict) -> list[str]:
                                  r[f"warm_{state}_empty_median_s"],
                                  f"ratio {r[f'warm_{state}_ratio']}x (title s column: the "
                                  "empty page's first paint)"])
+                    if f"warm_{state}_interactive_s" in r:
+                        rows.append([s, f"{label} warm, browser cache {state}: interactive "
+                                     "(plotly) map / empty page",
+                                     ", ".join(f"{t:.2f}" for t in
+                                               r[f"warm_{state}_interactive_s"]),
+                                     r[f"warm_{state}_interactive_median_s"],
+                                     r[f"warm_{state}_empty_median_s"],
+                                     f"ratio {r[f'warm_{state}_interactive_ratio']}x"])
     parts += ["", "## 6. First map paint (headless chromium)", "",
               "Navigation to `/?level=N` (default view) until "
               "`path.choroplethlocation` count passes the threshold, each load in a fresh "
@@ -373,6 +381,10 @@ def _browser_part(results: dict) -> list[str]:
               "also pays the server's cold caches (warehouse open, GeoJSON, queries). "
               "Title s = median time until the page title 'Map explorer' is on screen "
               "(Streamlit's frontend loaded, websocket up, script started): the rest is the "
-              "page script, the figure transfer, the geometry fetch and plotly's drawing.",
+              "page script, the figure transfer, the geometry fetch and plotly's drawing. "
+              "The warm rows put the map next to an empty Streamlit page, loaded alternately: "
+              "first paint = more than 300 regions on screen, drawn by the server-drawn first "
+              "paint (ui.first_paint, shown while plotly.js loads) or by plotly; interactive = "
+              "drawn by plotly (hover, click).",
               "", table(["size", "level", "loads s", "median s", "title s", "note"], rows)]
     return parts

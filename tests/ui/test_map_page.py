@@ -256,3 +256,38 @@ def test_choosing_a_region_in_the_picker_runs_nothing(app):
     assert picker.proto.form_id == "open_profile"
     assert len(picker.options) == 17
     assert all(re.fullmatch(r".+ \(PL\w{2}\)", o) for o in picker.options), picker.options
+
+
+# --- the server-drawn first paint (ui.first_paint) ---------------------------------------
+
+FIRST_PAINT = re.compile(
+    r'<style>[^<]*</style><div class="rd-first-paint" aria-hidden="true"><svg [^>]*>'
+    r'((?:<path d="M-?\d+,-?\d+(?:l[-\d, ]+)?z(?:M-?\d+,-?\d+(?:l[-\d, ]+)?z)*" '
+    r'fill="[#\w(),. ]+"(?: fill-opacity="[\d.]+")?/>)+)</svg></div>')
+
+
+def first_paints(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if "rd-first-paint" in m.value]
+
+
+def test_a_sessions_first_map_run_draws_the_map_in_svg_then_only_the_chart(app):
+    app.query_params["level"] = "2"
+    app.run()
+    assert not app.exception
+    [drawn] = first_paints(app)
+    match = FIRST_PAINT.fullmatch(drawn)
+    assert match, drawn[:400]  # numbers and colours only: no names, no titles, no legend
+    regions = match.group(1).count("<path")
+    shown = len([c for c in app.get("plotly_chart")])
+    assert shown == 1 and regions > 300  # every NUTS 2 region of the demo map
+    app.selectbox(key="w_indicator").set_value("employment_rate_pct").run()
+    assert not app.exception and first_paints(app) == []  # plotly.js is loaded by now
+
+
+def test_the_first_paint_of_the_real_gdp_map(real_settings, monkeypatch):
+    monkeypatch.setenv("REGIODASH_DATA_DIR", str(real_settings.data_dir))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()  # the root URL: real Eurostat GDP per inhabitant, NUTS 2
+    assert not at.exception
+    [drawn] = first_paints(at)
+    assert FIRST_PAINT.fullmatch(drawn) and drawn.count("<path") > 200

@@ -21,6 +21,8 @@ import plotly.colors as pc
 from regiodash.report.svg_xy import FONT, FONT_SIZE, INK, _text, plain, text_width, values_of
 
 PARALLELS = (35.0, 65.0)
+COMPACT_STROKE = ("white", 0.4)
+"""Outline that compact paths leave to their wrapper (fill-rule evenodd, this stroke)."""
 _RGBA = re.compile(r"rgba\(\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)\s*\)")
 
 
@@ -139,43 +141,72 @@ def render_map(figure: dict, width: float, height: float | None = None) -> str:
     traces = [t for t in figure.get("data") or [] if t.get("type") == "choropleth"]
     height = float(height or layout.get("height") or 420)
     legend_svg, legend_h = _legend(traces, width, 0)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" '
+             f'height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" '
+             f'font-family="{FONT}">']
+    regions = region_paths(traces, width, height - legend_h)
+    parts.append(regions or _text(width / 2, height / 2, "no regions to draw", FONT_SIZE,
+                                  "middle", INK))
+    parts.append(f'<g transform="translate(0 {height - legend_h:.1f})">{legend_svg}</g>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def region_paths(traces: list[dict], width: float, height: float, decimals: int = 1,
+                 compact: bool = False, fill: float = 1.0) -> str:
+    """One <path> per drawn region of the choropleth `traces` (GeoJSON inline), on the pages'
+    projection, framed in a `width` x `height` box as plotly's fitbounds frames them; "" when
+    nothing can be drawn. Coordinates with `decimals` decimals, or with `compact` whole units
+    as relative moves without repeated points (for screen drawings, a third of the text).
+    `fill`: the share of the box the regions' extent fills (centred)."""
     shapes: list[tuple[list[np.ndarray], str, dict]] = []
     for t in traces:
         geo = t.get("geojson")
         if not isinstance(geo, dict):
-            raise ValueError("a printed map needs its GeoJSON inline, not a URL")
+            raise ValueError("a drawn map needs its GeoJSON inline, not a URL")
         features = {f.get("id"): f for f in geo.get("features", [])}
         for code, colour in zip(values_of(t.get("locations")), trace_colours(t), strict=False):
             feature = features.get(code)
             if feature is not None:
                 shapes.append((rings_of(feature.get("geometry") or {}), colour, t))
     coords = np.concatenate([r for rings, _, _ in shapes for r in rings]) if shapes else None
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" '
-             f'height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" '
-             f'font-family="{FONT}">']
-    if coords is not None and len(coords):
-        (lon_lo, lat_lo), (lon_hi, lat_hi) = coords.min(axis=0), coords.max(axis=0)
-        project = ConicEqualArea((lon_lo + lon_hi) / 2, (lat_lo + lat_hi) / 2)
-        px, py = project(coords[:, 0], coords[:, 1])
-        box_w, box_h = width - 8, height - legend_h - 8
-        k = min(box_w / (np.ptp(px) or 1), box_h / (np.ptp(py) or 1))
-        ox = 4 + (box_w - k * np.ptp(px)) / 2 - k * px.min()
-        oy = 4 + (box_h - k * np.ptp(py)) / 2 + k * py.max()
-        for rings, colour, t in shapes:
-            d = []
-            for ring in rings:
-                x, y = project(ring[:, 0], ring[:, 1])
-                pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(ox + k * x, oy - k * y,
-                                                                  strict=True))
-                d.append(f"M{pts}Z")
-            line = (t.get("marker") or {}).get("line") or {}
-            parts.append(f'<path d="{"".join(d)}" {fill_of(colour)} fill-rule="evenodd" '
-                         f'stroke="{line.get("color") or "white"}" '
-                         f'stroke-width="{line.get("width", 0.4)}"/>')
-    else:
-        parts.append(_text(width / 2, height / 2, "no regions to draw", FONT_SIZE, "middle",
-                           INK))
-    parts.append(f'<g transform="translate(0 {height - legend_h:.1f})">{legend_svg}</g>')
-    parts.append("</svg>")
+    if coords is None or not len(coords):
+        return ""
+    (lon_lo, lat_lo), (lon_hi, lat_hi) = coords.min(axis=0), coords.max(axis=0)
+    project = ConicEqualArea((lon_lo + lon_hi) / 2, (lat_lo + lat_hi) / 2)
+    px, py = project(coords[:, 0], coords[:, 1])
+    box_w, box_h = (width - 8) * fill, (height - 8) * fill
+    k = min(box_w / (np.ptp(px) or 1), box_h / (np.ptp(py) or 1))
+    box_w, box_h = width - 8, height - 8  # centred in the whole box
+    ox = 4 + (box_w - k * np.ptp(px)) / 2 - k * px.min()
+    oy = 4 + (box_h - k * np.ptp(py)) / 2 + k * py.max()
+    parts = []
+    for rings, colour, t in shapes:
+        d = []
+        for ring in rings:
+            x, y = project(ring[:, 0], ring[:, 1])
+            if compact:
+                d.append(_compact_ring(ox + k * x, oy - k * y))
+                continue
+            pts = " ".join(f"{a:.{decimals}f},{b:.{decimals}f}"
+                           for a, b in zip(ox + k * x, oy - k * y, strict=True))
+            d.append(f"M{pts}Z")
+        line = (t.get("marker") or {}).get("line") or {}
+        stroke, stroke_w = line.get("color") or "white", line.get("width", 0.4)
+        if compact and (stroke, stroke_w) == COMPACT_STROKE:  # the wrapper's (first_paint)
+            parts.append(f'<path d="{"".join(d)}" {fill_of(colour)}/>')
+            continue
+        parts.append(f'<path d="{"".join(d)}" {fill_of(colour)} fill-rule="evenodd" '
+                     f'stroke="{stroke}" stroke-width="{stroke_w}"/>')
     return "".join(parts)
 
+
+def _compact_ring(x: np.ndarray, y: np.ndarray) -> str:
+    """A closed ring in whole units: the first point, then relative moves, repeats dropped."""
+    xi, yi = np.rint(x).astype("int64"), np.rint(y).astype("int64")
+    keep = np.ones(len(xi), dtype=bool)
+    keep[1:] = (np.diff(xi) != 0) | (np.diff(yi) != 0)
+    xi, yi = xi[keep], yi[keep]
+    dx, dy = np.diff(xi), np.diff(yi)
+    moves = " ".join(f"{a},{b}" for a, b in zip(dx.tolist(), dy.tolist(), strict=True))
+    return f"M{xi[0]},{yi[0]}" + (f"l{moves}" if moves else "") + "z"

@@ -16,6 +16,7 @@ import pyarrow as pa
 import streamlit as st
 
 from regiodash.ui import data
+from regiodash.ui.first_paint import SHOWN_KEY, STACK_KEY, first_paint_svg, render_first_paint
 from regiodash.ui.map_table import (
     TableMeta,
     display_table,
@@ -71,6 +72,14 @@ def region_table(version: str, indicator: str, level: int, year: int, sex: str, 
                        file_name=f"{name}.csv")
 
 
+@data.rerun_cache(MAX_CACHED_TABLES)
+def first_paint(version: str, indicator: str, level: int, year: int, sex: str, country: str
+                ) -> str:
+    """The server-drawn first paint of one view (ui.first_paint), built once per view."""
+    shown = map_figure(version, indicator, level, year, sex, country)
+    return first_paint_svg(shown.figure.to_dict())
+
+
 def render_focus_style() -> None:
     """FOCUS_CSS for this page (a style-only st.html takes no space). The "everywhere" pages
     may call it too, or move it to app.py."""
@@ -83,8 +92,11 @@ def render_map(view: MapView, shown: MapFigure) -> None:
     if shown.is_demo:
         st.warning(MAP_DEMO_BANNER, icon=":material/science:")
     st.caption(escape_markdown(shown.caption))
-    event = st.plotly_chart(shown.figure, config=MAP_CONFIG, key=f"map_{view.level}",
-                            on_select="rerun", selection_mode="points", alt=shown.caption)
+    with st.container(key=STACK_KEY):  # the first paint and the chart in one place
+        render_first_paint("" if st.session_state.get(SHOWN_KEY) else first_paint(
+            view.version, view.indicator, view.level, view.year, view.sex, view.country))
+        event = st.plotly_chart(shown.figure, config=MAP_CONFIG, key=f"map_{view.level}",
+                                on_select="rerun", selection_mode="points", alt=shown.caption)
     points = list(event.get("selection", {}).get("points", [])) if isinstance(event, dict) else []
     if points and points[0].get("location"):
         switch_to(PROFILE_PAGE, profile_params(
