@@ -17,7 +17,12 @@ from regiodash.ingest.importing import import_files
 from regiodash.storage.arrow_codes import sorted_by, table_from_frame
 from regiodash.storage.build import SOURCE_PRECEDENCE, _apply_precedence, build_warehouse
 from regiodash.storage.layout import WarehousePaths
-from regiodash.storage.parquet_out import OBSERVATION_ORDER, ROW_GROUP_SIZE, region_row_group
+from regiodash.storage.parquet_out import (
+    OBSERVATION_ORDER,
+    ROW_GROUP_SIZE,
+    region_row_group,
+    value_row_group,
+)
 from regiodash.storage.schema import INDICATOR_VALUES_SCHEMA, OBSERVATIONS_SCHEMA
 
 
@@ -311,10 +316,19 @@ def test_modules_given_only_the_rows_they_read_give_the_same_result(demo_setting
 
 @pytest.mark.parametrize(("rows", "size"), [
     (0, 16_384), (738_048, 16_384), (1_994_697, 32_768), (4_000_000, 63_488),
-    (13_167_680, 122_880), (10**9, 122_880)])
+    (13_167_680, 122_880), (103_788_465, 405_504), (10**9, 3_907_584)])
 def test_by_region_row_groups_grow_with_the_warehouse_within_bounds(rows, size):
     assert region_row_group(rows) == size
     assert size % 2048 == 0
+
+
+@pytest.mark.parametrize(("rows", "size"), [
+    (0, 122_880), (13_790_715, 122_880), (31_457_280, 122_880), (103_788_465, 405_504),
+    (10**9, 3_907_584)])
+def test_value_files_keep_to_a_bounded_number_of_row_groups(rows, size):
+    """A query pays per row group of the file: past 256 groups of 122,880 rows they grow."""
+    assert value_row_group(rows) == size
+    assert size % 2048 == 0 and -(-rows // size) <= 256
 
 
 def test_built_files_are_readable_like_plainly_created_files(demo_settings, tmp_path):

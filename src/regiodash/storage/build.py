@@ -27,7 +27,6 @@ from regiodash.storage.arrow_codes import (
     dict_codes,
     key_part,
     lookup_codes,
-    reorder,
     sort_order,
     sorted_by,
     table_from_frame,
@@ -49,6 +48,7 @@ from regiodash.storage.parquet_out import (
     VALUE_ORDER,
     region_order,
     region_row_group,
+    value_row_group,
     values_fingerprint,
     write_in_order,
     write_parquet,
@@ -193,7 +193,9 @@ def build_warehouse(
         order = sort_order(values, VALUE_ORDER)
         stamp = {FINGERPRINT_KEY: values_fingerprint(values),
                  NUTS_VERSION_KEY: summary.nuts_version}
-        writes.append(pool.submit(write_parquet, reorder(values, order), tmp_values, stamp))
+        # gathered a few row groups at a time: no sorted copy of the whole table in memory
+        writes.append(pool.submit(write_in_order, values, order, tmp_values,
+                                  value_row_group(len(order)), stamp))
         order = region_order(values, order)
         writes.append(pool.submit(write_in_order, values, order, tmp_by_region,
                                   region_row_group(len(order)), stamp))
