@@ -83,11 +83,11 @@ def parquet_options(table: pa.Table) -> dict:
     }
 
 
-def write_parquet(table: pa.Table, path: Path, metadata: dict[str, str] | None = None
-                  ) -> None:
-    """`table` as it is, in row groups of ROW_GROUP_SIZE, `metadata` in the footer."""
+def write_parquet(table: pa.Table, path: Path, metadata: dict[str, str] | None = None,
+                  row_group_size: int = ROW_GROUP_SIZE) -> None:
+    """`table` as it is, in row groups of `row_group_size`, `metadata` in the footer."""
     with pq.ParquetWriter(path, table.schema, **parquet_options(table)) as writer:
-        writer.write_table(table, row_group_size=ROW_GROUP_SIZE)
+        writer.write_table(table, row_group_size=row_group_size)
         if metadata:
             writer.add_key_value_metadata(metadata)
 
