@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 
 import streamlit as st
 
@@ -73,15 +74,29 @@ def first_paint_svg(figure: dict) -> str:
             f'stroke="{COMPACT_STROKE[0]}" stroke-width="{COMPACT_STROKE[1]}">{paths}</svg>')
 
 
+# What first_paint_markup lets through: an <svg> element of <path>s whose outlines are
+# numbers and moves and whose fills are colours, nothing else (no text, no other element).
+_DRAWING = re.compile(r'<svg [^<>]*>(?:<path d="[Mlz0-9, -]+" fill="[#\w(),. ]+"'
+                      r'(?: fill-opacity="[0-9.]+")?/>)+</svg>')
+
+
+def first_paint_markup(svg: str) -> str:
+    """The HTML of the first paint (its style and the drawing, aria-hidden), or "" when `svg`
+    is anything but the drawing first_paint_svg makes: checked here, where it becomes HTML,
+    so that nothing from a data file can ever reach the page this way."""
+    if not _DRAWING.fullmatch(svg):
+        return ""
+    return f'{STYLE}<div class="{CSS_CLASS}" aria-hidden="true">{svg}</div>'
+
+
 def render_first_paint(svg: str) -> None:
     """The drawing on a session's first map run, an empty slot on later ones (call inside the
     `st.container(key=STACK_KEY)` that holds the chart, before it)."""
     state = st.session_state
-    if svg and not state.get(SHOWN_KEY):
+    if first_paint_markup(svg) and not state.get(SHOWN_KEY):
         state[SHOWN_KEY] = True
         # Markdown with HTML: st.html's sanitiser drops inline SVG (an <img> of it there lost
         # the race against plotly.js's evaluation when the browser cache was warm).
-        st.markdown(f'{STYLE}<div class="{CSS_CLASS}" aria-hidden="true">{svg}</div>',
-                    unsafe_allow_html=True)
+        st.markdown(first_paint_markup(svg), unsafe_allow_html=True)
     else:
         st.empty()
