@@ -10,13 +10,14 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from bench.devserver import CHROMIUM, CHROMIUM_ARGS, free_port
 from regiodash.config import REPO_ROOT
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "LOCAL_HOSTS", "OUTPUT", "PHONE", "RUN_DONE_JS",
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "DESKTOP", "LOCAL_HOSTS", "OUTPUT", "PHONE", "RUN_DONE_JS",
            "copy_link", "free_port", "layout_problems", "outside_localhost", "query_of",
            "select_values", "wait_for_app"]
 
 OUTPUT = REPO_ROOT / "test-output"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1440, "height": 900}
 
 # The app has finished its run (Streamlit marks its root element) and drawn its title.
 RUN_DONE_JS = """() => {

@@ -15,6 +15,7 @@ from bench.devserver import (
     start_streamlit,
     stop_streamlit,
 )
+from tests.ui.browser_support import DESKTOP, PHONE
 
 
 def _serve(data_dir: Path, log_dir: Path):
@@ -54,3 +55,21 @@ def chromium_browser(server):
                                      args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+
+@pytest.fixture()
+def desktop(chromium_browser):
+    """A fresh browser context at 1440x900."""
+    context = chromium_browser.new_context(viewport=DESKTOP)
+    yield context
+    context.close()
+
+
+@pytest.fixture()
+def phone(chromium_browser):
+    """A fresh browser context as a phone: 390x844, touch, device scale 2."""
+    context = chromium_browser.new_context(viewport=PHONE, device_scale_factor=2,
+                                           is_mobile=True, has_touch=True)
+    yield context
+    context.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui.browser_support import OUTPUT
+from tests.ui.browser_support import DESKTOP, OUTPUT, PHONE
 
 pytestmark = pytest.mark.browser
 
@@ -30,8 +30,6 @@ FOCUS_JS = """() => { const e = document.activeElement;
   if (!ok && sel) ok = visible(sel);
   return {tag: e.tagName, testid: (e.closest('[data-testid]')||{}).dataset?.testid || null,
           label: (e.getAttribute('aria-label') || e.innerText || '').trim().slice(0, 40), ok}; }"""
-DESKTOP = {"width": 1440, "height": 900}
-PHONE = {"width": 390, "height": 844}
 
 
 def open_map(context, server: str, query: str = "", minimum: int = 5):
@@ -44,19 +42,6 @@ def open_map(context, server: str, query: str = "", minimum: int = 5):
     return page
 
 
-@pytest.fixture()
-def desktop(chromium_browser):
-    context = chromium_browser.new_context(viewport=DESKTOP)
-    yield context
-    context.close()
-
-
-@pytest.fixture()
-def phone(chromium_browser):
-    context = chromium_browser.new_context(viewport=PHONE, device_scale_factor=2,
-                                           is_mobile=True, has_touch=True)
-    yield context
-    context.close()
 
 
 def test_the_map_is_above_the_fold_at_1440x900(server, desktop):

@@ -13,12 +13,10 @@ import re
 
 import pytest
 
-from tests.ui.browser_support import OUTPUT
+from tests.ui.browser_support import DESKTOP, OUTPUT, PHONE
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1440, "height": 900}
 RUN_DONE_JS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   return app && app.getAttribute('data-test-script-state') === 'notRunning'
@@ -71,19 +69,6 @@ def charts_text(page, n: int = 4) -> list[str]:
     return page.evaluate(CHART_TEXT_JS)
 
 
-@pytest.fixture()
-def phone(chromium_browser):
-    context = chromium_browser.new_context(viewport=PHONE, device_scale_factor=2,
-                                           is_mobile=True, has_touch=True)
-    yield context
-    context.close()
-
-
-@pytest.fixture()
-def desktop(chromium_browser):
-    context = chromium_browser.new_context(viewport=DESKTOP)
-    yield context
-    context.close()
 
 
 def flat(texts: list[str]) -> str:

@@ -12,7 +12,6 @@ is marked "converted from NUTS <v>" in the table and has `converted_from_nuts` i
 from __future__ import annotations
 
 import csv
-import io
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import pandas as pd
 
 from indicators.innovation.specs import INDEX_ID
 from regiodash.ui.maps import GROUP_COLOURS, MapSpec, format_value
+from regiodash.ui.text import csv_header_block
 
 PROFILE_PATH = "profile"  # app.py's url_path of the region profile (relative link)
 GROUP_ORDER = tuple(GROUP_COLOURS)  # Leader, Strong, Moderate, Emerging
@@ -186,11 +186,7 @@ def table_csv(rows: pd.DataFrame, meta: TableMeta, class_name: str) -> str:
         ("source", f"{meta.source} ({meta.licence})"),
         ("missing values", "empty value field (no data); never zero"),
     ]
-    if meta.link:
-        header.append(("view", meta.link))
-    out = io.StringIO()
-    for key, value in header:
-        out.write(f"# {key}: {' '.join(str(value).split())}\n")
+    out = csv_header_block(header, meta.link)
     columns = {"geo_code": "geo_code", "geo_name": "geo_name", "country_code": "country_code",
                "value": "value", "flag": "flag", "flag_meaning": "flag_meaning",
                "source": "source", "nuts_version": "nuts_version",

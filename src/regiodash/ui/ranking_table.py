@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 
 from indicators.innovation.gaps import classify_groups
+from regiodash.ui.text import csv_header_block
 
 MISSING = "–"  # what the table shows in a cell without a value (st.dataframe placeholder)
 Weights = tuple[tuple[str, float], ...]
@@ -182,11 +182,7 @@ def ranking_csv(rows: pd.DataFrame, meta: RankingMeta) -> str:
         ("source", meta.source),
         ("missing values", "empty field (no data); never zero"),
     ]
-    if meta.link:
-        header.append(("view", meta.link))
-    out = io.StringIO()
-    for key, value in header:
-        out.write(f"# {key}: {' '.join(str(value).split())}\n")
+    out = csv_header_block(header, meta.link)
     names = {"rank": "rank", "geo_code": "geo_code", "geo_name": "geo_name",
              "country_code": "country_code", "group": "innovation_group", "value": "value",
              "flag": "flag", "rank_start": f"rank_{start}", "rank_change": "rank_change",

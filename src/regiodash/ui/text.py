@@ -11,6 +11,7 @@ instead (ui.projects_charts, ui.maps).
 
 from __future__ import annotations
 
+import io
 import math
 import re
 
@@ -41,3 +42,13 @@ def text_or(value: object, fallback: str) -> str:
         return fallback
     text = str(value).strip()
     return text or fallback
+
+
+def csv_header_block(header: list[tuple[str, str]], link: str = "") -> io.StringIO:
+    """A CSV buffer opening with one `# key: value` line per entry (each value on one line),
+    then `# view: link` when there is a link; the rows follow. pandas reads the file back
+    with read_csv(path, comment="#")."""
+    out = io.StringIO()
+    for key, value in [*header, *([("view", link)] if link else [])]:
+        out.write(f"# {key}: {' '.join(str(value).split())}\n")
+    return out
