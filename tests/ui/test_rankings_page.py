@@ -302,3 +302,12 @@ def test_ui_cache_prepares_the_inputs_once(demo_settings, monkeypatch):
         data.reweighted_index.clear()
         data.reweighted_index(version, 2, ((GERD, w),))
     assert calls == [2]
+
+
+def test_all_weights_zero_says_so_and_shows_the_published_index(make_app):
+    """Zero for every component (a link or the weight inputs) leaves nothing to compute: the
+    page says so and ranks by the published index instead of failing."""
+    at = rankings(make_app, weights="~".join(f"{c}:0" for c in COMPONENT_IDS))
+    assert any("Every component has weight 0" in w.value for w in at.warning)
+    assert not any("recomputed with your weights" in i.value for i in at.info)
+    assert len(at.dataframe[0].value) > 100

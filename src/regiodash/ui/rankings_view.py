@@ -140,6 +140,12 @@ def select_ranking() -> RankingView:
         weights = reweighting_panel(view, fresh, sorted(ctx.weight_ids), indicators)
         if weights:
             full = tuple(sorted({**dict.fromkeys(ctx.weight_ids, 1.0), **dict(weights)}.items()))
+        if full and not any(w > 0 for _, w in full):  # nothing would count: no index at all
+            st.warning("Every component has weight 0, so no index can be computed: showing "
+                       "the published index. Give at least one component a weight above 0.",
+                       icon=":material/tune:")
+            full = ()
+        if full:
             st.info("Showing the index recomputed with your weights: the table shows each "
                     "region's rank with your weights and with the published (equal) weights.",
                     icon=":material/tune:")
