@@ -93,7 +93,7 @@ def render_first_paint(svg: str) -> None:
     """The drawing on a session's first map run, an empty slot on later ones (call inside the
     `st.container(key=STACK_KEY)` that holds the chart, before it)."""
     state = st.session_state
-    if first_paint_markup(svg) and not state.get(SHOWN_KEY):
+    if svg and not state.get(SHOWN_KEY):  # (a drawing that fails the check shows nothing)
         state[SHOWN_KEY] = True
         # Markdown with HTML: st.html's sanitiser drops inline SVG (an <img> of it there lost
         # the race against plotly.js's evaluation when the browser cache was warm).
