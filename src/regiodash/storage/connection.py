@@ -42,6 +42,7 @@ from regiodash.storage.layout import (
     quote_ident,
 )
 from regiodash.storage.pins import FD_DIR, PinnedFiles, pin_warehouse
+from regiodash.storage.region_rows import CatalogLookup
 from regiodash.storage.schema import (
     GROUPS_SCHEMA,
     INDICATOR_VALUES_SCHEMA,
@@ -193,6 +194,8 @@ class Warehouse:
 
     def _declare_catalog(self, user_definitions: list[dict]) -> None:
         catalog = catalog_frame(user_definitions)
+        self.catalog_lookup = CatalogLookup.from_frame(catalog)
+        """The catalog's columns by indicator, for joins done outside DuckDB (region_rows)."""
         self.con.register("indicator_catalog_df", catalog)
         self.con.execute("CREATE TABLE indicator_catalog AS SELECT * FROM indicator_catalog_df")
         self.con.unregister("indicator_catalog_df")

@@ -11,6 +11,7 @@ from indicators.composite import Prepared
 from indicators.innovation import areas as innovation_areas
 from indicators.innovation import index as innovation_index
 from indicators.innovation import specs as innovation_specs
+from regiodash.storage import region_rows
 from regiodash.storage.connection import Warehouse
 
 
@@ -94,8 +95,14 @@ def load_regions(wh: Warehouse, nuts_version: str | None = None) -> pd.DataFrame
 
 
 def load_region_values(wh: Warehouse, geo_code: str) -> pd.DataFrame:
-    """Every value of one region (all indicators, years, sexes) with catalog metadata."""
-    return run_named(wh, "region_values", geo_code=geo_code)
+    """Every value of one region (all indicators, years, sexes) with catalog metadata
+    (region_rows.REGION_VALUE_COLUMNS), sorted by domain, indicator, year and sex."""
+    cur = wh.cursor()
+    try:
+        values = cur.execute(load_sql("region_values"), {"geo_code": geo_code}).to_arrow_table()
+    finally:
+        cur.close()
+    return region_rows.join_catalog(values, wh.catalog_lookup).to_pandas()
 
 
 def load_indicator_series(wh: Warehouse, indicator_id: str, geo_codes: list[str]
