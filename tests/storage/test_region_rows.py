@@ -78,3 +78,14 @@ def test_indicators_outside_the_catalog_come_last_with_null_metadata_in_any_inpu
     assert pd.isna(out.loc[out["indicator_id"] == "b_x", "value"].tolist()[0])
     reversed_input = region_rows.join_catalog(_values(rows[::-1]), lookup).to_pandas()
     pd.testing.assert_frame_equal(out, reversed_input)
+
+
+def test_a_missing_sex_sorts_last_like_sql():
+    lookup = region_rows.CatalogLookup.from_frame(pd.DataFrame({
+        "indicator_id": ["a"], "title": ["A"], "domain": ["d"], "unit": ["%"],
+        "direction": ["higher_is_better"], "source_dataset": ["x"]}))
+    rows = [("a", 2020, None, 1.0, None, "user", "2021", None),
+            ("a", 2020, "T", 2.0, None, "user", "2021", None),
+            ("a", 2020, "F", 3.0, None, "user", "2021", None)]
+    out = region_rows.join_catalog(_values(rows), lookup).to_pandas()
+    assert out["value"].tolist() == [3.0, 2.0, 1.0]

@@ -43,17 +43,18 @@ class CatalogLookup:
 
 def _entry_ranks(entries: list[str | None], domains: list[str | None] | None = None
                  ) -> np.ndarray:
-    """The rank of each entry in the order (domain, nulls last; entry), as DuckDB sorts."""
-    doms = domains if domains is not None else [None] * len(entries)
-    order = sorted(range(len(entries)),
-                   key=lambda i: (doms[i] is None, doms[i] or "", entries[i] or ""))
+    """The rank of each entry in the order (domain, then entry; nulls last in both), as
+    DuckDB sorts."""
+    doms = domains if domains is not None else [""] * len(entries)
+    order = sorted(range(len(entries)), key=lambda i: (
+        doms[i] is None, doms[i] or "", entries[i] is None, entries[i] or ""))
     ranks = np.empty(len(entries), dtype=np.int64)
     ranks[order] = np.arange(len(entries))
     return ranks
 
 
 def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str | None]]:
-    encoded = pc.dictionary_encode(column).combine_chunks()
+    encoded = pc.dictionary_encode(column, null_encoding="encode").combine_chunks()
     return (encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64),
             encoded.dictionary.to_pylist())
 
