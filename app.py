@@ -7,6 +7,7 @@ legacy multipage mode, which runs a deep link's page script without this file.
 import streamlit as st
 
 from regiodash.ui import auth
+from regiodash.ui.style import render_focus_style
 from regiodash.ui.url import begin_run
 
 # The pages in menu order, as data: st.Page's arguments. Tests and the benchmark read this
@@ -30,6 +31,7 @@ PAGES = (
 URL_PATHS = {spec["title"]: spec["url_path"] for spec in PAGES}
 
 st.set_page_config(page_title="RegioDash", page_icon="🗺️", layout="wide")
+render_focus_style()  # focus rings on every page; first, so the HTML element loads early
 # st.Page resolves its file on disk, a noticeable share of a map rerun for seven pages: build
 # the list once per session. Not once per process: st.navigation marks the page it returns as
 # the one this run may call, so sessions must not share Page objects.

@@ -95,10 +95,12 @@ EMPTY_DONE_JS = """() => {
     && document.querySelector('h1') !== null;
 }"""
 MAP_DONE_JS = "document.querySelectorAll('path.choroplethlocation').length > 300"
-# First map paint: more than 300 regions drawn, by the server-drawn first paint
-# (ui.first_paint, shown while plotly.js loads) or by plotly itself.
-FIRST_PAINT_JS = ("document.querySelectorAll('.rd-first-paint path').length > 300 || "
-                  + MAP_DONE_JS)
+# First map paint: the server-drawn first paint (ui.first_paint: the SVG background of the
+# chart's container, laid out at the chart's height) or plotly's regions, whichever is first.
+FIRST_PAINT_JS = ("(() => { const box = document.querySelector('.st-key-map_stack'); "
+                  "return (box !== null && getComputedStyle(box).backgroundImage"
+                  ".startsWith('url(\"data:image/svg+xml') "
+                  "&& box.getBoundingClientRect().height > 300) || " + MAP_DONE_JS + "; })()")
 RATIO_LOADS = 5  # per page and cache state, alternating, after one warm-up load each
 
 

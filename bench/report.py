@@ -383,8 +383,9 @@ def _browser_part(results: dict) -> list[str]:
               "(Streamlit's frontend loaded, websocket up, script started): the rest is the "
               "page script, the figure transfer, the geometry fetch and plotly's drawing. "
               "The warm rows put the map next to an empty Streamlit page, loaded alternately: "
-              "first paint = more than 300 regions on screen, drawn by the server-drawn first "
-              "paint (ui.first_paint, shown while plotly.js loads) or by plotly; interactive = "
-              "drawn by plotly (hover, click).",
+              "first paint = the map on screen: the server-drawn first paint (ui.first_paint: "
+              "an SVG of every region, the chart container's background, laid out at the "
+              "chart's height while plotly.js loads) or more than 300 regions drawn by "
+              "plotly; interactive = drawn by plotly (hover, click).",
               "", table(["size", "level", "loads s", "median s", "title s", "note"], rows)]
     return parts

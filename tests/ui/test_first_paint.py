@@ -3,6 +3,9 @@ colours ever becomes HTML, whatever the figure holds."""
 
 from __future__ import annotations
 
+import base64
+import re
+
 import pytest
 
 from regiodash.ui.first_paint import first_paint_markup, first_paint_svg
@@ -25,7 +28,10 @@ def test_the_drawing_holds_no_text_of_the_figure():
     assert svg.count("<path") == 2
     assert "script" not in svg and "vora" not in svg and "AA1" not in svg
     markup = first_paint_markup(svg)
-    assert markup.endswith(f'aria-hidden="true">{svg}</div>') and markup.startswith("<style>")
+    [drawing] = re.findall(r"url\(data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)\)", markup)
+    assert base64.b64decode(drawing).decode() == svg
+    assert markup.startswith("<style>") and markup.endswith("</style>")
+    assert markup.count("<") == 2  # the style element and nothing else
 
 
 @pytest.mark.parametrize("svg", [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 
 import pytest
@@ -260,14 +261,18 @@ def test_choosing_a_region_in_the_picker_runs_nothing(app):
 
 # --- the server-drawn first paint (ui.first_paint) ---------------------------------------
 
-FIRST_PAINT = re.compile(
-    r'<style>[^<]*</style><div class="rd-first-paint" aria-hidden="true"><svg [^>]*>'
-    r'((?:<path d="M-?\d+,-?\d+(?:l[-\d, ]+)?z(?:M-?\d+,-?\d+(?:l[-\d, ]+)?z)*" '
-    r'fill="[#\w(),. ]+"(?: fill-opacity="[\d.]+")?/>)+)</svg></div>')
+FIRST_PAINT = re.compile(r"<style>[^<]*url\(data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)\)"
+                         r"[^<]*</style>")
+DRAWING = re.compile(
+    r'<svg [^>]*>((?:<path d="M-?\d+,-?\d+(?:l[-\d, ]+)?z(?:M-?\d+,-?\d+(?:l[-\d, ]+)?z)*" '
+    r'fill="[#\w(),. ]+"(?: fill-opacity="[\d.]+")?/>)+)</svg>')
 
 
 def first_paints(at: AppTest) -> list[str]:
-    return [m.value for m in at.markdown if "rd-first-paint" in m.value]
+    """The drawings (SVG) of the first paint's style sheets in the last run."""
+    bodies = [el.proto.body for el in at.get("html")]
+    return [base64.b64decode(m.group(1)).decode() for body in bodies
+            if (m := FIRST_PAINT.fullmatch(body))]
 
 
 def test_a_sessions_first_map_run_draws_the_map_in_svg_then_only_the_chart(app):
@@ -275,7 +280,7 @@ def test_a_sessions_first_map_run_draws_the_map_in_svg_then_only_the_chart(app):
     app.run()
     assert not app.exception
     [drawn] = first_paints(app)
-    match = FIRST_PAINT.fullmatch(drawn)
+    match = DRAWING.fullmatch(drawn)
     assert match, drawn[:400]  # numbers and colours only: no names, no titles, no legend
     regions = match.group(1).count("<path")
     shown = len([c for c in app.get("plotly_chart")])
@@ -290,4 +295,4 @@ def test_the_first_paint_of_the_real_gdp_map(real_settings, monkeypatch):
     at.run()  # the root URL: real Eurostat GDP per inhabitant, NUTS 2
     assert not at.exception
     [drawn] = first_paints(at)
-    assert FIRST_PAINT.fullmatch(drawn) and drawn.count("<path") > 200
+    assert DRAWING.fullmatch(drawn) and drawn.count("<path") > 200

@@ -8,14 +8,23 @@ static drawing instead of nothing (bench.paint_bench measures both moments). It 
 on a session's first map run: later runs already have plotly.js, and the slot then holds an
 empty element so the chart keeps its place in the page (no remount).
 
+The drawing is the background image (an SVG data URI) of the container that holds the chart,
+set by a style-only st.html: the browser paints it as soon as the container is laid out, with
+no Markdown to parse and no element of its own to load (app.py's focus style has already
+loaded Streamlit's HTML element). Drawn as inline SVG in Markdown, it waited for the Markdown
+HTML plugin, and plotly.js's evaluation often came first; the benchmark's ratio to an empty
+page went from 1.6-1.7x to (see BENCHMARKS.md).
+
 The drawing holds no text at all (no names, no legend: the caption above says what the map
 shows, and plotly's own legend arrives with it), only numbers and the figure's colours, so
-nothing from a data file reaches the HTML. It is aria-hidden and takes no pointer events:
-screen readers get the map's caption and text alternative, clicks reach the interactive map.
+nothing from a data file reaches the HTML. A background is not in the accessibility tree and
+takes no pointer events: screen readers get the map's caption and text alternative, clicks
+reach the interactive map.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import re
@@ -31,15 +40,16 @@ SHOWN_KEY = "_rd_map_first_paint_shown"
 VIEW_WIDTH = 1000  # SVG user units across; the drawing scales to the page's width
 COLOURBAR_WIDTH = 20  # plotly centres the map almost as if its colour bar were not there
 FILL = 0.72  # plotly.js frames the lon/lat box of the regions: they fill less of it
-CSS_CLASS = "rd-first-paint"
-# The first paint and the chart share one grid cell; the drawing lies on top until plotly
-# has drawn its regions (path.choroplethlocation), then it is hidden.
-STYLE = (f"<style>.st-key-{STACK_KEY}{{display:grid;grid-template-columns:minmax(0,1fr)}}"
-         f".st-key-{STACK_KEY}>div{{grid-area:1/1;width:100%}}"
-         f".{CSS_CLASS}{{position:relative;z-index:2;pointer-events:none;height:{MAP_HEIGHT}px}}"
-         f".{CSS_CLASS} svg{{width:100%;height:{MAP_HEIGHT}px}}"
-         f".st-key-{STACK_KEY}:has(path.choroplethlocation) .{CSS_CLASS}{{display:none}}"
-         "</style>")
+# While the chart's place is empty, the container is as tall as the chart will be and shows
+# the drawing; once plotly has drawn its regions (path.choroplethlocation), it shows nothing.
+BOX = f".st-key-{STACK_KEY}"
+
+
+def _background(drawing: str) -> str:
+    """The style rules showing `drawing` (base64 SVG) in the box until plotly has drawn."""
+    return (f"{BOX}{{min-height:{MAP_HEIGHT}px;background:url(data:image/svg+xml;base64,"
+            f"{drawing}) center/100% {MAP_HEIGHT}px no-repeat}}"
+            f"{BOX}:has(path.choroplethlocation){{background:none}}")
 
 
 @functools.lru_cache(maxsize=16)
@@ -81,12 +91,13 @@ _DRAWING = re.compile(r'<svg [^<>]*>(?:<path d="[Mlz0-9, -]+" fill="[#\w(),. ]+"
 
 
 def first_paint_markup(svg: str) -> str:
-    """The HTML of the first paint (its style and the drawing, aria-hidden), or "" when `svg`
-    is anything but the drawing first_paint_svg makes: checked here, where it becomes HTML,
-    so that nothing from a data file can ever reach the page this way."""
+    """The HTML of the first paint (a style sheet drawing `svg` behind the chart's place), or
+    "" when `svg` is anything but the drawing first_paint_svg makes: checked here, where it
+    becomes HTML, so that nothing from a data file can ever reach the page this way."""
     if not _DRAWING.fullmatch(svg):
         return ""
-    return f'{STYLE}<div class="{CSS_CLASS}" aria-hidden="true">{svg}</div>'
+    drawing = base64.b64encode(svg.encode()).decode("ascii")
+    return f"<style>{_background(drawing)}</style>"
 
 
 def render_first_paint(svg: str) -> None:
@@ -95,8 +106,6 @@ def render_first_paint(svg: str) -> None:
     state = st.session_state
     if svg and not state.get(SHOWN_KEY):  # (a drawing that fails the check shows nothing)
         state[SHOWN_KEY] = True
-        # Markdown with HTML: st.html's sanitiser drops inline SVG (an <img> of it there lost
-        # the race against plotly.js's evaluation when the browser cache was warm).
-        st.markdown(first_paint_markup(svg), unsafe_allow_html=True)
+        st.html(first_paint_markup(svg))
     else:
         st.empty()

@@ -34,16 +34,6 @@ PROFILE_PAGE = "app_pages/profile.py"
 # One line at 1440 px (the long banner of other pages takes two above the map).
 MAP_DEMO_BANNER = ("**Synthetic demo data**, not real statistics: load real data with "
                    "`regiodash import` or `regiodash fetch`.")
-# A focus ring on what Streamlit leaves without one when reached by Tab (sidebar page links,
-# the select boxes' input, links in the main area). Dark blue on white and on the sidebar's
-# grey, 3 px: visible for keyboard users, not shown on mouse clicks (:focus-visible).
-FOCUS_CSS = """<style>
-[data-testid="stSidebarNavLink"]:focus-visible, [data-testid="stMain"] a:focus-visible,
-[data-testid="stSidebar"] a:focus-visible, [role="slider"]:focus-visible {
-  outline: 3px solid #1a4ea3 !important; outline-offset: 2px; }
-[data-testid="stSelectbox"] [role="group"]:has(input:focus-visible) {
-  outline: 3px solid #1a4ea3; outline-offset: 1px; }
-</style>"""
 # Tables kept per process (one per view whose panel was opened).
 MAX_CACHED_TABLES = 32
 
@@ -80,15 +70,8 @@ def first_paint(version: str, indicator: str, level: int, year: int, sex: str, c
     return first_paint_svg(shown.figure.to_dict())
 
 
-def render_focus_style() -> None:
-    """FOCUS_CSS for this page (a style-only st.html takes no space). The "everywhere" pages
-    may call it too, or move it to app.py."""
-    st.html(FOCUS_CSS)
-
-
 def render_map(view: MapView, shown: MapFigure) -> None:
     """Draw the map and what goes with it; a click on a region opens its profile."""
-    render_focus_style()
     if shown.is_demo:
         st.warning(MAP_DEMO_BANNER, icon=":material/science:")
     st.caption(escape_markdown(shown.caption))
