@@ -30,8 +30,9 @@ def test_the_drawing_holds_no_text_of_the_figure():
     markup = first_paint_markup(svg)
     [drawing] = re.findall(r"url\(data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)\)", markup)
     assert base64.b64decode(drawing).decode() == svg
-    assert markup.startswith("<style>") and markup.endswith("</style>")
-    assert markup.count("<") == 2  # the style element and nothing else
+    assert markup.startswith("<style>")
+    assert markup.endswith('</style><span class="rd-first-paint"></span>')
+    assert markup.count("<") == 4  # the style sheet and an empty marker, nothing else
 
 
 @pytest.mark.parametrize("svg", [

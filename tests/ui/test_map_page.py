@@ -262,7 +262,7 @@ def test_choosing_a_region_in_the_picker_runs_nothing(app):
 # --- the server-drawn first paint (ui.first_paint) ---------------------------------------
 
 FIRST_PAINT = re.compile(r"<style>[^<]*url\(data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)\)"
-                         r"[^<]*</style>")
+                         r'[^<]*</style><span class="rd-first-paint"></span>')
 DRAWING = re.compile(
     r'<svg [^>]*>((?:<path d="M-?\d+,-?\d+(?:l[-\d, ]+)?z(?:M-?\d+,-?\d+(?:l[-\d, ]+)?z)*" '
     r'fill="[#\w(),. ]+"(?: fill-opacity="[\d.]+")?/>)+)</svg>')

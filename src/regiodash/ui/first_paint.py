@@ -43,13 +43,19 @@ FILL = 0.72  # plotly.js frames the lon/lat box of the regions: they fill less o
 # While the chart's place is empty, the container is as tall as the chart will be and shows
 # the drawing; once plotly has drawn its regions (path.choroplethlocation), it shows nothing.
 BOX = f".st-key-{STACK_KEY}"
+MARKER = "rd-first-paint"
+# The st.html holding the style sheet has an empty marker element: HTML that is only a style
+# sheet would go to Streamlit's event container, rendered after the page, and leave the slot
+# before the chart empty (a remount of the chart on the next run); its own place is hidden.
+SLOT = (f'[data-testid="stElementContainer"]:has([data-testid="stHtml"] > .{MARKER})'
+        "{display:none}")
 
 
 def _background(drawing: str) -> str:
     """The style rules showing `drawing` (base64 SVG) in the box until plotly has drawn."""
     return (f"{BOX}{{min-height:{MAP_HEIGHT}px;background:url(data:image/svg+xml;base64,"
             f"{drawing}) center/100% {MAP_HEIGHT}px no-repeat}}"
-            f"{BOX}:has(path.choroplethlocation){{background:none}}")
+            f"{BOX}:has(path.choroplethlocation){{background:none}}{SLOT}")
 
 
 @functools.lru_cache(maxsize=16)
@@ -97,7 +103,7 @@ def first_paint_markup(svg: str) -> str:
     if not _DRAWING.fullmatch(svg):
         return ""
     drawing = base64.b64encode(svg.encode()).decode("ascii")
-    return f"<style>{_background(drawing)}</style>"
+    return f'<style>{_background(drawing)}</style><span class="{MARKER}"></span>'
 
 
 def render_first_paint(svg: str) -> None:

@@ -13,7 +13,12 @@ FOCUS_CSS = """<style>
   outline: 3px solid #1a4ea3 !important; outline-offset: 2px; }
 [data-testid="stSelectbox"] [role="group"]:has(input:focus-visible) {
   outline: 3px solid #1a4ea3; outline-offset: 1px; }
-</style>"""
+[data-testid="stElementContainer"]:has([data-testid="stHtml"] > .rd-focus-style) {
+  display: none; }
+</style><span class="rd-focus-style"></span>"""
+# The empty element keeps this st.html in the page, where it is rendered first (HTML that is
+# only a style sheet goes to Streamlit's event container, rendered after the page); the rule
+# above hides the place it would take.
 
 
 def render_focus_style() -> None:
@@ -21,5 +26,6 @@ def render_focus_style() -> None:
 
     app.py sends it as the page's first element: it is also what makes the browser load
     Streamlit's HTML element early, which the map's first paint (ui.first_paint) then finds
-    ready."""
+    ready.
+    """
     st.html(FOCUS_CSS)
