@@ -14,7 +14,7 @@ import pytest
 from indicators.catalog import CATALOG
 from regiodash.ingest.demo import write_demo_panel
 from regiodash.ingest.importing import import_files
-from regiodash.storage.arrow_codes import sorted_by, table_from_frame
+from regiodash.storage.arrow_codes import table_from_frame
 from regiodash.storage.build import SOURCE_PRECEDENCE, _apply_precedence, build_warehouse
 from regiodash.storage.layout import WarehousePaths
 from regiodash.storage.parquet_out import (
@@ -23,6 +23,7 @@ from regiodash.storage.parquet_out import (
     region_row_group,
     value_row_group,
 )
+from regiodash.storage.row_order import sorted_by
 from regiodash.storage.schema import INDICATOR_VALUES_SCHEMA, OBSERVATIONS_SCHEMA
 
 

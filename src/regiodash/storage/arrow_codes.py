@@ -3,7 +3,7 @@
 Every dictionary is kept sorted, so a row's code orders it like its text: sorting, lookups and
 precedence are NumPy operations on small integers, and no string is materialised per row.
 Columns are either plain or dictionary arrays of strings with one dictionary for all chunks;
-code -1 stands for null.
+code -1 stands for null. Sort orders and reorderings: storage.row_order.
 """
 
 from __future__ import annotations
@@ -13,11 +13,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from indicators.ordering import stable_order
-
-MAX_SLICES = 10_000  # a reordering with more runs than this is done with a take
+_COUNT_BLOCK = 1 << 22  # codes counted at once (np.bincount copies them as int64)
 
 
 # --------------------------------------------------------------------------- codes
@@ -32,12 +29,40 @@ def dict_codes(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
     for chunk in chunks:
         indices = chunk.indices
         if indices.null_count:
-            parts.append(pc.fill_null(indices.cast(pa.int32()), -1).to_numpy())
+            values, bits, offset = buffer_view(indices)
+            codes = values.astype(values.dtype if values.dtype.kind == "i"
+                                  else np.promote_types(values.dtype, np.int8))
+            codes[~valid_rows(bits, offset, len(codes))] = -1
+            parts.append(codes)
         else:
             parts.append(indices.to_numpy())
     if len(parts) == 1:
         return parts[0]
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int8)
+
+
+def buffer_view(array: pa.Array) -> tuple[np.ndarray, np.ndarray | None, int]:
+    """(values, validity bitmap or None, bit offset) of a fixed-width array as NumPy views
+    of its buffers; the bitmap's bit `offset + i` tells whether value i is valid."""
+    dtype = np.dtype(array.type.to_pandas_dtype())
+    validity, data = array.buffers()[:2]
+    if data is None or not len(array):
+        return np.zeros(0, dtype=dtype), None, 0
+    values = np.frombuffer(data, dtype=dtype, count=array.offset + len(array))[array.offset:]
+    bits = np.frombuffer(validity, dtype=np.uint8) if array.null_count else None
+    return values, bits, array.offset
+
+
+def valid_at(bits: np.ndarray, offset: int, rows: np.ndarray) -> np.ndarray:
+    """Whether each of `rows` is valid (not null), from a validity bitmap (buffer_view);
+    rows past the bitmap's end read its last byte (callers overwrite them)."""
+    at = rows.astype(np.int64) + offset
+    return ((bits.take(at >> 3, mode="clip") >> (at & 7)) & 1).astype(bool)
+
+
+def valid_rows(bits: np.ndarray, offset: int, n: int) -> np.ndarray:
+    """Whether each of the `n` values of an array is valid, from its bitmap (buffer_view)."""
+    return np.unpackbits(bits, count=offset + n, bitorder="little")[offset:].view(bool)
 
 
 def dictionary_values(column: pa.ChunkedArray) -> list:
@@ -82,8 +107,13 @@ def lookup_codes(column: pa.ChunkedArray, table: Mapping[str, int], default: int
 def count_codes(column: pa.ChunkedArray, value: str | None = None) -> int:
     """Rows equal to `value`, or the number of distinct values used when `value` is None."""
     dictionary = dictionary_values(column)
-    counts = np.bincount(dict_codes(column).astype(np.int64) + 1,
-                         minlength=len(dictionary) + 1)[1:]
+    counts = np.zeros(len(dictionary) + 1, dtype=np.int64)
+    for chunk in column.chunks:  # a block at a time: no int64 copy of all codes
+        codes = dict_codes(chunk)
+        for start in range(0, len(codes), _COUNT_BLOCK):
+            block = codes[start:start + _COUNT_BLOCK].astype(np.int32) + 1  # null 0
+            counts += np.bincount(block, minlength=len(dictionary) + 1)
+    counts = counts[1:]
     if value is None:
         return int((counts > 0).sum())
     return int(counts[dictionary.index(value)]) if value in dictionary else 0
@@ -182,50 +212,3 @@ def key_part(column: pa.ChunkedArray) -> np.ndarray:
         return codes + 1 if column.null_count else codes
     values = column.to_numpy()
     return values - values.min() if len(values) else values
-
-
-def sort_order(table: pa.Table, columns: list[str]) -> np.ndarray:
-    """Row positions sorting `table` by `columns` (first most significant), ties kept in order
-    (indicators.ordering.stable_order over each column's integer sort key; the keys always fit
-    in 63 bits here: a few hundred indicators, a few thousand regions, some decades)."""
-    return positions(stable_order([key_part(table.column(c)) for c in columns]))
-
-
-def positions(order: np.ndarray) -> np.ndarray:
-    """Row positions as int32 when they fit (half the memory of NumPy's int64 results)."""
-    return order.astype(np.int32) if len(order) < 2**31 else order
-
-
-def reorder(table: pa.Table, order: np.ndarray) -> pa.Table:
-    """The rows of `table` in `order`: zero-copy slices when `order` is made of a few runs of
-    consecutive rows (e.g. two sorted parts interleaved by indicator), else a take."""
-    breaks = np.flatnonzero(np.diff(order) != 1) + 1
-    if len(breaks) > MAX_SLICES:
-        return take_rows(table, order)
-    if not len(breaks) and (not len(order) or order[0] == 0):
-        return table
-    starts, ends = np.concatenate([[0], breaks]), np.concatenate([breaks, [len(order)]])
-    return pa.concat_tables([table.slice(int(order[s]), int(e - s))
-                             for s, e in zip(starts, ends, strict=True)])
-
-
-def take_rows(table: pa.Table, order: np.ndarray) -> pa.Table:
-    """table.take(order) done on the NumPy codes and values (faster than Arrow's take on
-    multi-chunk columns; nulls kept through the validity mask, NaN stays NaN)."""
-    columns = []
-    for name in table.column_names:
-        column = table.column(name)
-        if pa.types.is_dictionary(column.type):
-            columns.append(dictionary_array(dict_codes(column)[order],
-                                            dictionary_values(column)))
-        elif column.null_count:
-            data = column.to_numpy()
-            nulls = column.is_null().to_numpy()
-            columns.append(pa.array(data[order], type=column.type, mask=nulls[order]))
-        else:
-            columns.append(pa.array(column.to_numpy()[order], type=column.type))
-    return pa.table(columns, names=table.column_names)
-
-
-def sorted_by(table: pa.Table, columns: list[str]) -> pa.Table:
-    return reorder(table, sort_order(table, columns))

@@ -27,9 +27,6 @@ from regiodash.storage.arrow_codes import (
     dict_codes,
     key_part,
     lookup_codes,
-    reorder,
-    sort_order,
-    sorted_by,
     table_from_frame,
 )
 from regiodash.storage.composites import describe_composites
@@ -54,6 +51,7 @@ from regiodash.storage.parquet_out import (
     write_in_order,
     write_parquet,
 )
+from regiodash.storage.row_order import in_runs, order_runs, sort_order, sorted_by
 from regiodash.storage.schema import (
     GROUPS_SCHEMA,
     INDICATOR_VALUE_COLUMNS,
@@ -108,9 +106,9 @@ def _apply_precedence(observations: pa.Table) -> pa.Table:
     run = np.cumsum(np.concatenate([[True], ~same])) - 1
     contested = np.flatnonzero(np.bincount(run)[run] > 1)
     rank = lookup_codes(observations.column("source"), SOURCE_PRECEDENCE, _UNKNOWN_SOURCE_RANK)
-    version = dict_codes(observations.column("nuts_version")).astype(np.int64)  # sorted; null -1
-    ranked = contested[np.lexsort((contested, -version[contested], rank[contested],
-                                   run[contested]))]
+    version = dict_codes(observations.column("nuts_version"))  # sorted; null -1
+    ranked = contested[np.lexsort((contested, -version[contested].astype(np.int64),
+                                   rank[contested], run[contested]))]
     first = np.concatenate([[True], run[ranked][1:] != run[ranked][:-1]])
     keep = np.ones(n, dtype=bool)
     keep[contested] = False
@@ -194,14 +192,22 @@ def build_warehouse(
         order = sort_order(values, VALUE_ORDER)
         stamp = {FINGERPRINT_KEY: values_fingerprint(values),
                  NUTS_VERSION_KEY: summary.nuts_version}
-        # A sorted copy (arrow take) rather than write_in_order: that one holds NumPy copies
-        # of the columns, and two of them at once (with the by-region file's) peaked 3 GB
-        # higher at 100 million values.
-        writes.append(pool.submit(write_parquet, reorder(values, order), tmp_values, stamp,
-                                  value_row_group(len(order))))
+        # Neither writer copies the table: the value file is usually a few slices of it (the
+        # catalog rows, then the derived ones, interleaved by indicator), and write_in_order
+        # gathers a row group at a time straight from its buffers. Orders are int32 positions
+        # (400 MB at 100 million rows); a value order of a few runs is kept as the runs only.
+        runs = order_runs(order)
+        if runs is not None:
+            order = runs
+            writes.append(pool.submit(write_parquet, in_runs(values, runs), tmp_values, stamp,
+                                      value_row_group(values.num_rows)))
+        else:
+            writes.append(pool.submit(write_in_order, values, order, tmp_values,
+                                      value_row_group(values.num_rows), stamp))
+        del runs
         order = region_order(values, order)
         writes.append(pool.submit(write_in_order, values, order, tmp_by_region,
-                                  region_row_group(len(order)), stamp))
+                                  region_row_group(values.num_rows), stamp))
         del order
         groups_table = pa.Table.from_pandas(groups.astype(
             {"nuts_level": "int8", "year": "int16"}), preserve_index=False).cast(GROUPS_SCHEMA)

@@ -39,11 +39,11 @@ from regiodash.storage.arrow_codes import (
     dict_codes,
     dictionary_values,
     normalise_table,
-    sorted_by,
     table_from_frame,
 )
 from regiodash.storage.layout import DEFAULT_NUTS_VERSION
 from regiodash.storage.parquet_out import OBSERVATION_ORDER
+from regiodash.storage.row_order import sorted_by
 from regiodash.storage.schema import OBSERVATIONS_SCHEMA
 
 CONVERSION_FILE = "nuts_conversion.parquet"
@@ -290,9 +290,15 @@ def choose_build_version(observations: pa.Table, wanted: str | None,
 
 
 def _constant(value: str | None, n: int) -> pa.DictionaryArray:
+    """`value` (or null) n times. The buffers are NumPy zeros, which the OS provides as pages
+    it has not touched yet: reading them costs no memory (pa.nulls fills its buffer)."""
+    zeros = pa.py_buffer(np.zeros(n, np.int8))
     if value is None:
-        return pa.DictionaryArray.from_arrays(pa.nulls(n, pa.int8()), pa.array([], pa.string()))
-    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int8)), pa.array([value]))
+        indices = pa.Array.from_buffers(pa.int8(), n, [pa.py_buffer(np.zeros(-(-n // 8), np.uint8)),
+                                                       zeros], null_count=n)
+        return pa.DictionaryArray.from_arrays(indices, pa.array([], pa.string()))
+    return pa.DictionaryArray.from_arrays(pa.Array.from_buffers(pa.int8(), n, [None, zeros]),
+                                          pa.array([value]))
 
 
 def to_build_version(observations: pa.Table, target: str, reference_dir: Path,

@@ -24,22 +24,26 @@ from indicators.spec import CatalogIndicator
 from regiodash.errors import WarehouseError
 from regiodash.nuts import is_extra_regio, nuts_level_of
 from regiodash.storage.arrow_codes import (
+    buffer_view,
     concat_tables,
     dict_codes,
+    dictionary_array,
     dictionary_values,
     empty_table,
-    normalise_column,
     normalise_table,
-    sorted_by,
+    smallest_index_type,
+    valid_rows,
 )
 from regiodash.storage.layout import FROM_DEMO_COLUMN, WarehousePaths, quote_ident
 from regiodash.storage.parquet_out import BUILD_WRITERS, OBSERVATION_ORDER
+from regiodash.storage.row_order import sorted_by
 from regiodash.storage.schema import OBSERVATION_COLUMNS, OBSERVATIONS_SCHEMA
 
 BUILD_MEMORY_LIMIT = "1200MB"
 """DuckDB's memory limit during a build; larger intermediate results spill to a temp folder."""
 _RAW_COLUMNS = [c for c in OBSERVATION_COLUMNS if c != "nuts_level"]
 _TEXT_COLUMNS = [c for c in _RAW_COLUMNS if OBSERVATIONS_SCHEMA.field(c).type == pa.string()]
+_PANEL_READ_ROWS = 1 << 22  # about as many rows of a demo panel column are read at once
 _NO_LEVEL = -128  # marks geo codes that are no region (extra-regio, unknown shape): dropped
 
 
@@ -191,22 +195,96 @@ def _read_demo_panel(path: Path) -> pa.Table:
     arrow_codes.normalise_column).
 
     Read with pyarrow, keeping Parquet's own dictionary encoding: for a panel of ten million
-    rows that is several times cheaper than DuckDB casting every text value to an ENUM. One
-    column at a time, so that only one column's wide intermediate codes exist at once.
+    rows that is several times cheaper than DuckDB casting every text value to an ENUM. Each
+    column is read a few row groups at a time into one NumPy array of its final type, so
+    that no column exists twice (a hundred million rows make a column of int32 dictionary
+    indices 400 MB, and its float values 800 MB).
     """
-    def read(name: str) -> pa.Array:
-        column = pq.read_table(path, columns=[name],
-                               read_dictionary=[name] if name in _TEXT_COLUMNS else None)
-        column = column.column(name)
-        if name in _TEXT_COLUMNS and not pa.types.is_dictionary(column.type):
-            column = pc.dictionary_encode(column.cast(pa.string()))
-        elif name not in _TEXT_COLUMNS:
-            column = column.cast(OBSERVATIONS_SCHEMA.field(name).type)
-        return normalise_column(column)
-
     with ThreadPoolExecutor(BUILD_WRITERS) as pool:  # Arrow reads one column on one thread
-        columns = list(pool.map(read, _RAW_COLUMNS))
+        columns = list(pool.map(lambda name: _read_panel_column(path, name), _RAW_COLUMNS))
     return pa.table(columns, names=_RAW_COLUMNS)
+
+
+def _read_panel_column(path: Path, name: str) -> pa.Array:
+    """One column of the demo panel (see _read_demo_panel), typed as in OBSERVATIONS_SCHEMA,
+    text as a dictionary array with its dictionary sorted."""
+    text = name in _TEXT_COLUMNS
+    file = pq.ParquetFile(path, read_dictionary=[name] if text else None)
+    n = file.metadata.num_rows
+    column = _PanelText(n) if text else _PanelValues(n, OBSERVATIONS_SCHEMA.field(name).type)
+    groups = file.metadata.num_row_groups
+    step = max(1, groups * _PANEL_READ_ROWS // max(n, 1))
+    done = 0
+    for first in range(0, groups, step):
+        part = file.read_row_groups(range(first, min(groups, first + step)), columns=[name])
+        for chunk in part.column(name).chunks:
+            column.put(done, chunk)
+            done += len(chunk)
+    return column.array()
+
+
+class _PanelValues:
+    """A plain column filled chunk by chunk into one NumPy array (with a validity mask)."""
+
+    def __init__(self, n: int, arrow_type: pa.DataType) -> None:
+        self.type = arrow_type
+        self.data = np.empty(n, dtype=arrow_type.to_pandas_dtype())
+        self.valid: np.ndarray | None = None
+
+    def put(self, at: int, chunk: pa.Array) -> None:
+        values, bits, offset = buffer_view(chunk.cast(self.type))
+        self.data[at:at + len(chunk)] = values
+        if bits is not None:
+            if self.valid is None:
+                self.valid = np.ones(len(self.data), dtype=bool)
+            self.valid[at:at + len(chunk)] = valid_rows(bits, offset, len(chunk))
+
+    def array(self) -> pa.Array:
+        mask = None if self.valid is None else ~self.valid
+        if mask is not None:
+            self.data[mask] = 0  # what lies under a null is not defined: make it so
+        return pa.array(self.data, type=self.type, mask=mask)
+
+
+class _PanelText:
+    """A text column filled chunk by chunk: codes into the values in order of appearance,
+    then renumbered into the sorted dictionary (code -1 null), in the smallest index type."""
+
+    def __init__(self, n: int) -> None:
+        self.codes = np.empty(n, dtype=np.int8)
+        self.seen = pa.array([], pa.string())  # in order of appearance
+        self.dictionary: pa.Array | None = None  # the last chunk's, and its codes in `seen`
+        self.lut = np.zeros(1, dtype=np.int32)
+
+    def put(self, at: int, chunk: pa.Array) -> None:
+        if not pa.types.is_dictionary(chunk.type):
+            chunk = pc.dictionary_encode(chunk.cast(pa.string()))
+        if self.dictionary is None or not chunk.dictionary.equals(self.dictionary):
+            dictionary = chunk.dictionary.cast(pa.string())
+            found = pc.index_in(dictionary, value_set=self.seen)
+            new = pc.unique(dictionary.filter(pc.is_null(found)))
+            self.seen = pa.concat_arrays([self.seen, new])
+            found = pc.index_in(dictionary, value_set=self.seen).to_numpy(zero_copy_only=False)
+            self.lut = np.append(found.astype(np.int32), -1)  # -1: code of a null
+            self.dictionary = chunk.dictionary
+            wanted = smallest_index_type(len(self.seen))
+            if np.dtype(wanted).itemsize > self.codes.itemsize:
+                self.codes = self.codes.astype(wanted)
+        values, bits, offset = buffer_view(chunk.indices)
+        part = np.take(self.lut, values, mode="clip")  # clip: what lies under a null
+        if bits is not None:
+            part[~valid_rows(bits, offset, len(part))] = -1
+        self.codes[at:at + len(part)] = part
+
+    def array(self) -> pa.DictionaryArray:
+        seen = self.seen.to_pylist()
+        values = sorted(seen)
+        position = {v: i for i, v in enumerate(values)}
+        renumber = np.array([*(position[v] for v in seen), -1], dtype=self.codes.dtype)
+        for start in range(0, len(self.codes), _PANEL_READ_ROWS):  # no copy of all codes
+            block = self.codes[start:start + _PANEL_READ_ROWS]
+            block[:] = renumber[block]
+        return dictionary_array(self.codes, values)
 
 
 def _read_raw_observations(

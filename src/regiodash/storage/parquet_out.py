@@ -15,12 +15,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from regiodash.storage.arrow_codes import (
-    dict_codes,
-    positions,
-    smallest_index_type,
-    sort_order,
-)
+from regiodash.storage.arrow_codes import buffer_view, smallest_index_type, valid_at
+from regiodash.storage.row_order import BLOCK_ROWS, Runs, SortKey, regroup_order, sort_order
 
 ROW_GROUP_SIZE = 122_880
 """Rows per Parquet row group of the files the build writes (more in a very large warehouse:
@@ -97,7 +93,7 @@ def values_fingerprint(values: pa.Table) -> str:
     value count): equal for equal content in any row order, different after almost any
     change. Cheap: a few column sums."""
     value_sum = pc.sum(values.column("value")).as_py() or 0.0
-    year_sum = pc.sum(pc.cast(values.column("year"), pa.int64())).as_py() or 0
+    year_sum = pc.sum(values.column("year")).as_py() or 0  # summed as int64 (no int64 copy)
     text = (f"{values.num_rows}:{round(value_sum, 6)!r}:"
             f"{pc.count(values.column('value')).as_py()}:{year_sum}")
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -106,59 +102,108 @@ def values_fingerprint(values: pa.Table) -> str:
 def write_in_order(table: pa.Table, order: np.ndarray, path: Path,
                    row_group_size: int = ROW_GROUP_SIZE,
                    metadata: dict[str, str] | None = None) -> None:
-    """Write the rows of `table` in `order`, gathering a few row groups at a time.
+    """Write the rows of `table` in `order`, gathered one row group at a time.
 
-    Same file as `write_parquet(reorder(table, order), path)`, without holding a reordered
-    copy of the whole table: on the machine this was tuned on, touching fresh memory costs
-    about as much as the gather itself.
+    Same file as `write_parquet(reorder(table, order), path)`, without a reordered copy of the
+    whole table, nor a NumPy copy of its columns: rows are gathered from views of the Arrow
+    buffers themselves (_ColumnView), so such a writer costs little more than a row group.
     """
-    columns, fields = [], []
-    for name in table.column_names:
-        column = table.column(name)
-        if pa.types.is_dictionary(column.type):
-            dictionary = column.chunks[0].dictionary if column.num_chunks else pa.array(
-                [], pa.string())
-            index_type = smallest_index_type(len(dictionary))
-            columns.append((dict_codes(column).astype(index_type, copy=False), None,
-                            dictionary))
-            fields.append(pa.field(name, pa.dictionary(pa.from_numpy_dtype(index_type),
-                                                       pa.string())))
-        else:
-            nulls = column.is_null().to_numpy() if column.null_count else None
-            columns.append((column.to_numpy(), nulls, column.type))
-            fields.append(pa.field(name, column.type))
-    batch = row_group_size * 8
+    views = [_ColumnView(table.column(name)) for name in table.column_names]
+    fields = [pa.field(name, view.arrow_type) for name, view in zip(
+        table.column_names, views, strict=True)]
     with pq.ParquetWriter(path, pa.schema(fields), **parquet_options(table)) as writer:
-        for start in range(0, len(order), batch):
-            rows = order[start:start + batch]
+        for start in range(0, len(order), row_group_size):
+            rows = order[start:start + row_group_size]
+            plans: dict[tuple[int, ...], _Plan] = {}  # columns of one chunk layout share one
             arrays = []
-            for data, nulls, kind in columns:
-                if isinstance(kind, pa.Array):  # text: codes into the shared dictionary
-                    codes = data[rows]
-                    missing = codes < 0
-                    indices = pa.array(codes, mask=missing if missing.any() else None)
-                    arrays.append(pa.DictionaryArray.from_arrays(indices, kind))
-                else:
-                    arrays.append(pa.array(data[rows], type=kind,
-                                           mask=None if nulls is None else nulls[rows]))
+            for view in views:
+                if view.layout not in plans:
+                    plans[view.layout] = view.plan(rows)
+                arrays.append(view.gather(plans[view.layout]))
             writer.write_table(pa.table(arrays, names=table.column_names),
                                row_group_size=row_group_size)
         if metadata:
             writer.add_key_value_metadata(metadata)
 
 
-def region_order(values: pa.Table, value_order: np.ndarray) -> np.ndarray:
-    """Row positions sorting `values` in REGION_ORDER, given its positions in VALUE_ORDER.
+_Plan = tuple[int, np.ndarray, list[tuple[int, np.ndarray, np.ndarray]]]
+"""How to gather rows of a column (_ColumnView.plan)."""
+
+
+class _ColumnView:
+    """A column of a build table (plain, or dictionary text with one dictionary for all
+    chunks) as NumPy views of its chunks' data buffers and validity bitmaps: no copy."""
+
+    def __init__(self, column: pa.ChunkedArray) -> None:
+        chunks = [c for c in column.chunks if len(c)] or [pa.array([], (
+            column.type.index_type if pa.types.is_dictionary(column.type) else column.type))]
+        self.layout = tuple(len(c) for c in chunks)
+        self.starts = np.cumsum((0, *self.layout[:-1]))
+        self.dictionary = None
+        self.arrow_type = column.type
+        if pa.types.is_dictionary(column.type):
+            self.dictionary = next((c.dictionary for c in column.chunks),
+                                   pa.array([], pa.string()))
+            index_type = pa.from_numpy_dtype(smallest_index_type(len(self.dictionary)))
+            self.arrow_type = pa.dictionary(index_type, pa.string())
+            chunks = [c.indices if pa.types.is_dictionary(c.type) else c for c in chunks]
+        self.dtype = np.dtype(self.arrow_type.index_type.to_pandas_dtype()
+                              if self.dictionary is not None
+                              else self.arrow_type.to_pandas_dtype())
+        self.parts = [buffer_view(c) for c in chunks]
+
+    def plan(self, rows: np.ndarray) -> _Plan:
+        """(the largest chunk, `rows` as positions in it, then (chunk, places in `rows`,
+        positions in the chunk) for the rows of each other chunk): rows are taken from the
+        largest chunk (out-of-range positions clipped), then those of the others put in."""
+        big = int(np.argmax(self.layout))
+        local = rows - self.starts[big] if big else rows
+        others = []
+        for i, (start, size) in enumerate(zip(self.starts, self.layout, strict=True)):
+            if i != big:
+                places = np.flatnonzero((rows >= start) & (rows < start + size))
+                if len(places):
+                    others.append((i, places, rows[places] - start))
+        return big, local, others
+
+    def gather(self, plan: _Plan) -> pa.Array:
+        big, local, others = plan
+        values, bits, offset = self.parts[big]
+        data = np.take(values, local, mode="clip").astype(self.dtype, copy=False)
+        nullable = any(part[1] is not None for part in self.parts)
+        valid = None
+        if nullable:
+            valid = valid_at(bits, offset, local) if bits is not None else np.ones(
+                len(local), dtype=bool)
+        for i, places, positions in others:
+            values, bits, offset = self.parts[i]
+            data[places] = values[positions]
+            if valid is not None:
+                valid[places] = True if bits is None else valid_at(bits, offset, positions)
+        mask = None
+        if valid is not None and not valid.all():
+            mask = ~valid
+            data[mask] = 0  # what lies under a null is not defined: make it so
+        if self.dictionary is None:
+            return pa.array(data, type=self.arrow_type, mask=mask)
+        return pa.DictionaryArray.from_arrays(pa.array(data, mask=mask), self.dictionary)
+
+
+def region_order(values: pa.Table, value_order: np.ndarray | Runs) -> np.ndarray:
+    """Row positions sorting `values` in REGION_ORDER, given its order in VALUE_ORDER
+    (positions or runs of rows).
 
     VALUE_ORDER is (indicator_id, nuts_level, year, geo_code, sex); a stable sort of that
-    order by geo_code alone (a linear radix sort of small integers) gives (geo_code,
+    order by geo_code alone (a linear counting sort of small integers) gives (geo_code,
     indicator_id, nuts_level, year, sex), which is REGION_ORDER whenever every geo_code has
     one nuts_level, as the build makes it. Otherwise the full sort.
     """
-    geo = dict_codes(values.column("geo_code"))
-    level = values.column("nuts_level").to_numpy()
-    level_of = np.zeros(int(geo.max()) + 2 if len(geo) else 1, dtype=level.dtype)
-    level_of[geo] = level  # one of the levels of each code (code -1, null, lands last)
-    if not np.array_equal(level_of[geo], level):
+    geo = SortKey(values.column("geo_code"))  # null first, as in sort_order
+    level = SortKey(values.column("nuts_level"))
+    level_of = np.zeros(geo.top + 1, dtype=np.int64)
+    blocks = [slice(start, start + BLOCK_ROWS) for start in range(0, len(geo), BLOCK_ROWS)]
+    for rows in blocks:
+        level_of[geo[rows]] = level[rows]  # one of the levels of each code
+    if not all(np.array_equal(level_of[geo[rows]], level[rows]) for rows in blocks):
         return sort_order(values, REGION_ORDER)
-    return value_order[positions(np.argsort(geo[value_order], kind="stable"))]
+    return regroup_order(geo, value_order)
