@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -152,19 +153,37 @@ def test_build_writes_the_schemas_sort_orders_and_row_groups(demo_settings):
     assert is_sorted(obs.to_pandas(), [*VALUE_ORDER, "source"])
     pd.testing.assert_frame_equal(
         r.sort_values(VALUE_ORDER).reset_index(drop=True), v)  # the same rows
-    for path, size in ((paths.indicator_values, ROW_GROUP_SIZE),
-                       (paths.indicator_values_by_region, region_row_group(len(r)))):
-        meta = pq.ParquetFile(path).metadata
-        assert meta.num_row_groups > 1
-        assert meta.row_group(0).num_rows == size
-    # row-group statistics let a region query skip the other row groups
-    meta = pq.ParquetFile(paths.indicator_values_by_region).metadata
-    geo = by_region.schema.get_field_index("geo_code")
+    meta = pq.ParquetFile(paths.indicator_values).metadata
+    assert meta.num_row_groups > 1 and meta.row_group(0).num_rows == ROW_GROUP_SIZE
+
+
+def test_every_region_lies_in_one_row_group_of_the_by_region_file(demo_settings):
+    """Row groups are cut only between regions, so a region profile decodes one row group
+    (the geo_code statistics rule out the others); a group holds at most region_row_group
+    rows unless it is one region."""
+    path = WarehousePaths(demo_settings.data_dir).indicator_values_by_region
+    file = pq.ParquetFile(path)
+    meta = file.metadata
+    assert meta.num_row_groups > 1
+    geo = file.schema_arrow.get_field_index("geo_code")
     bounds = [(meta.row_group(i).column(geo).statistics.min,
                meta.row_group(i).column(geo).statistics.max)
               for i in range(meta.num_row_groups)]
     assert all(lo <= hi for lo, hi in bounds)
-    assert all(a[1] <= b[0] for a, b in zip(bounds, bounds[1:], strict=False))
+    assert all(a[1] < b[0] for a, b in zip(bounds, bounds[1:], strict=False))  # no overlap
+    largest = region_row_group(meta.num_rows)
+    seen: set[str] = set()
+    for i in range(meta.num_row_groups):
+        regions = set(file.read_row_group(i, columns=["geo_code"]).column(0).to_pylist())
+        assert not regions & seen
+        seen |= regions
+        assert meta.row_group(i).num_rows <= largest or len(regions) == 1
+    # the groups are full: the next region would not have fitted in any of them
+    first_rows = [file.read_row_group(i + 1, columns=["geo_code"]).column(0)
+                  for i in range(meta.num_row_groups - 1)]
+    for i, nxt in enumerate(first_rows):
+        next_region = pc.sum(pc.equal(nxt, nxt[0])).as_py()
+        assert meta.row_group(i).num_rows + next_region > largest
 
 
 def test_building_twice_gives_the_same_files(settings, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from regiodash.storage import row_order
@@ -13,6 +14,7 @@ from regiodash.storage.parquet_out import (
     REGION_ORDER,
     VALUE_ORDER,
     region_order,
+    region_row_groups,
     write_in_order,
     write_parquet,
 )
@@ -52,6 +54,18 @@ def value_table(n: int, seed: int) -> pa.Table:
     return concat_tables([table.slice(0, half), table.slice(half)])
 
 
+def assert_same_rows(got: pa.Table, expected: pa.Table) -> None:
+    """The same rows in the same order (a NaN equals a NaN, and null stays apart from it)."""
+    assert got.schema.equals(expected.schema)
+    for mine, theirs in zip(got.columns, expected.columns, strict=True):
+        assert mine.is_null().to_pylist() == theirs.is_null().to_pylist()
+        if pa.types.is_floating(mine.type):
+            np.testing.assert_array_equal(mine.fill_null(0).to_numpy(),
+                                          theirs.fill_null(0).to_numpy())
+        else:
+            assert mine.to_pylist() == theirs.to_pylist()
+
+
 @pytest.mark.parametrize("n", [1, 5, 700])
 def test_write_in_order_writes_the_file_of_a_sorted_copy(tmp_path, n):
     table = value_table(n, seed=n)
@@ -71,3 +85,29 @@ def test_region_order_is_the_full_sort_from_positions_or_runs():
     runs = row_order.order_runs(value_order)
     if runs is not None:
         np.testing.assert_array_equal(region_order(table, runs), expected)
+
+
+def test_by_region_row_groups_hold_whole_regions_up_to_the_largest_size():
+    # regions of 5, 3, 9, 2 and 2 rows; at most 8 rows a group unless one region is larger
+    geo = np.repeat([0, 1, 2, 3, 4], [5, 3, 9, 2, 2])
+    table = pa.table({"geo_code": pa.DictionaryArray.from_arrays(
+        pa.array(geo.astype(np.int8)), pa.array(["A", "B", "C", "D", "E"]))})
+    assert region_row_groups(table, largest=8) == [8, 9, 4]
+    assert region_row_groups(table, largest=100) == [21]
+    assert region_row_groups(table.slice(0, 0), largest=8) == []
+
+
+def test_row_groups_cut_at_regions_keep_the_rows_of_the_file(tmp_path):
+    table = value_table(900, seed=3)
+    order = sort_order(table, REGION_ORDER)
+    sizes = region_row_groups(table, largest=64)
+    assert sum(sizes) == 900 and max(sizes) <= 64
+    write_in_order(table, order, tmp_path / "regions.parquet", sizes)
+    write_parquet(take_rows(table, order), tmp_path / "fixed.parquet", None, 64)
+    by_region = pq.ParquetFile(tmp_path / "regions.parquet")
+    assert [by_region.metadata.row_group(i).num_rows
+            for i in range(by_region.metadata.num_row_groups)] == sizes
+    assert_same_rows(by_region.read(), pq.read_table(tmp_path / "fixed.parquet"))
+    groups = [set(by_region.read_row_group(i, columns=["geo_code"]).column(0).to_pylist())
+              for i in range(by_region.metadata.num_row_groups)]
+    assert sum(len(g) for g in groups) == len(set().union(*groups))  # no region in two

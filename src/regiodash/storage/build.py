@@ -45,7 +45,7 @@ from regiodash.storage.parquet_out import (
     BUILD_WRITERS,
     VALUE_ORDER,
     region_order,
-    region_row_group,
+    region_row_groups,
     value_row_group,
     values_fingerprint,
     write_in_order,
@@ -207,7 +207,7 @@ def build_warehouse(
         del runs
         order = region_order(values, order)
         writes.append(pool.submit(write_in_order, values, order, tmp_by_region,
-                                  region_row_group(values.num_rows), stamp))
+                                  region_row_groups(values), stamp))
         del order
         groups_table = pa.Table.from_pandas(groups.astype(
             {"nuts_level": "int8", "year": "int16"}), preserve_index=False).cast(GROUPS_SCHEMA)

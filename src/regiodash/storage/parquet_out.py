@@ -8,6 +8,7 @@ defeating row-group pruning).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -43,17 +44,33 @@ STATISTICS_COLUMNS = frozenset({"indicator_id", "dataset", "geo_code", "nuts_lev
 
 
 def region_row_group(rows: int) -> int:
-    """Row-group size of the by-region file: about REGION_ROW_GROUPS groups, between
-    MIN_REGION_ROW_GROUP and `value_row_group(rows)` rows.
+    """Largest row group of the by-region file (region_row_groups): about REGION_ROW_GROUPS
+    groups, between MIN_REGION_ROW_GROUP and `value_row_group(rows)` rows.
 
-    A region profile decodes the one or two row groups holding the region. In a small
-    warehouse a full-size row group holds a large share of all rows, so smaller groups make
-    profiles faster; in a large one, many small groups make the footer itself the cost, hence
-    a bounded number of groups.
+    A region profile decodes the row group holding the region. In a small warehouse a
+    full-size row group holds a large share of all rows, so smaller groups make profiles
+    faster; in a large one, many small groups make the footer itself the cost, hence a
+    bounded number of groups.
     """
     wanted = -(-rows // REGION_ROW_GROUPS)  # ceiling
     wanted = -(-wanted // 2048) * 2048  # a multiple of 2,048 rows
     return max(MIN_REGION_ROW_GROUP, min(value_row_group(rows), wanted))
+
+
+def region_row_groups(values: pa.Table, largest: int | None = None) -> list[int]:
+    """Rows per row group of the by-region file (values in REGION_ORDER): whole regions only,
+    as many consecutive ones as fit in `largest` rows (region_row_group by default), a region
+    larger than that alone. So no region lies in two row groups, and a region profile reads
+    one (its geo_code statistics rule out all the others)."""
+    largest = largest or region_row_group(values.num_rows)
+    counts = SortKey(values.column("geo_code")).counts()  # rows per region, in REGION_ORDER
+    sizes, size = [], 0
+    for count in counts[counts > 0].tolist():
+        if size and size + count > largest:
+            sizes.append(size)
+            size = 0
+        size += count
+    return [*sizes, size] if size else sizes
 
 
 def value_row_group(rows: int) -> int:
@@ -100,20 +117,26 @@ def values_fingerprint(values: pa.Table) -> str:
 
 
 def write_in_order(table: pa.Table, order: np.ndarray, path: Path,
-                   row_group_size: int = ROW_GROUP_SIZE,
+                   row_groups: int | Sequence[int] = ROW_GROUP_SIZE,
                    metadata: dict[str, str] | None = None) -> None:
-    """Write the rows of `table` in `order`, gathered one row group at a time.
+    """Write the rows of `table` in `order`, gathered one row group at a time: row groups of
+    `row_groups` rows, or of each of the sizes `row_groups` lists (they add up to all rows).
 
-    Same file as `write_parquet(reorder(table, order), path)`, without a reordered copy of the
-    whole table, nor a NumPy copy of its columns: rows are gathered from views of the Arrow
-    buffers themselves (_ColumnView), so such a writer costs little more than a row group.
+    Same file as `write_parquet(reorder(table, order), path, row_group_size=row_groups)`,
+    without a reordered copy of the whole table, nor a NumPy copy of its columns: rows are
+    gathered from views of the Arrow buffers themselves (_ColumnView), so such a writer
+    costs little more than a row group.
     """
+    if isinstance(row_groups, int):
+        row_groups = [row_groups] * (-(-len(order) // row_groups))
     views = [_ColumnView(table.column(name)) for name in table.column_names]
     fields = [pa.field(name, view.arrow_type) for name, view in zip(
         table.column_names, views, strict=True)]
     with pq.ParquetWriter(path, pa.schema(fields), **parquet_options(table)) as writer:
-        for start in range(0, len(order), row_group_size):
-            rows = order[start:start + row_group_size]
+        start = 0
+        for size in row_groups:
+            rows = order[start:start + size]
+            start += size
             plans: dict[tuple[int, ...], _Plan] = {}  # columns of one chunk layout share one
             arrays = []
             for view in views:
@@ -121,7 +144,7 @@ def write_in_order(table: pa.Table, order: np.ndarray, path: Path,
                     plans[view.layout] = view.plan(rows)
                 arrays.append(view.gather(plans[view.layout]))
             writer.write_table(pa.table(arrays, names=table.column_names),
-                               row_group_size=row_group_size)
+                               row_group_size=max(1, len(rows)))
         if metadata:
             writer.add_key_value_metadata(metadata)
 
