@@ -11,9 +11,9 @@ empty element so the chart keeps its place in the page (no remount).
 The drawing is the background image (an SVG data URI) of the container that holds the chart,
 set by an st.html (a style sheet and an empty marker): the browser paints it as soon as the
 container is laid out, with no Markdown to parse and no element of its own to load (app.py's
-focus style has already loaded Streamlit's HTML element). Drawn as inline SVG in Markdown, it waited for the Markdown
-HTML plugin, and plotly.js's evaluation often came first (the benchmark's ratio to an empty
-page was 1.6-1.7x then; BENCHMARKS.md has today's).
+focus style has already loaded Streamlit's HTML element). Drawn as inline SVG in Markdown, it
+waited for the Markdown HTML plugin, and plotly.js's evaluation often came first (the
+benchmark's ratio to an empty page was 1.6-1.7x then; BENCHMARKS.md has today's).
 
 The drawing holds no text at all (no names, no legend: the caption above says what the map
 shows, and plotly's own legend arrives with it), only numbers and the figure's colours, so
