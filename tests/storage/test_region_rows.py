@@ -89,3 +89,13 @@ def test_a_missing_sex_sorts_last_like_sql():
             ("a", 2020, "F", 3.0, None, "user", "2021", None)]
     out = region_rows.join_catalog(_values(rows), lookup).to_pandas()
     assert out["value"].tolist() == [3.0, 2.0, 1.0]
+
+
+def test_a_missing_catalog_field_stays_missing():
+    lookup = region_rows.CatalogLookup.from_frame(pd.DataFrame({
+        "indicator_id": ["u"], "title": ["Own"], "domain": ["context"], "unit": [None],
+        "direction": ["neutral"], "source_dataset": [None]}))
+    out = region_rows.join_catalog(_values([("u", 2020, "T", 1.0, None, "user", "2021", None)]),
+                                   lookup).to_pandas()
+    assert out["unit"].isna().all() and out["source_dataset"].isna().all()
+    assert out["title"].tolist() == ["Own"]

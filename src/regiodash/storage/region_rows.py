@@ -31,14 +31,18 @@ class CatalogLookup:
 
     index: pd.Index  # indicator_id -> position
     columns: pa.Table  # CATALOG_COLUMNS, one row per indicator
+    domains: tuple[str | None, ...]  # the domain column, by position
 
     @classmethod
     def from_frame(cls, catalog: pd.DataFrame) -> CatalogLookup:
-        """From the rows of `indicator_catalog` (the first row of an id wins)."""
+        """From the rows of `indicator_catalog` (the first row of an id wins; a missing
+        catalog field stays null, as the SQL join gave it)."""
         unique = catalog.drop_duplicates("indicator_id")
-        table = pa.Table.from_pandas(unique[list(CATALOG_COLUMNS)].astype(str),
+        schema = pa.schema([(name, pa.string()) for name in CATALOG_COLUMNS])
+        table = pa.Table.from_pandas(unique[list(CATALOG_COLUMNS)], schema=schema,
                                      preserve_index=False)
-        return cls(index=pd.Index(unique["indicator_id"].astype(str)), columns=table)
+        return cls(index=pd.Index(unique["indicator_id"].astype(str)), columns=table,
+                   domains=tuple(table.column("domain").to_pylist()))
 
 
 def _entry_ranks(entries: list[str | None], domains: list[str | None] | None = None
@@ -73,8 +77,7 @@ def join_catalog(values: pa.Table, catalog: CatalogLookup) -> pa.Table:
     ids, id_entries = _codes(values.column("indicator_id"))
     sexes, sex_entries = _codes(values.column("sex"))
     found = catalog.index.get_indexer(pd.Index(id_entries, dtype=object))
-    all_domains = catalog.columns.column("domain").to_pylist()
-    domains = [all_domains[p] if p >= 0 else None for p in found]
+    domains = [catalog.domains[p] if p >= 0 else None for p in found]
     years = values.column("year").to_numpy().astype(np.int64)
     first_year = int(years.min())
     span = int(years.max()) - first_year + 1
