@@ -296,3 +296,14 @@ def test_the_first_paint_of_the_real_gdp_map(real_settings, monkeypatch):
     assert not at.exception
     [drawn] = first_paints(at)
     assert DRAWING.fullmatch(drawn) and drawn.count("<path") > 200
+
+
+def test_a_drawing_that_fails_the_check_leaves_only_the_chart(app, monkeypatch):
+    from regiodash.ui import map_panels
+
+    monkeypatch.setattr(map_panels, "first_paint",
+                        lambda *args: '<svg a="b"><text>Luxembourg</text></svg>')
+    app.query_params["level"] = "2"
+    app.run()
+    assert not app.exception and first_paints(app) == []
+    assert len(app.get("plotly_chart")) == 1

@@ -110,8 +110,9 @@ def render_first_paint(svg: str) -> None:
     """The drawing on a session's first map run, an empty slot on later ones (call inside the
     `st.container(key=STACK_KEY)` that holds the chart, before it)."""
     state = st.session_state
-    if svg and not state.get(SHOWN_KEY):  # (a drawing that fails the check shows nothing)
+    markup = first_paint_markup(svg) if svg and not state.get(SHOWN_KEY) else ""
+    if markup:
         state[SHOWN_KEY] = True
-        st.html(first_paint_markup(svg))
-    else:
+        st.html(markup)
+    else:  # later runs, or a drawing that fails the check (st.html refuses empty HTML)
         st.empty()
