@@ -96,6 +96,7 @@ _DRAWING = re.compile(r'<svg [^<>]*>(?:<path d="[Mlz0-9, -]+" fill="[#\w(),. ]+"
                       r'(?: fill-opacity="[0-9.]+")?/>)+</svg>')
 
 
+@functools.lru_cache(maxsize=8)
 def first_paint_markup(svg: str) -> str:
     """The HTML of the first paint (a style sheet drawing `svg` behind the chart's place), or
     "" when `svg` is anything but the drawing first_paint_svg makes: checked here, where it
@@ -110,9 +111,8 @@ def render_first_paint(svg: str) -> None:
     """The drawing on a session's first map run, an empty slot on later ones (call inside the
     `st.container(key=STACK_KEY)` that holds the chart, before it)."""
     state = st.session_state
-    markup = first_paint_markup(svg) if svg and not state.get(SHOWN_KEY) else ""
-    if markup:
+    if svg and not state.get(SHOWN_KEY) and first_paint_markup(svg):
         state[SHOWN_KEY] = True
-        st.html(markup)
+        st.html(first_paint_markup(svg))  # the same call: its cached result
     else:  # later runs, or a drawing that fails the check (st.html refuses empty HTML)
         st.empty()
