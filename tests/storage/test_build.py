@@ -336,7 +336,7 @@ def test_modules_given_only_the_rows_they_read_give_the_same_result(demo_setting
 
 @pytest.mark.parametrize(("rows", "size"), [
     (0, 16_384), (738_048, 16_384), (1_994_697, 32_768), (4_000_000, 63_488),
-    (13_167_680, 122_880), (103_788_465, 405_504), (10**9, 3_907_584)])
+    (13_167_680, 122_880), (103_788_465, 122_880), (10**9, 122_880)])
 def test_by_region_row_groups_grow_with_the_warehouse_within_bounds(rows, size):
     assert region_row_group(rows) == size
     assert size % 2048 == 0

@@ -45,13 +45,17 @@ def copies(demo_settings, tmp_path_factory):
     on its own by a newer build (same row count, other values, other stamp)."""
     root = tmp_path_factory.mktemp("read_paths")
     out = {}
-    for name in ("plain", "by_region", "old_build", "stale", "replaced"):
+    for name in ("plain", "by_region", "old_build", "stale", "replaced", "no_stats"):
         target = root / name
         shutil.copytree(demo_settings.data_dir, target)
         if name != "by_region":
             (target / BY_REGION_FILE).unlink(missing_ok=True)
         out[name] = load_settings({"REGIODASH_DATA_DIR": str(target)})
     _write_by_region(out["stale"].data_dir, where="year < 2015")  # an older build's rows
+    no_stats = out["no_stats"].data_dir  # the build's copy, without min/max statistics
+    table = pq.read_table(demo_settings.data_dir / BY_REGION_FILE)
+    pq.write_table(table, no_stats / BY_REGION_FILE, write_statistics=False,
+                   row_group_size=4096)
     old = out["old_build"].data_dir
     _write_by_region(old)  # no stamp, and indicator_values without one either
     table = pq.read_table(old / "indicator_values.parquet").replace_schema_metadata(None)
@@ -72,13 +76,16 @@ def _by_region_source(wh) -> str:
 
 
 def test_by_region_view_uses_the_copy_only_when_it_matches(copies):
-    for name, expect_file in (("plain", False), ("by_region", True), ("old_build", True),
-                              ("stale", False), ("replaced", False)):
+    for name, expect_file, point_reads in (
+            ("plain", False, False), ("by_region", True, True), ("old_build", True, True),
+            ("stale", False, False), ("replaced", False, False), ("no_stats", True, False)):
         wh = open_warehouse(copies[name])
         try:
             # Local files are read through pinned descriptors (/proc/self/fd/N): ask the
             # Warehouse which file the view reads.
             assert wh.by_region_used is expect_file, name
+            # Profiles read the copy with pyarrow (region_read) where its footer allows it.
+            assert (wh.region_file is not None) is point_reads, name
         finally:
             wh.close()
 
@@ -94,8 +101,33 @@ def test_region_profile_is_the_same_from_every_layout(copies, demo_settings):
         finally:
             wh.close()
     assert len(frames["plain"]) == len(expected) > 0
-    pd.testing.assert_frame_equal(frames["by_region"], frames["plain"])
-    pd.testing.assert_frame_equal(frames["stale"], frames["plain"])
+    for name in ("by_region", "stale", "old_build", "no_stats"):
+        pd.testing.assert_frame_equal(frames[name], frames["plain"], obj=name)
+
+
+def test_point_reads_match_sql_where_regions_straddle_row_groups(copies):
+    """The older build's copy has 2,048-row groups cut anywhere: a region's rows span
+    several of them, and its codes differ between their dictionaries."""
+    wh = open_warehouse(copies["old_build"])
+    try:
+        region_file = wh.region_file
+        assert region_file is not None
+        codes = [r[0] for r in wh.query_rows(
+            "SELECT DISTINCT geo_code FROM indicator_values_by_region ORDER BY geo_code")]
+        spans = 0
+        for code in [*codes, "NOPE", "", "ZZZZZ"]:
+            groups = [lo <= code <= hi for lo, hi in region_file.ranges]
+            spans += sum(groups) > 1
+            point = queries.load_region_values(wh, code)
+            wh.region_file = None  # the SQL path, for the same warehouse
+            try:
+                pd.testing.assert_frame_equal(point, queries.load_region_values(wh, code),
+                                              obj=code)
+            finally:
+                wh.region_file = region_file
+        assert spans > 10
+    finally:
+        wh.close()
 
 
 def _scan_filters(wh, name: str, **params) -> list[str]:
@@ -197,6 +229,7 @@ def test_remote_warehouse_uses_the_by_region_copy(served_by_region, copies):
     local = open_warehouse(copies["plain"])
     try:
         assert BY_REGION_FILE in _by_region_source(remote) and remote.by_region_used
+        assert remote.region_file is None  # DuckDB reads it over HTTP
         pd.testing.assert_frame_equal(queries.load_region_values(remote, REGION),
                                       queries.load_region_values(local, REGION))
         pd.testing.assert_frame_equal(queries.load_innovation_groups(remote, 2),

@@ -42,6 +42,7 @@ from regiodash.storage.layout import (
     quote_ident,
 )
 from regiodash.storage.pins import FD_DIR, PinnedFiles, pin_warehouse
+from regiodash.storage.region_read import RegionFile
 from regiodash.storage.region_rows import CatalogLookup
 from regiodash.storage.schema import (
     GROUPS_SCHEMA,
@@ -169,11 +170,16 @@ class Warehouse:
         """
         self.by_region_used = False
         """True when indicator_values_by_region reads the by-region copy (else the fallback)."""
+        self.region_file: RegionFile | None = None
+        """The by-region copy for point reads of one region (region_read), when it is used
+        and local."""
         if location is not None:
             try:
                 self._create_over("VIEW", "indicator_values_by_region", location)
                 if self._same_values(location, values):
                     self.by_region_used = True
+                    if not self.settings.is_remote:
+                        self.region_file = RegionFile.open(str(location))
                     return
             except duckdb.Error:
                 pass  # unreadable (or absent at the URL): use the fallback

@@ -45,16 +45,17 @@ STATISTICS_COLUMNS = frozenset({"indicator_id", "dataset", "geo_code", "nuts_lev
 
 def region_row_group(rows: int) -> int:
     """Largest row group of the by-region file (region_row_groups): about REGION_ROW_GROUPS
-    groups, between MIN_REGION_ROW_GROUP and `value_row_group(rows)` rows.
+    groups, between MIN_REGION_ROW_GROUP and ROW_GROUP_SIZE rows.
 
-    A region profile decodes the row group holding the region. In a small warehouse a
-    full-size row group holds a large share of all rows, so smaller groups make profiles
-    faster; in a large one, many small groups make the footer itself the cost, hence a
-    bounded number of groups.
+    A region profile decodes the row group holding the region (storage.region_read, with
+    the footer read once per Warehouse), so the smaller the group, the faster the profile:
+    a 361,000-row group took 8.7 ms to decode at the 1000x panel, a 103,000-row one 3 ms.
+    In a small warehouse a full-size group holds a large share of all rows, hence about
+    REGION_ROW_GROUPS groups there.
     """
     wanted = -(-rows // REGION_ROW_GROUPS)  # ceiling
     wanted = -(-wanted // 2048) * 2048  # a multiple of 2,048 rows
-    return max(MIN_REGION_ROW_GROUP, min(value_row_group(rows), wanted))
+    return max(MIN_REGION_ROW_GROUP, min(ROW_GROUP_SIZE, wanted))
 
 
 def region_row_groups(values: pa.Table, largest: int | None = None) -> list[int]:

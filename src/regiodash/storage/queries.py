@@ -96,12 +96,19 @@ def load_regions(wh: Warehouse, nuts_version: str | None = None) -> pd.DataFrame
 
 def load_region_values(wh: Warehouse, geo_code: str) -> pd.DataFrame:
     """Every value of one region (all indicators, years, sexes) with catalog metadata
-    (region_rows.REGION_VALUE_COLUMNS), sorted by domain, indicator, year and sex."""
-    cur = wh.cursor()
-    try:
-        values = cur.execute(load_sql("region_values"), {"geo_code": geo_code}).to_arrow_table()
-    finally:
-        cur.close()
+    (region_rows.REGION_VALUE_COLUMNS), sorted by domain, indicator, year and sex.
+
+    Read with pyarrow from a local by-region copy (storage.region_read), else with the same
+    rows' SQL query."""
+    if wh.region_file is not None:
+        values = wh.region_file.read(geo_code)
+    else:
+        cur = wh.cursor()
+        try:
+            values = cur.execute(load_sql("region_values"),
+                                 {"geo_code": geo_code}).to_arrow_table()
+        finally:
+            cur.close()
     return region_rows.join_catalog(values, wh.catalog_lookup).to_pandas()
 
 

@@ -58,15 +58,22 @@ def _entry_ranks(entries: list[str | None], domains: list[str | None] | None = N
 
 
 def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str | None]]:
-    encoded = pc.dictionary_encode(column, null_encoding="encode").combine_chunks()
+    """Integer codes of a text column and the entries they stand for (a null is an entry).
+    A dictionary-encoded column of one chunk without nulls is used as it is."""
+    if pa.types.is_dictionary(column.type) and (column.num_chunks > 1 or column.null_count):
+        column = column.cast(column.type.value_type)
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column, null_encoding="encode")
+    encoded = column.combine_chunks()
     return (encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64),
             encoded.dictionary.to_pylist())
 
 
 def join_catalog(values: pa.Table, catalog: CatalogLookup) -> pa.Table:
     """`values` (indicator_id, year, sex, value, flag, source, nuts_version, converted_from;
-    one region, any order) with the catalog columns, in REGION_VALUE_COLUMNS, sorted by
-    domain (indicators outside the catalog last), indicator_id, year and sex.
+    one region, any order; text columns plain or dictionary-encoded) with the catalog
+    columns, in REGION_VALUE_COLUMNS, sorted by domain (indicators outside the catalog
+    last), indicator_id, year and sex.
 
     Same rows and order as a left join to the catalog ordered by those columns.
     """
@@ -88,5 +95,13 @@ def join_catalog(values: pa.Table, catalog: CatalogLookup) -> pa.Table:
     positions = found[ids[order]]
     meta = catalog.columns.take(pa.array(positions, mask=positions < 0))
     return pa.table({name: (meta.column(name) if name in CATALOG_COLUMNS
-                            else rows.column(name))
+                            else _decoded(rows.column(name)))
                      for name in REGION_VALUE_COLUMNS})
+
+
+def _decoded(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A dictionary-encoded column as plain values (the frame has text columns, not
+    categoricals)."""
+    if pa.types.is_dictionary(column.type):
+        return column.cast(column.type.value_type)
+    return column
