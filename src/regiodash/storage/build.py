@@ -43,6 +43,7 @@ from regiodash.storage.layout import (
 from regiodash.storage.observations import load_observations
 from regiodash.storage.parquet_out import (
     BUILD_WRITERS,
+    VALUE_COMPRESSION,
     VALUE_ORDER,
     region_order,
     region_row_groups,
@@ -200,14 +201,15 @@ def build_warehouse(
         if runs is not None:
             order = runs
             writes.append(pool.submit(write_parquet, in_runs(values, runs), tmp_values, stamp,
-                                      value_row_group(values.num_rows)))
+                                      value_row_group(values.num_rows), VALUE_COMPRESSION))
         else:
             writes.append(pool.submit(write_in_order, values, order, tmp_values,
-                                      value_row_group(values.num_rows), stamp))
+                                      value_row_group(values.num_rows), stamp,
+                                      VALUE_COMPRESSION))
         del runs
         order = region_order(values, order)
         writes.append(pool.submit(write_in_order, values, order, tmp_by_region,
-                                  region_row_groups(values), stamp))
+                                  region_row_groups(values), stamp, VALUE_COMPRESSION))
         del order
         groups_table = pa.Table.from_pandas(groups.astype(
             {"nuts_level": "int8", "year": "int16"}), preserve_index=False).cast(GROUPS_SCHEMA)
