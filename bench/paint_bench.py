@@ -95,12 +95,12 @@ EMPTY_DONE_JS = """() => {
     && document.querySelector('h1') !== null;
 }"""
 MAP_DONE_JS = "document.querySelectorAll('path.choroplethlocation').length > 300"
-# First map paint: the server-drawn first paint (ui.first_paint: the SVG background of the
-# chart's container, laid out at the chart's height) or plotly's regions, whichever is first.
-FIRST_PAINT_JS = ("(() => { const box = document.querySelector('.st-key-map_stack'); "
-                  "return (box !== null && getComputedStyle(box).backgroundImage"
-                  ".startsWith('url(\"data:image/svg+xml') "
-                  "&& box.getBoundingClientRect().height > 300) || " + MAP_DONE_JS + "; })()")
+# First map paint: the server-drawn first paint (ui.first_paint: an SVG image over the chart's
+# place, laid out at the chart's height) or plotly's regions, whichever is first.
+FIRST_PAINT_JS = ("(() => { const img = document.querySelector("
+                  "'.st-key-map_stack img[src^=\"data:image/svg+xml\"]'); "
+                  "return (img !== null && img.complete && img.naturalWidth > 0 "
+                  "&& img.getBoundingClientRect().height > 300) || " + MAP_DONE_JS + "; })()")
 RATIO_LOADS = 5  # per page and cache state, alternating, after one warm-up load each
 
 

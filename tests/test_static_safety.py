@@ -12,10 +12,6 @@ UI_FILES = sorted([*ROOT.glob("app_pages/*.py"), ROOT / "app.py",
                    *(ROOT / "src" / "regiodash" / "ui").glob("*.py"),
                    *(ROOT / "src" / "regiodash" / "projects").glob("*.py")])
 HTML_SINKS = {"html", "components.html", "st.html", "st.components.v1.html"}
-# Functions that return HTML only after checking it, where it is built, against a pattern that
-# admits no text (tests/ui/test_first_paint.py feeds them text and markup): the map's
-# server-drawn first paint (paths of numbers and colours).
-CHECKED_HTML = {"first_paint_markup"}
 
 
 def call_name(node: ast.Call) -> str:
@@ -67,8 +63,6 @@ def find_unsafe_html(path: Path) -> list[str]:
             for k in node.keywords)
         if unsafe or call_name(node) in HTML_SINKS:
             arg = node.args[0] if node.args else None
-            if isinstance(arg, ast.Call) and call_name(arg) in CHECKED_HTML:
-                continue
             if not is_constant_text(arg, constants):
                 problems.append(f"{path.name}:{node.lineno}")
     return problems

@@ -1,5 +1,5 @@
 """The map's server-drawn first paint (ui.first_paint): only a drawing of numbers and
-colours ever becomes HTML, whatever the figure holds."""
+colours ever reaches the page, whatever the figure holds."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from regiodash.ui.first_paint import first_paint_markup, first_paint_svg
+from regiodash.ui.first_paint import first_paint_markdown, first_paint_svg
 
 SQUARE = {"type": "FeatureCollection", "features": [
     {"type": "Feature", "id": code, "properties": {}, "geometry": {
@@ -27,12 +27,12 @@ def test_the_drawing_holds_no_text_of_the_figure():
     svg = first_paint_svg(figure("<script>alert(1)</script> Évora"))
     assert svg.count("<path") == 2
     assert "script" not in svg and "vora" not in svg and "AA1" not in svg
-    markup = first_paint_markup(svg)
-    [drawing] = re.findall(r"url\(data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)\)", markup)
+    markdown = first_paint_markdown(svg)
+    # one image with no alternative text, its source a data URI: nothing Markdown could read
+    # as emphasis, a link or HTML
+    [drawing] = re.fullmatch(r"!\[\]\(data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)\)",
+                             markdown).groups()
     assert base64.b64decode(drawing).decode() == svg
-    assert markup.startswith("<style>")
-    assert markup.endswith('</style><span class="rd-first-paint"></span>')
-    assert markup.count("<") == 4  # the style sheet and an empty marker, nothing else
 
 
 @pytest.mark.parametrize("svg", [
@@ -45,10 +45,19 @@ def test_the_drawing_holds_no_text_of_the_figure():
     '<svg a="b"><path d="M1,1l2,2z" fill="url(&quot;x&quot;)"/></svg>',
 ])
 def test_anything_but_such_a_drawing_is_refused(svg):
-    assert first_paint_markup(svg) == ""
+    assert first_paint_markdown(svg) == ""
 
 
 def test_no_drawing_without_inline_or_static_geometry():
     fig = figure()
     fig["data"][0]["geojson"] = "https://example.org/regions.json"
     assert first_paint_svg(fig) == ""
+
+
+def test_the_style_sheet_lays_the_drawing_over_the_charts_place():
+    from regiodash.ui.maps import MAP_HEIGHT
+    from regiodash.ui.style import FOCUS_CSS
+
+    assert f"min-height: {MAP_HEIGHT}px" in FOCUS_CSS  # the chart's place, before the chart
+    assert f"width: 100%; height: {MAP_HEIGHT}px" in FOCUS_CSS  # the drawing, at its size
+    assert ":has(path.choroplethlocation)" in FOCUS_CSS  # hidden once plotly has drawn

@@ -152,21 +152,22 @@ def test_categorical_maps_have_a_readable_legend_on_the_map_that_toggles_in_the_
     assert page.url == url
 
 
-FIRST_PAINT_BOX_JS = """() => {
-  const box = document.querySelector('.st-key-map_stack');
-  return box === null ? null : getComputedStyle(box).backgroundImage.slice(0, 26); }"""
+FIRST_PAINT_IMG = '.st-key-map_stack img[src^="data:image/svg+xml;base64,"]'
+FIRST_PAINT_SHOWN_JS = f"""() => {{
+  const img = document.querySelector('{FIRST_PAINT_IMG}');
+  return img === null ? null : getComputedStyle(img.closest(
+    '[data-testid="stElementContainer"]')).display !== 'none'; }}"""
 
 
 def test_the_first_paint_gives_way_to_the_interactive_map(server, desktop):
-    """A new session gets the server-drawn map (ui.first_paint: the chart container's
-    background) with its first run; once plotly has drawn, the background is gone and the map
-    under the pointer is plotly's, which takes the clicks."""
+    """A new session gets the server-drawn map (ui.first_paint: an image over the chart's
+    place) with its first run; once plotly has drawn, the image is hidden and the map under
+    the pointer is plotly's, which takes the clicks."""
     page = desktop.new_page()
     page.goto(f"{server}/?indicator=employment_rate_pct&level=2", wait_until="domcontentloaded")
     page.wait_for_function(  # the drawing (at the chart's height) or plotly's, whichever first
-        "(() => { const box = document.querySelector('.st-key-map_stack'); return box !== null"
-        " && getComputedStyle(box).backgroundImage.startsWith('url(\"data:image/svg+xml')"
-        " && box.getBoundingClientRect().height > 300; })()"
+        f"(() => {{ const img = document.querySelector('{FIRST_PAINT_IMG}'); return img !== null"
+        " && img.complete && img.getBoundingClientRect().height > 300; })()"
         " || document.querySelectorAll('path.choroplethlocation').length > 300",
         timeout=60_000)
     page.wait_for_function(
@@ -178,7 +179,6 @@ def test_the_first_paint_gives_way_to_the_interactive_map(server, desktop):
                                             chart.y + chart.height * 0.6);
       return {onPlotly: !!(hit && hit.closest('.js-plotly-plot'))}; }""")
     assert state == {"onPlotly": True}
-    assert page.evaluate(FIRST_PAINT_BOX_JS) == "none"
-    style = page.evaluate("""() => [...document.querySelectorAll('style')]
-      .some(s => s.textContent.includes('data:image/svg+xml;base64,'))""")
-    assert style, "the first paint's style sheet was sent with the session's first run"
+    # sent with the session's first run, hidden now that plotly has drawn
+    assert page.evaluate(FIRST_PAINT_SHOWN_JS) is False
+    assert page.evaluate(f"document.querySelector('{FIRST_PAINT_IMG}').alt") == ""

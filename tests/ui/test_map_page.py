@@ -261,16 +261,15 @@ def test_choosing_a_region_in_the_picker_runs_nothing(app):
 
 # --- the server-drawn first paint (ui.first_paint) ---------------------------------------
 
-FIRST_PAINT = re.compile(r"<style>[^<]*url\(data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)\)"
-                         r'[^<]*</style><span class="rd-first-paint"></span>')
+FIRST_PAINT = re.compile(r"!\[\]\(data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)\)")
 DRAWING = re.compile(
     r'<svg [^>]*>((?:<path d="M-?\d+,-?\d+(?:l[-\d, ]+)?z(?:M-?\d+,-?\d+(?:l[-\d, ]+)?z)*" '
     r'fill="[#\w(),. ]+"(?: fill-opacity="[\d.]+")?/>)+)</svg>')
 
 
 def first_paints(at: AppTest) -> list[str]:
-    """The drawings (SVG) of the first paint's style sheets in the last run."""
-    bodies = [el.proto.body for el in at.get("html")]
+    """The drawings (SVG) of the first paint's images in the last run."""
+    bodies = [el.proto.body for el in at.get("markdown")]
     return [base64.b64decode(m.group(1)).decode() for body in bodies
             if (m := FIRST_PAINT.fullmatch(body))]
 

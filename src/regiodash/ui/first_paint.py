@@ -8,28 +8,35 @@ static drawing instead of nothing (bench.paint_bench measures both moments). It 
 on a session's first map run: later runs already have plotly.js, and the slot then holds an
 empty element so the chart keeps its place in the page (no remount).
 
-The drawing is the background image (an SVG data URI) of the container that holds the chart,
-set by an st.html (a style sheet and an empty marker): the browser paints it as soon as the
-container is laid out, with no Markdown to parse and no element of its own to load (app.py's
-focus style has already loaded Streamlit's HTML element). Drawn as inline SVG in Markdown, it
-waited for the Markdown HTML plugin, and plotly.js's evaluation often came first (the
-benchmark's ratio to an empty page was 1.6-1.7x then; BENCHMARKS.md has today's).
+The drawing is an image in Markdown (an SVG data URI): Markdown is in Streamlit's first
+bundle, so the image is laid out with the page's first elements, where an st.html (a lazily
+loaded element) waited up to 300 ms for React to reveal it. app.py's style sheet
+(ui.style) lays it over the chart's place and hides it once plotly has drawn its regions. On
+that first run the chart itself is sent last, after a short pause (PACE_S), so that the
+browser paints the drawing before it fetches and evaluates plotly.js. bench.paint_bench
+measures the first paint (the image loaded, at the chart's height) and the interactive map;
+BENCHMARKS.md has the figures.
 
 The drawing holds no text at all (no names, no legend: the caption above says what the map
 shows, and plotly's own legend arrives with it), only numbers and the figure's colours, so
-nothing from a data file reaches the HTML. A background is not in the accessibility tree and
-takes no pointer events: screen readers get the map's caption and text alternative, clicks
-reach the interactive map.
+nothing from a data file reaches the page this way. The image has an empty alternative text
+(decorative: screen readers get the map's caption and text alternative) and takes no pointer
+events: clicks reach the interactive map.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import json
 import re
+import threading
+import time
+from collections.abc import Callable, Iterator
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from regiodash.report.svg_map import COMPACT_STROKE, region_paths
 from regiodash.ui import data
@@ -37,27 +44,14 @@ from regiodash.ui.maps import MAP_HEIGHT
 
 STACK_KEY = "map_stack"
 SHOWN_KEY = "_rd_map_first_paint_shown"
+PACE_S = 0.1
+"""How long a new session's first map run waits, once the rest of the page has been sent,
+before it sends the chart (defer_chart): time for the browser to lay out and paint the
+drawing before it fetches and evaluates plotly.js. Measured in bench.paint_bench: with the
+chart sent at once, the ratio to an empty page was about 0.1 higher."""
 VIEW_WIDTH = 1000  # SVG user units across; the drawing scales to the page's width
 COLOURBAR_WIDTH = 20  # plotly centres the map almost as if its colour bar were not there
 FILL = 0.72  # plotly.js frames the lon/lat box of the regions: they fill less of it
-# While the chart's place is empty, the container is as tall as the chart will be and shows
-# the drawing; once plotly has drawn its regions (path.choroplethlocation), it shows nothing.
-BOX = f".st-key-{STACK_KEY}"
-MARKER = "rd-first-paint"
-# The st.html holding the style sheet has an empty marker element: HTML that is only a style
-# sheet would go to Streamlit's event container, rendered after the page, and leave the slot
-# before the chart empty (a remount of the chart on the next run); its own place is hidden.
-SLOT = (f'[data-testid="stElementContainer"]:has([data-testid="stHtml"] > .{MARKER})'
-        "{display:none}")
-
-
-def _background(drawing: str) -> str:
-    """The style rules showing `drawing` (base64 SVG) in the box until plotly has drawn."""
-    return (f"{BOX}{{min-height:{MAP_HEIGHT}px;background:url(data:image/svg+xml;base64,"
-            f"{drawing}) center/100% {MAP_HEIGHT}px no-repeat}}"
-            f"{BOX}:has(path.choroplethlocation){{background:none}}{SLOT}")
-
-
 @functools.lru_cache(maxsize=16)
 def _static_geometry(name: str) -> dict:
     """A committed static GeoJSON file (static/geo/), parsed once per process."""
@@ -90,29 +84,61 @@ def first_paint_svg(figure: dict) -> str:
             f'stroke="{COMPACT_STROKE[0]}" stroke-width="{COMPACT_STROKE[1]}">{paths}</svg>')
 
 
-# What first_paint_markup lets through: an <svg> element of <path>s whose outlines are
+# What first_paint_markdown lets through: an <svg> element of <path>s whose outlines are
 # numbers and moves and whose fills are colours, nothing else (no text, no other element).
 _DRAWING = re.compile(r'<svg [^<>]*>(?:<path d="[Mlz0-9, -]+" fill="[#\w(),. ]+"'
                       r'(?: fill-opacity="[0-9.]+")?/>)+</svg>')
 
 
 @functools.lru_cache(maxsize=8)
-def first_paint_markup(svg: str) -> str:
-    """The HTML of the first paint (a style sheet drawing `svg` behind the chart's place), or
-    "" when `svg` is anything but the drawing first_paint_svg makes: checked here, where it
-    becomes HTML, so that nothing from a data file can ever reach the page this way."""
+def first_paint_markdown(svg: str) -> str:
+    """The Markdown of the first paint (an image of `svg` as a data URI, no alternative text:
+    the chart's caption and text alternative say what it shows), or "" when `svg` is
+    anything but the drawing first_paint_svg makes: checked here, where it becomes page
+    content, so that nothing from a data file can ever reach the page this way."""
     if not _DRAWING.fullmatch(svg):
         return ""
-    drawing = base64.b64encode(svg.encode()).decode("ascii")
-    return f'<style>{_background(drawing)}</style><span class="{MARKER}"></span>'
+    return f"![](data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode('ascii')})"
 
 
-def render_first_paint(svg: str) -> None:
+def render_first_paint(svg: str) -> bool:
     """The drawing on a session's first map run, an empty slot on later ones (call inside the
-    `st.container(key=STACK_KEY)` that holds the chart, before it)."""
+    `st.container(key=STACK_KEY)` that holds the chart, before it).
+
+    True when the drawing was sent: the caller then puts the chart in a slot filled at the
+    end of the run (`defer_chart`), after the rest of the page and a pause, so that the
+    browser paints the drawing before it fetches and evaluates plotly.js."""
     state = st.session_state
-    if svg and not state.get(SHOWN_KEY) and first_paint_markup(svg):
+    markdown = first_paint_markdown(svg) if svg and not state.get(SHOWN_KEY) else ""
+    if markdown:
         state[SHOWN_KEY] = True
-        st.html(first_paint_markup(svg))  # the same call: its cached result
-    else:  # later runs, or a drawing that fails the check (st.html refuses empty HTML)
-        st.empty()
+        st.markdown(markdown)
+        return True
+    st.empty()  # later runs, or a drawing that fails the check
+    return False
+
+
+_run = threading.local()
+
+
+def defer_chart(draw: Callable[[], object]) -> None:
+    """Leave the chart to the end of this run: an empty slot here, `draw` (which draws into
+    it) called by `deferred_chart_run` once the page has been sent and PACE_S has passed."""
+    slot = st.empty()
+    _run.deferred = lambda: draw_into(slot, draw)
+
+
+def draw_into(slot: DeltaGenerator, draw: Callable[[], object]) -> None:
+    with slot.container():
+        draw()
+
+
+@contextlib.contextmanager
+def deferred_chart_run() -> Iterator[None]:
+    """Around the page's run (app.py): draws a chart left by `defer_chart` at the end."""
+    _run.deferred = None
+    yield
+    deferred, _run.deferred = getattr(_run, "deferred", None), None
+    if deferred is not None:
+        time.sleep(PACE_S)
+        deferred()

@@ -16,7 +16,13 @@ import pyarrow as pa
 import streamlit as st
 
 from regiodash.ui import data
-from regiodash.ui.first_paint import SHOWN_KEY, STACK_KEY, first_paint_svg, render_first_paint
+from regiodash.ui.first_paint import (
+    SHOWN_KEY,
+    STACK_KEY,
+    defer_chart,
+    first_paint_svg,
+    render_first_paint,
+)
 from regiodash.ui.map_table import (
     TableMeta,
     display_table,
@@ -76,10 +82,20 @@ def render_map(view: MapView, shown: MapFigure) -> None:
         st.warning(MAP_DEMO_BANNER, icon=":material/science:")
     st.caption(escape_markdown(shown.caption))
     with st.container(key=STACK_KEY):  # the first paint and the chart in one place
-        render_first_paint("" if st.session_state.get(SHOWN_KEY) else first_paint(
+        drawn = render_first_paint("" if st.session_state.get(SHOWN_KEY) else first_paint(
             view.version, view.indicator, view.level, view.year, view.sex, view.country))
-        event = st.plotly_chart(shown.figure, config=MAP_CONFIG, key=f"map_{view.level}",
-                                on_select="rerun", selection_mode="points", alt=shown.caption)
+
+        def chart() -> object:
+            return st.plotly_chart(shown.figure, config=MAP_CONFIG, key=f"map_{view.level}",
+                                   on_select="rerun", selection_mode="points",
+                                   alt=shown.caption)
+
+        event = None
+        if drawn:  # the session's first run: nothing selected yet; the chart comes last
+            defer_chart(chart)
+        else:  # in a container, as defer_chart draws it: the same place, no remount
+            with st.container():
+                event = chart()
     points = list(event.get("selection", {}).get("points", [])) if isinstance(event, dict) else []
     if points and points[0].get("location"):
         switch_to(PROFILE_PAGE, profile_params(

@@ -1,4 +1,4 @@
-"""The app's own CSS, sent once per run from app.py before any page content."""
+"""The app's own CSS, sent once per run from app.py after the page's content."""
 
 from __future__ import annotations
 
@@ -15,17 +15,28 @@ FOCUS_CSS = """<style>
   outline: 3px solid #1a4ea3; outline-offset: 1px; }
 [data-testid="stElementContainer"]:has([data-testid="stHtml"] > .rd-focus-style) {
   display: none; }
+.st-key-map_stack { position: relative; min-height: 540px; }
+.st-key-map_stack > [data-testid="stElementContainer"]:has(img[src^="data:image/svg+xml"]) {
+  position: absolute; inset: 0; z-index: 1; pointer-events: none; }
+.st-key-map_stack img[src^="data:image/svg+xml"] {
+  width: 100%; height: 540px; max-width: none; margin: 0; }
+.st-key-map_stack:has(path.choroplethlocation) >
+  [data-testid="stElementContainer"]:has(img[src^="data:image/svg+xml"]) { display: none; }
 </style><span class="rd-focus-style"></span>"""
-# The empty element keeps this st.html in the page, where it is rendered first (HTML that is
-# only a style sheet goes to Streamlit's event container, rendered after the page); the rule
-# above hides the place it would take.
+# The rules on .st-key-map_stack lay out the map's first paint (ui.first_paint: an image in
+# Markdown, over the chart's place until plotly has drawn its regions; 540 px is
+# ui.maps.MAP_HEIGHT, a literal here so that the static HTML check sees a constant). Until
+# they apply (an st.html is loaded lazily, after the page's first elements), the image takes
+# the width of the page at its own proportions.
+# The empty element keeps this st.html in the page (HTML that is only a style sheet goes to
+# Streamlit's event container); the rule above hides the place it would take.
 
 
 def render_focus_style() -> None:
     """FOCUS_CSS on every page (a style-only st.html takes no space).
 
-    app.py sends it as the page's first element: it is also what makes the browser load
-    Streamlit's HTML element early, which the map's first paint (ui.first_paint) then finds
-    ready.
+    app.py sends it after the page's content: as the page's first element, the lazily
+    loaded HTML element held back the reveal of everything after it (the map's first paint
+    came about 0.1 s later in bench.paint_bench).
     """
     st.html(FOCUS_CSS)
