@@ -125,11 +125,11 @@ def defer_chart(draw: Callable[[], object]) -> None:
     """Leave the chart to the end of this run: an empty slot here, `draw` (which draws into
     it) called by `deferred_chart_run` once the page has been sent and PACE_S has passed."""
     slot = st.empty()
-    _run.deferred = lambda: draw_into(slot, draw)
+    _run.deferred = lambda: _draw_into(slot, draw)
 
 
-def draw_into(slot: DeltaGenerator, draw: Callable[[], object]) -> None:
-    with slot.container():
+def _draw_into(slot: DeltaGenerator, draw: Callable[[], object]) -> None:
+    with slot.container():  # a container, as later runs draw the chart (no remount)
         draw()
 
 
