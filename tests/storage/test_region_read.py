@@ -51,3 +51,8 @@ def test_files_that_cannot_serve_point_reads_are_refused(tmp_path):
     assert RegionFile.open(str(tmp_path / "absent.parquet")) is None
     pq.write_table(pa.table({"indicator_id": ["a"]}), tmp_path / "narrow.parquet")
     assert RegionFile.open(str(tmp_path / "narrow.parquet")) is None
+    table = pq.read_table(_file(tmp_path / "text.parquet"))
+    binary = table.set_column(table.schema.get_field_index("geo_code"), "geo_code",
+                              table.column("geo_code").cast(pa.binary()))
+    pq.write_table(binary, tmp_path / "binary.parquet")  # codes as bytes, not text
+    assert RegionFile.open(str(tmp_path / "binary.parquet")) is None

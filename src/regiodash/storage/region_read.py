@@ -57,8 +57,9 @@ class RegionFile:
         ranges = []
         for group in range(metadata.num_row_groups):
             stats = metadata.row_group(group).column(at).statistics
-            if stats is None or not stats.has_min_max:
-                return None
+            if (stats is None or not stats.has_min_max
+                    or not isinstance(stats.min, str) or not isinstance(stats.max, str)):
+                return None  # e.g. codes stored as bytes: not comparable with a code
             ranges.append((stats.min, stats.max))
         return cls(location=location, metadata=metadata, ranges=tuple(ranges),
                    columns=tuple(c for c in VALUE_COLUMNS if c in names))
