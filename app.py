@@ -7,7 +7,7 @@ legacy multipage mode, which runs a deep link's page script without this file.
 import streamlit as st
 
 from regiodash.ui import auth
-from regiodash.ui.style import render_focus_style
+from regiodash.ui.style import render_app_style
 from regiodash.ui.url import begin_run
 
 # The pages in menu order, as data: st.Page's arguments. Tests and the benchmark read this
@@ -47,4 +47,4 @@ with st.sidebar:
 try:
     page.run()
 finally:  # the app's CSS, after the page: an HTML element first would delay the page's reveal
-    render_focus_style()
+    render_app_style()

@@ -56,8 +56,33 @@ def test_no_drawing_without_inline_or_static_geometry():
 
 def test_the_style_sheet_lays_the_drawing_over_the_charts_place():
     from regiodash.ui.maps import MAP_HEIGHT
-    from regiodash.ui.style import FOCUS_CSS
+    from regiodash.ui.style import APP_CSS
 
-    assert f"min-height: {MAP_HEIGHT}px" in FOCUS_CSS  # the chart's place, before the chart
-    assert f"width: 100%; height: {MAP_HEIGHT}px" in FOCUS_CSS  # the drawing, at its size
-    assert ":has(path.choroplethlocation)" in FOCUS_CSS  # hidden once plotly has drawn
+    assert f"min-height: {MAP_HEIGHT}px" in APP_CSS  # the chart's place, before the chart
+    assert f"width: 100%; height: {MAP_HEIGHT}px" in APP_CSS  # the drawing, at its size
+    assert ":has(path.choroplethlocation)" in APP_CSS  # hidden once plotly has drawn
+
+
+def _deferring_page(around: bool) -> None:
+    import streamlit as st
+
+    from regiodash.ui.first_paint import defer_chart, deferred_chart_run
+
+    def page() -> None:
+        defer_chart(lambda: st.text("chart"))
+        st.caption("after")
+
+    if around:
+        with deferred_chart_run():
+            page()
+    else:
+        page()
+
+
+@pytest.mark.parametrize("around", [True, False])
+def test_a_deferred_chart_is_drawn_with_or_without_its_run_around_it(around):
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_function(_deferring_page, args=(around,)).run()
+    assert not app.exception
+    assert [t.value for t in app.text] == ["chart"]

@@ -124,6 +124,9 @@ _run = threading.local()
 def defer_chart(draw: Callable[[], object]) -> None:
     """Leave the chart to the end of this run: an empty slot here, `draw` (which draws into
     it) called by `deferred_chart_run` once the page has been sent and PACE_S has passed."""
+    if not getattr(_run, "active", False):  # no deferred_chart_run around: draw it now
+        _draw_into(st.empty(), draw)
+        return
     slot = st.empty()
     _run.deferred = lambda: _draw_into(slot, draw)
 
@@ -139,9 +142,12 @@ def deferred_chart_run() -> Iterator[None]:
     `defer_chart` at the end. Within the page's run: a widget's id depends on the page
     running it, and a chart drawn after it (in app.py) would not be the widget that the
     page's later runs draw, so its clicks would be lost."""
-    _run.deferred = None
-    yield
-    deferred, _run.deferred = getattr(_run, "deferred", None), None
+    _run.deferred, _run.active = None, True
+    try:
+        yield
+    finally:
+        _run.active = False
+    deferred, _run.deferred = _run.deferred, None
     if deferred is not None:
         time.sleep(PACE_S)
         deferred()

@@ -7,7 +7,7 @@ import streamlit as st
 # A focus ring on what Streamlit leaves without one when reached by Tab (sidebar page links,
 # the select boxes' input, links in the main area). Dark blue on white and on the sidebar's
 # grey, 3 px: visible for keyboard users, not shown on mouse clicks (:focus-visible).
-FOCUS_CSS = """<style>
+APP_CSS = """<style>
 [data-testid="stSidebarNavLink"]:focus-visible, [data-testid="stMain"] a:focus-visible,
 [data-testid="stSidebar"] a:focus-visible, [role="slider"]:focus-visible {
   outline: 3px solid #1a4ea3 !important; outline-offset: 2px; }
@@ -32,11 +32,12 @@ FOCUS_CSS = """<style>
 # Streamlit's event container); the rule above hides the place it would take.
 
 
-def render_focus_style() -> None:
-    """FOCUS_CSS on every page (a style-only st.html takes no space).
+def render_app_style() -> None:
+    """APP_CSS (focus rings, the map's first-paint layout) on every page (a style-only
+    st.html takes no space).
 
     app.py sends it after the page's content: as the page's first element, the lazily
     loaded HTML element held back the reveal of everything after it (the map's first paint
     came about 0.1 s later in bench.paint_bench).
     """
-    st.html(FOCUS_CSS)
+    st.html(APP_CSS)
