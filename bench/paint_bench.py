@@ -95,10 +95,10 @@ EMPTY_DONE_JS = """() => {
     && document.querySelector('h1') !== null;
 }"""
 MAP_DONE_JS = "document.querySelectorAll('path.choroplethlocation').length > 300"
-# First map paint: the server-drawn first paint (ui.first_paint: an SVG image over the chart's
+# First map paint: the server-drawn first paint (ui.first_paint: a PNG image over the chart's
 # place, laid out at the chart's height) or plotly's regions, whichever is first.
 FIRST_PAINT_JS = ("(() => { const img = document.querySelector("
-                  "'.st-key-map_stack img[src^=\"data:image/svg+xml\"]'); "
+                  "'.st-key-map_stack img'); "
                   "return (img !== null && img.complete && img.naturalWidth > 0 "
                   "&& img.getBoundingClientRect().height > 300) || " + MAP_DONE_JS + "; })()")
 RATIO_LOADS = 5  # per page and cache state, alternating, after one warm-up load each

@@ -384,7 +384,7 @@ def _browser_part(results: dict) -> list[str]:
               "page script, the figure transfer, the geometry fetch and plotly's drawing. "
               "The warm rows put the map next to an empty Streamlit page, loaded alternately: "
               "first paint = the map on screen: the server-drawn first paint (ui.first_paint: "
-              "an SVG image of every region over the chart's place, loaded and laid out at "
+              "a PNG image of every region over the chart's place, loaded and laid out at "
               "the chart's height while plotly.js loads) or more than 300 regions drawn by "
               "plotly; interactive = drawn by plotly (hover, click).",
               "", table(["size", "level", "loads s", "median s", "title s", "note"], rows)]

@@ -1,14 +1,18 @@
-"""The map's server-drawn first paint (ui.first_paint): only a drawing of numbers and
-colours ever reaches the page, whatever the figure holds."""
+"""The map's server-drawn first paint (ui.first_paint): only a picture of the regions in
+their colours ever reaches the page, whatever the figure holds."""
 
 from __future__ import annotations
 
 import base64
+import io
+import os
 import re
 
 import pytest
+from PIL import Image
 
-from regiodash.ui.first_paint import first_paint_markdown, first_paint_svg
+from regiodash.ui import first_paint
+from regiodash.ui.first_paint import first_paint_markdown, first_paint_png
 
 SQUARE = {"type": "FeatureCollection", "features": [
     {"type": "Feature", "id": code, "properties": {}, "geometry": {
@@ -23,35 +27,82 @@ def figure(name: str = "Title <b>bold</b>") -> dict:
                       "colorbar": {"title": {"text": name}}}]}
 
 
-def test_the_drawing_holds_no_text_of_the_figure():
-    svg = first_paint_svg(figure("<script>alert(1)</script> Évora"))
-    assert svg.count("<path") == 2
-    assert "script" not in svg and "vora" not in svg and "AA1" not in svg
-    markdown = first_paint_markdown(svg)
-    # one image with no alternative text, its source a data URI: nothing Markdown could read
-    # as emphasis, a link or HTML
-    [drawing] = re.fullmatch(r"!\[\]\(data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)\)",
-                             markdown).groups()
-    assert base64.b64decode(drawing).decode() == svg
+@pytest.fixture()
+def folder(tmp_path, monkeypatch):
+    """static/first_paint/ in a temporary folder."""
+    target = tmp_path / "static" / "first_paint"
+    monkeypatch.setattr(first_paint, "published_dir", lambda: target)
+    return target
 
 
-@pytest.mark.parametrize("svg", [
-    "",
-    "<svg x='1'><text>Luxembourg</text></svg>",
-    '<svg a="b"><path d="M1,1l2,2z" fill="red"/><script>alert(1)</script></svg>',
-    '<svg a="b"><path d="M1,1l2,2z" fill="red" onclick="x()"/></svg>',
-    '<svg a="b"><path d="M1,1 javascript:x" fill="red"/></svg>',
-    '<svg a="b"><path d="M1,1l2,2z" fill="red"/></svg><b>after</b>',
-    '<svg a="b"><path d="M1,1l2,2z" fill="url(&quot;x&quot;)"/></svg>',
-])
-def test_anything_but_such_a_drawing_is_refused(svg):
-    assert first_paint_markdown(svg) == ""
+def pixels(png: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(png)).convert("RGBA")
 
 
-def test_no_drawing_without_inline_or_static_geometry():
+def test_the_picture_is_the_regions_in_their_colours_and_nothing_else(folder):
+    png = first_paint_png(figure("<script>alert(1)</script> Évora"))
+    image = pixels(png)
+    assert image.size == (1200, 648)
+    colours = {colour for _, colour in image.getcolors(maxcolors=1 << 16) if colour[3] == 255}
+    viridis_ends = {(68, 1, 84, 255), (253, 231, 37, 255)}  # z 1.0 and 2.0 on Viridis
+    assert viridis_ends <= colours
+    assert image.getpixel((5, 5))[3] == 0  # around the regions: transparent
+    # a PNG holds no text chunk, nothing of the figure's names or codes
+    assert b"tEXt" not in png and b"vora" not in png and b"AA1" not in png
+
+
+def test_the_markdown_is_one_image_of_a_published_file(folder):
+    png = first_paint_png(figure())
+    markdown = first_paint_markdown(png)
+    # one image with no alternative text, its source a hash: nothing Markdown could read as
+    # emphasis, a link or HTML
+    [name] = re.fullmatch(r"!\[\]\(/app/static/first_paint/([0-9a-f]{32}\.png)\)",
+                          markdown).groups()
+    assert (folder / name).read_bytes() == png
+    assert [p.name for p in folder.iterdir()] == [name]  # no partial file left
+    assert first_paint_markdown(png) == markdown  # written once, found again
+
+
+def test_a_folder_that_cannot_be_written_gives_a_data_uri(tmp_path, monkeypatch):
+    blocker = tmp_path / "static"
+    blocker.write_text("a file where the folder should be")
+    monkeypatch.setattr(first_paint, "published_dir", lambda: blocker / "first_paint")
+    png = first_paint_png(figure())
+    [data] = re.fullmatch(r"!\[\]\(data:image/png;base64,([A-Za-z0-9+/=]+)\)",
+                          first_paint_markdown(png)).groups()
+    assert base64.b64decode(data) == png
+
+
+def test_only_the_newest_pictures_are_kept(folder, monkeypatch):
+    monkeypatch.setattr(first_paint, "PUBLISHED_KEEP", 3)
+    folder.mkdir(parents=True)
+    for i in range(5):
+        old = folder / f"{i:032x}.png"
+        old.write_bytes(b"old")
+        os.utime(old, (1_000_000 + i, 1_000_000 + i))
+    markdown = first_paint_markdown(first_paint_png(figure()))
+    kept = sorted(p.name for p in folder.iterdir())
+    assert len(kept) == 3 and markdown.split("/")[-1].rstrip(")") in kept
+    assert f"{4:032x}.png" in kept and f"{3:032x}.png" in kept  # the newest old ones
+
+
+@pytest.mark.parametrize("png", [b"", b"<svg><text>Luxembourg</text></svg>",
+                                 b"GIF89a", b"\x89PNX\r\n\x1a\n"])
+def test_anything_but_a_png_is_refused(png, folder):
+    assert first_paint_markdown(png) == ""
+    assert not folder.exists()
+
+
+def test_no_picture_without_inline_or_static_geometry():
     fig = figure()
     fig["data"][0]["geojson"] = "https://example.org/regions.json"
-    assert first_paint_svg(fig) == ""
+    assert first_paint_png(fig) == b""
+
+
+def test_no_picture_for_a_colour_it_cannot_read():
+    fig = figure()
+    fig["data"][0]["colorscale"] = [[0, "not-a-colour"], [1, "not-a-colour"]]
+    assert first_paint_png(fig) == b""
 
 
 def test_the_style_sheet_lays_the_drawing_over_the_charts_place():

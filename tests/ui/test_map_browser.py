@@ -152,7 +152,7 @@ def test_categorical_maps_have_a_readable_legend_on_the_map_that_toggles_in_the_
     assert page.url == url
 
 
-FIRST_PAINT_IMG = '.st-key-map_stack img[src^="data:image/svg+xml;base64,"]'
+FIRST_PAINT_IMG = ".st-key-map_stack img[src*=\"/app/static/first_paint/\"]"
 FIRST_PAINT_SHOWN_JS = f"""() => {{
   const img = document.querySelector('{FIRST_PAINT_IMG}');
   return img === null ? null : getComputedStyle(img.closest(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import re
 
 import pytest
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from regiodash.config import REPO_ROOT
@@ -261,29 +261,32 @@ def test_choosing_a_region_in_the_picker_runs_nothing(app):
 
 # --- the server-drawn first paint (ui.first_paint) ---------------------------------------
 
-FIRST_PAINT = re.compile(r"!\[\]\(data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)\)")
-DRAWING = re.compile(
-    r'<svg [^>]*>((?:<path d="M-?\d+,-?\d+(?:l[-\d, ]+)?z(?:M-?\d+,-?\d+(?:l[-\d, ]+)?z)*" '
-    r'fill="[#\w(),. ]+"(?: fill-opacity="[\d.]+")?/>)+)</svg>')
+FIRST_PAINT = re.compile(r"!\[\]\(/app/static/first_paint/([0-9a-f]{32}\.png)\)")
 
 
-def first_paints(at: AppTest) -> list[str]:
-    """The drawings (SVG) of the first paint's images in the last run."""
+def first_paints(at: AppTest) -> list[Image.Image]:
+    """The pictures (static/first_paint/ PNGs) of the first paint's images in the last run."""
+    from regiodash.ui.first_paint import published_dir
+
     bodies = [el.proto.body for el in at.get("markdown")]
-    return [base64.b64decode(m.group(1)).decode() for body in bodies
+    return [Image.open(published_dir() / m.group(1)).convert("RGBA") for body in bodies
             if (m := FIRST_PAINT.fullmatch(body))]
 
 
-def test_a_sessions_first_map_run_draws_the_map_in_svg_then_only_the_chart(app):
+def region_colours(picture: Image.Image) -> set[tuple[int, ...]]:
+    """The opaque colours of a picture (regions' fills; edges blend with the outline)."""
+    return {c for _, c in picture.getcolors(maxcolors=1 << 16) if c[3] == 255}
+
+
+def test_a_sessions_first_map_run_draws_the_map_as_a_picture_then_only_the_chart(app):
     app.query_params["level"] = "2"
     app.run()
     assert not app.exception
     [drawn] = first_paints(app)
-    match = DRAWING.fullmatch(drawn)
-    assert match, drawn[:400]  # numbers and colours only: no names, no titles, no legend
-    regions = match.group(1).count("<path")
-    shown = len([c for c in app.get("plotly_chart")])
-    assert shown == 1 and regions > 300  # every NUTS 2 region of the demo map
+    assert drawn.size == (1200, 648)
+    # a continuous colour scale over the demo's 300+ NUTS 2 regions: many distinct fills
+    assert len(region_colours(drawn)) > 100
+    assert len(app.get("plotly_chart")) == 1
     app.selectbox(key="w_indicator").set_value("employment_rate_pct").run()
     assert not app.exception and first_paints(app) == []  # plotly.js is loaded by now
 
@@ -294,14 +297,13 @@ def test_the_first_paint_of_the_real_gdp_map(real_settings, monkeypatch):
     at.run()  # the root URL: real Eurostat GDP per inhabitant, NUTS 2
     assert not at.exception
     [drawn] = first_paints(at)
-    assert DRAWING.fullmatch(drawn) and drawn.count("<path") > 200
+    assert len(region_colours(drawn)) > 100
 
 
 def test_a_drawing_that_fails_the_check_leaves_only_the_chart(app, monkeypatch):
     from regiodash.ui import map_panels
 
-    monkeypatch.setattr(map_panels, "first_paint",
-                        lambda *args: '<svg a="b"><text>Luxembourg</text></svg>')
+    monkeypatch.setattr(map_panels, "first_paint", lambda *args: b"<svg><text>LU</text></svg>")
     app.query_params["level"] = "2"
     app.run()
     assert not app.exception and first_paints(app) == []

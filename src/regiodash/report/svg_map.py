@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import plotly.colors as pc
@@ -21,8 +21,6 @@ import plotly.colors as pc
 from regiodash.report.svg_xy import FONT, FONT_SIZE, INK, _text, plain, text_width, values_of
 
 PARALLELS = (35.0, 65.0)
-COMPACT_STROKE = ("white", 0.4)
-"""Outline that compact paths leave to their wrapper (fill-rule evenodd, this stroke)."""
 _RGBA = re.compile(r"rgba\(\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)\s*\)")
 
 
@@ -152,13 +150,20 @@ def render_map(figure: dict, width: float, height: float | None = None) -> str:
     return "".join(parts)
 
 
-def region_paths(traces: list[dict], width: float, height: float, decimals: int = 1,
-                 compact: bool = False, fill: float = 1.0) -> str:
-    """One <path> per drawn region of the choropleth `traces` (GeoJSON inline), on the pages'
-    projection, framed in a `width` x `height` box as plotly's fitbounds frames them; "" when
-    nothing can be drawn. Coordinates with `decimals` decimals, or with `compact` whole units
-    as relative moves without repeated points (for screen drawings, a third of the text).
-    `fill`: the share of the box the regions' extent fills (centred)."""
+class Region(NamedTuple):
+    """One drawn region in box units (y down): its rings (exterior and holes), fill colour
+    (CSS) and outline (colour, width)."""
+    rings: list[np.ndarray]
+    colour: str
+    stroke: str
+    stroke_width: float
+
+
+def projected_regions(traces: list[dict], width: float, height: float, fill: float = 1.0
+                      ) -> list[Region]:
+    """The drawn regions of the choropleth `traces` (GeoJSON inline) on the pages'
+    projection, framed in a `width` x `height` box as plotly's fitbounds frames them; [] when
+    nothing can be drawn. `fill`: the share of the box the regions' extent fills (centred)."""
     shapes: list[tuple[list[np.ndarray], str, dict]] = []
     for t in traces:
         geo = t.get("geojson")
@@ -171,7 +176,7 @@ def region_paths(traces: list[dict], width: float, height: float, decimals: int 
                 shapes.append((rings_of(feature.get("geometry") or {}), colour, t))
     coords = np.concatenate([r for rings, _, _ in shapes for r in rings]) if shapes else None
     if coords is None or not len(coords):
-        return ""
+        return []
     (lon_lo, lat_lo), (lon_hi, lat_hi) = coords.min(axis=0), coords.max(axis=0)
     project = ConicEqualArea((lon_lo + lon_hi) / 2, (lat_lo + lat_hi) / 2)
     px, py = project(coords[:, 0], coords[:, 1])
@@ -180,33 +185,25 @@ def region_paths(traces: list[dict], width: float, height: float, decimals: int 
     box_w, box_h = width - 8, height - 8  # centred in the whole box
     ox = 4 + (box_w - k * np.ptp(px)) / 2 - k * px.min()
     oy = 4 + (box_h - k * np.ptp(py)) / 2 + k * py.max()
-    parts = []
+    regions = []
     for rings, colour, t in shapes:
-        d = []
+        xy = []
         for ring in rings:
             x, y = project(ring[:, 0], ring[:, 1])
-            if compact:
-                d.append(_compact_ring(ox + k * x, oy - k * y))
-                continue
-            pts = " ".join(f"{a:.{decimals}f},{b:.{decimals}f}"
-                           for a, b in zip(ox + k * x, oy - k * y, strict=True))
-            d.append(f"M{pts}Z")
+            xy.append(np.column_stack([ox + k * x, oy - k * y]))
         line = (t.get("marker") or {}).get("line") or {}
-        stroke, stroke_w = line.get("color") or "white", line.get("width", 0.4)
-        if compact and (stroke, stroke_w) == COMPACT_STROKE:  # the wrapper's (first_paint)
-            parts.append(f'<path d="{"".join(d)}" {fill_of(colour)}/>')
-            continue
-        parts.append(f'<path d="{"".join(d)}" {fill_of(colour)} fill-rule="evenodd" '
-                     f'stroke="{stroke}" stroke-width="{stroke_w}"/>')
+        regions.append(Region(xy, colour, line.get("color") or "white",
+                              float(line.get("width", 0.4))))
+    return regions
+
+
+def region_paths(traces: list[dict], width: float, height: float, decimals: int = 1) -> str:
+    """One <path> per drawn region of the choropleth `traces` (projected_regions), with
+    `decimals` decimals; "" when nothing can be drawn."""
+    parts = []
+    for region in projected_regions(traces, width, height):
+        d = "".join("M" + " ".join(f"{a:.{decimals}f},{b:.{decimals}f}" for a, b in ring) + "Z"
+                    for ring in region.rings)
+        parts.append(f'<path d="{d}" {fill_of(region.colour)} fill-rule="evenodd" '
+                     f'stroke="{region.stroke}" stroke-width="{region.stroke_width:g}"/>')
     return "".join(parts)
-
-
-def _compact_ring(x: np.ndarray, y: np.ndarray) -> str:
-    """A closed ring in whole units: the first point, then relative moves, repeats dropped."""
-    xi, yi = np.rint(x).astype("int64"), np.rint(y).astype("int64")
-    keep = np.ones(len(xi), dtype=bool)
-    keep[1:] = (np.diff(xi) != 0) | (np.diff(yi) != 0)
-    xi, yi = xi[keep], yi[keep]
-    dx, dy = np.diff(xi), np.diff(yi)
-    moves = " ".join(f"{a},{b}" for a, b in zip(dx.tolist(), dy.tolist(), strict=True))
-    return f"M{xi[0]},{yi[0]}" + (f"l{moves}" if moves else "") + "z"

@@ -20,7 +20,7 @@ from regiodash.ui.first_paint import (
     SHOWN_KEY,
     STACK_KEY,
     defer_chart,
-    first_paint_svg,
+    first_paint_png,
     render_first_paint,
 )
 from regiodash.ui.map_table import (
@@ -70,10 +70,10 @@ def region_table(version: str, indicator: str, level: int, year: int, sex: str, 
 
 @data.rerun_cache(MAX_CACHED_TABLES)
 def first_paint(version: str, indicator: str, level: int, year: int, sex: str, country: str
-                ) -> str:
+                ) -> bytes:
     """The server-drawn first paint of one view (ui.first_paint), built once per view."""
     shown = map_figure(version, indicator, level, year, sex, country)
-    return first_paint_svg(shown.figure.to_dict())
+    return first_paint_png(shown.figure.to_dict())
 
 
 def render_map(view: MapView, shown: MapFigure) -> None:
@@ -82,7 +82,7 @@ def render_map(view: MapView, shown: MapFigure) -> None:
         st.warning(MAP_DEMO_BANNER, icon=":material/science:")
     st.caption(escape_markdown(shown.caption))
     with st.container(key=STACK_KEY):  # the first paint and the chart in one place
-        drawn = render_first_paint("" if st.session_state.get(SHOWN_KEY) else first_paint(
+        drawn = render_first_paint(b"" if st.session_state.get(SHOWN_KEY) else first_paint(
             view.version, view.indicator, view.level, view.year, view.sex, view.country))
 
         def chart() -> object:
@@ -100,6 +100,15 @@ def render_map(view: MapView, shown: MapFigure) -> None:
     if points and points[0].get("location"):
         switch_to(PROFILE_PAGE, profile_params(
             str(points[0]["location"]), view.indicator))
+    if drawn:  # the rest of the page too: the browser lays out less before the first paint
+        defer_chart(lambda: render_below_map(view, shown))
+    else:  # in a container, as defer_chart draws it: the same place, no remount
+        with st.container():
+            render_below_map(view, shown)
+
+
+def render_below_map(view: MapView, shown: MapFigure) -> None:
+    """What follows the map: notes, the region picker and the panels of the view's regions."""
     if shown.attribution:  # Natural Earth shapes and World Bank values beside NUTS
         st.caption(escape_markdown(shown.attribution))
     with st.expander("About this map", icon=":material/info:"):

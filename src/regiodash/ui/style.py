@@ -16,15 +16,16 @@ APP_CSS = """<style>
 [data-testid="stElementContainer"]:has([data-testid="stHtml"] > .rd-focus-style) {
   display: none; }
 .st-key-map_stack { position: relative; min-height: 540px; }
-.st-key-map_stack > [data-testid="stElementContainer"]:has(img[src^="data:image/svg+xml"]) {
+.st-key-map_stack > [data-testid="stElementContainer"]:has(img) {
   position: absolute; inset: 0; z-index: 1; pointer-events: none; }
-.st-key-map_stack img[src^="data:image/svg+xml"] {
-  width: 100%; height: 540px; max-width: none; margin: 0; }
+.st-key-map_stack img {
+  width: 100%; height: 540px; max-width: none; margin: 0; object-fit: contain; }
 .st-key-map_stack:has(path.choroplethlocation) >
-  [data-testid="stElementContainer"]:has(img[src^="data:image/svg+xml"]) { display: none; }
+  [data-testid="stElementContainer"]:has(img) { display: none; }
 </style><span class="rd-focus-style"></span>"""
 # The rules on .st-key-map_stack lay out the map's first paint (ui.first_paint: an image in
-# Markdown, over the chart's place until plotly has drawn its regions; 540 px is
+# Markdown, the only image in that container, over the chart's place until plotly has drawn
+# its regions, centred at its own proportions as plotly centres its map; 540 px is
 # ui.maps.MAP_HEIGHT, a literal here so that the static HTML check sees a constant). Until
 # they apply (an st.html is loaded lazily, after the page's first elements), the image takes
 # the width of the page at its own proportions.
