@@ -106,6 +106,18 @@ def any_settings(request):
     return request.getfixturevalue(f"{request.param}_settings")
 
 
+@pytest.fixture(autouse=True)
+def _keep_main_module():
+    """Put back the process's __main__ after each test: an AppTest installs the app script
+    as __main__ (Streamlit's script runner does), and a "spawn" process pool started later
+    in the same process (report.batch) would then run app.py in each worker, which fails
+    outside Streamlit (the batch tests broke when run after the page tests)."""
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main
+
+
 # CI runs the property tests with a fixed seed (reproducible, never flaky); developers'
 # runs stay random and keep finding new cases (e.g. level='²' and a stray '\r').
 from hypothesis import settings as hypothesis_settings  # noqa: E402

@@ -10,16 +10,18 @@ empty element so the chart keeps its place in the page (no remount).
 
 The picture is a PNG (report.raster_map) in a Markdown image: Markdown is in Streamlit's first
 bundle, so the image is laid out with the page's first elements, where an st.html (a lazily
-loaded element) waited up to 300 ms for React to reveal it. The PNG is a small static file
+loaded element) waited up to 300 ms for React to reveal it. The PNG is a static file
 (static/first_paint/, named by its hash, served by Streamlit at /app/static/), so the Markdown
 is one short line; where that folder cannot be written (a read-only install) it is a data
-URI. Measured against an SVG of the same regions as a data URI (bench.paint_bench's first
-paint, alternating loads): the browser parsed that 100 KB line as Markdown and then the SVG
-on its main thread, behind the rest of the page, where a PNG is decoded off it.
+URI. It replaced an SVG data URI of the same regions: the browser parsed that 100 KB line as
+Markdown and then the SVG, both on its main thread behind the rest of the page, where a PNG
+is decoded off it (bench.paint_bench, alternating loads: the ratio to an empty page went
+from 1.46-1.47x to 1.27-1.33x).
+
 app.py's style sheet (ui.style) lays the image over the chart's place and hides it once
-plotly has drawn its regions. On that first run the chart itself is sent last, after a short
-pause (PACE_S), so that the browser paints the picture before it fetches and evaluates
-plotly.js. BENCHMARKS.md has the figures.
+plotly has drawn its regions. On that first run the chart, and what follows the map, are
+sent last, after a short pause (PACE_S), so that the browser lays out less and paints the
+picture before it fetches and evaluates plotly.js. BENCHMARKS.md has the figures.
 
 The picture holds no text at all (no names, no legend: the caption above says what the map
 shows, and plotly's own legend arrives with it), only the regions in the figure's colours;
@@ -63,7 +65,7 @@ FILL = 0.72  # plotly.js frames the lon/lat box of the regions: they fill less o
 PUBLISHED_URL = "/app/static/first_paint"
 PUBLISHED_KEEP = 256
 """At most this many pictures are kept in static/first_paint/ (one per view some session
-opened first, tens of KB each); the oldest go when a new one is written."""
+opened first, about 100 KB each); the oldest go when a new one is written."""
 
 
 def published_dir() -> Path:
