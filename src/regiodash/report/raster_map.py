@@ -11,20 +11,18 @@ Brandenburg, Vienna in Lower Austria) keeps its own colour.
 from __future__ import annotations
 
 import io
-import re
 
 import numpy as np
 from PIL import Image, ImageColor, ImageDraw
 
-from regiodash.report.svg_map import Region
+from regiodash.report.svg_map import RGBA, Region
 
 SUPERSAMPLE = 2
-_RGBA = re.compile(r"rgba\(\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)\s*\)")
 
 
 def rgba_of(colour: str) -> tuple[int, int, int, int]:
     """A CSS colour (#hex, rgb(), rgba(), a name) as RGBA bytes; ValueError if unknown."""
-    match = _RGBA.fullmatch(colour.strip())
+    match = RGBA.fullmatch(colour.strip())
     if match:
         r, g, b, a = (float(v) for v in match.groups())
         return round(r), round(g), round(b), round(255 * min(max(a, 0.0), 1.0))

@@ -21,7 +21,8 @@ import plotly.colors as pc
 from regiodash.report.svg_xy import FONT, FONT_SIZE, INK, _text, plain, text_width, values_of
 
 PARALLELS = (35.0, 65.0)
-_RGBA = re.compile(r"rgba\(\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)\s*\)")
+RGBA = re.compile(r"rgba\(\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)\s*\)")
+"""A CSS rgba() colour: red, green, blue (0-255) and alpha (0-1)."""
 
 
 class ConicEqualArea:
@@ -50,7 +51,7 @@ def rings_of(geometry: dict) -> list[np.ndarray]:
 
 def fill_of(colour: str) -> str:
     """SVG fill attributes for a CSS colour (rgba split into fill and fill-opacity)."""
-    match = _RGBA.fullmatch(colour.strip())
+    match = RGBA.fullmatch(colour.strip())
     if match:
         r, g, b, a = match.groups()
         return f'fill="rgb({r},{g},{b})" fill-opacity="{float(a):g}"'
