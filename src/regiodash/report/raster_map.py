@@ -52,15 +52,15 @@ def regions_png(regions: list[Region], width: int, height: int, scale: float = 1
         fill, stroke = rgba_of(region.colour), rgba_of(region.stroke)
         outline = max(1, round(region.stroke_width * k))
         rings = sorted(region.rings, key=_area, reverse=True)
-        boxes = [(r.min(axis=0), r.max(axis=0)) for r in rings]
+        boxes = [(*r.min(axis=0).tolist(), *r.max(axis=0).tolist()) for r in rings]
         for i, ring in enumerate(rings):
             points = [tuple(p) for p in (ring * k).tolist()]
             if len(points) < 3:
                 continue
             # evenodd: a ring inside an odd number of the region's larger rings is a hole
-            first = ring[0]
-            hole = sum(_inside(first, rings[j]) for j in range(i)
-                       if (boxes[j][0] <= first).all() and (first <= boxes[j][1]).all()) % 2
+            x, y = ring[0].tolist()
+            hole = sum(_inside(ring[0], rings[j]) for j in range(i)
+                       if boxes[j][0] <= x <= boxes[j][2] and boxes[j][1] <= y <= boxes[j][3]) % 2
             draw.polygon(points, fill=clear if hole else fill)
             draw.line([*points, points[0]], fill=stroke, width=outline)
     out = io.BytesIO()
