@@ -65,6 +65,13 @@ def test_regions_are_outlined():
                and c[3] == 255 for c in colours)
 
 
+def test_no_outline_where_the_trace_has_none():
+    unlined = {**TRACE, "marker": {"line": {"color": "white", "width": 0}}}
+    colours = {c for _, c in draw([unlined]).getcolors(maxcolors=1 << 16)}
+    assert colours == {(0, 0, 0, 0), (31, 119, 180, 255), (200, 30, 40, 255)} | {
+        c for c in colours if c[3] < 255}  # fills and smoothed edges, nothing lighter
+
+
 def test_nothing_to_draw_gives_no_picture():
     assert regions_png([], 1000, 540) == b""
 

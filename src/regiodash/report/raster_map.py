@@ -50,7 +50,7 @@ def regions_png(regions: list[Region], width: int, height: int, scale: float = 1
     ordered = sorted(regions, key=lambda r: -max((_area(ring) for ring in r.rings), default=0.0))
     for region in ordered:
         fill, stroke = rgba_of(region.colour), rgba_of(region.stroke)
-        outline = max(1, round(region.stroke_width * k))
+        outline = max(1, round(region.stroke_width * k)) if region.stroke_width > 0 else 0
         rings = sorted(region.rings, key=_area, reverse=True)
         boxes = [(*r.min(axis=0).tolist(), *r.max(axis=0).tolist()) for r in rings]
         for i, ring in enumerate(rings):
@@ -62,7 +62,8 @@ def regions_png(regions: list[Region], width: int, height: int, scale: float = 1
             hole = sum(_inside(ring[0], rings[j]) for j in range(i)
                        if boxes[j][0] <= x <= boxes[j][2] and boxes[j][1] <= y <= boxes[j][3]) % 2
             draw.polygon(points, fill=clear if hole else fill)
-            draw.line([*points, points[0]], fill=stroke, width=outline)
+            if outline:
+                draw.line([*points, points[0]], fill=stroke, width=outline)
     out = io.BytesIO()
     small = image.reduce(SUPERSAMPLE)  # the mean of each block: edges smoothed, fills exact
     small.save(out, "PNG")  # full colour: every fill exact (a palette merged close colours)
