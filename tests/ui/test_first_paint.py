@@ -86,6 +86,34 @@ def test_only_the_newest_pictures_are_kept(folder, monkeypatch):
     assert f"{4:032x}.png" in kept and f"{3:032x}.png" in kept  # the newest old ones
 
 
+def test_a_picture_in_use_is_not_among_the_oldest(folder, monkeypatch):
+    monkeypatch.setattr(first_paint, "PUBLISHED_KEEP", 2)
+    png = first_paint_png(figure())
+    name = first_paint_markdown(png).split("/")[-1].rstrip(")")
+    os.utime(folder / name, (1_000_000, 1_000_000))  # written long ago...
+    newer = folder / f"{1:032x}.png"
+    newer.write_bytes(b"newer")
+    os.utime(newer, (2_000_000, 2_000_000))
+    first_paint_markdown(png)  # ...and shown again now
+    other = {**figure(), "data": [{**figure()["data"][0], "z": [2.0, 1.0]}]}
+    first_paint_markdown(first_paint_png(other))  # a third picture: one must go
+    kept = {p.name for p in folder.iterdir()}
+    assert name in kept and newer.name not in kept and len(kept) == 2
+
+
+def test_a_picture_that_cannot_be_removed_does_not_stop_the_page(folder, monkeypatch):
+    monkeypatch.setattr(first_paint, "PUBLISHED_KEEP", 1)
+    folder.mkdir(parents=True)
+    (folder / f"{0:032x}.png").write_bytes(b"old")
+
+    def refuse(self, missing_ok=False):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(type(folder), "unlink", refuse)
+    markdown = first_paint_markdown(first_paint_png(figure()))
+    assert markdown.startswith("![](/app/static/first_paint/")
+
+
 @pytest.mark.parametrize("png", [b"", b"<svg><text>Luxembourg</text></svg>",
                                  b"GIF89a", b"\x89PNX\r\n\x1a\n"])
 def test_anything_but_a_png_is_refused(png, folder):

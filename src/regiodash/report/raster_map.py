@@ -47,11 +47,12 @@ def regions_png(regions: list[Region], width: int, height: int, scale: float = 1
     image = Image.new("RGBA", (size[0] * SUPERSAMPLE, size[1] * SUPERSAMPLE), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
     clear = (0, 0, 0, 0)
-    ordered = sorted(regions, key=lambda r: -max((_area(ring) for ring in r.rings), default=0.0))
-    for region in ordered:
+    by_area = [sorted(r.rings, key=_area, reverse=True) for r in regions]  # largest first
+    order = sorted(range(len(regions)),
+                   key=lambda i: -_area(by_area[i][0]) if by_area[i] else 0.0)
+    for region, rings in ((regions[i], by_area[i]) for i in order):
         fill, stroke = rgba_of(region.colour), rgba_of(region.stroke)
         outline = max(1, round(region.stroke_width * k)) if region.stroke_width > 0 else 0
-        rings = sorted(region.rings, key=_area, reverse=True)
         boxes = [(*r.min(axis=0).tolist(), *r.max(axis=0).tolist()) for r in rings]
         for i, ring in enumerate(rings):
             points = [tuple(p) for p in (ring * k).tolist()]

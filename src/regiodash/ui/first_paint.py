@@ -65,7 +65,7 @@ FILL = 0.72  # plotly.js frames the lon/lat box of the regions: they fill less o
 PUBLISHED_URL = "/app/static/first_paint"
 PUBLISHED_KEEP = 256
 """At most this many pictures are kept in static/first_paint/ (one per view some session
-opened first, about 100 KB each); the oldest go when a new one is written."""
+opened first, about 100 KB each); the least recently used go when a new one is written."""
 
 
 def published_dir() -> Path:
@@ -122,11 +122,13 @@ def publish(png: bytes) -> str | None:
     """The URL of `png` as a file of static/first_paint/ named by its hash, written once
     (atomically: a browser never reads half a file), or None when the folder cannot be
     written. Several processes may write the same picture: same name, same bytes. Beyond
-    PUBLISHED_KEEP files the oldest are removed."""
+    PUBLISHED_KEEP files the least recently used are removed."""
     folder = published_dir()
     name = hashlib.sha256(png).hexdigest()[:32] + ".png"
     target = folder / name
     if target.is_file():
+        with contextlib.suppress(OSError):  # in use: not among the oldest when pruning
+            os.utime(target)
         return f"{PUBLISHED_URL}/{name}"
     partial = folder / f".{name}.{os.getpid()}.{threading.get_ident()}.part"
     try:
@@ -142,13 +144,15 @@ def publish(png: bytes) -> str | None:
 
 
 def _prune(folder: Path, keep: Path) -> None:
-    """Remove the oldest pictures beyond PUBLISHED_KEEP (never `keep`, just written)."""
+    """Remove the least recently used pictures beyond PUBLISHED_KEEP (never `keep`, just
+    written). Best effort: a file it cannot stat or remove stays, the page is not affected."""
     try:
         pictures = [(p.stat().st_mtime, p) for p in folder.glob("*.png") if p != keep]
     except OSError:  # another process removed one meanwhile: prune next time
         return
     for _, path in sorted(pictures)[:max(0, len(pictures) + 1 - PUBLISHED_KEEP)]:
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
 
 
 def render_first_paint(png: bytes) -> bool:

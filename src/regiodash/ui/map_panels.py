@@ -121,8 +121,9 @@ def render_below_map(view: MapView, shown: MapFigure) -> None:
         if panel.open:
             panel.dataframe(shown.missing, hide_index=True)
     if shown.overseas:
+        codes = escape_markdown(", ".join(shown.overseas))  # codes of a geometry file
         st.caption(f"Not on the European frame: {len(shown.overseas)} overseas regions "
-                   f"({', '.join(shown.overseas)}); their values are in the table above and "
+                   f"({codes}); their values are in the table above and "
                    "on the profile and rankings pages.")
 
 
